@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.errors import DataError
+from core.files import discard, stage
 
 FEATURES_DIR = "features"
 ITEM_IDS_FILE = "item_ids.txt"
@@ -114,20 +114,6 @@ def _validate_for_save(target: Path, item_ids: Sequence[str], features: Mapping[
     return mats, masks
 
 
-def _write_temp(directory: Path, stem: str, write) -> Path:
-    """Write via ``write(fileobj)`` to a hidden temp file in ``directory``, synced; return its path."""
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
 def save_features(dataset_dir: str | Path, item_ids: Sequence[str], features: Mapping[str, np.ndarray],
                   missing: Mapping[str, np.ndarray] | None = None) -> Path:
     """Write a feature set to ``DATASET/features/``, each file atomically.
@@ -155,15 +141,15 @@ def save_features(dataset_dir: str | Path, item_ids: Sequence[str], features: Ma
     staged: list[tuple[Path, Path]] = []  # (temp file, final path)
     try:
         for name, arr in mats.items():
-            staged.append((_write_temp(target, name, lambda fh, a=arr: np.save(fh, a)), target / f"{name}.npy"))
+            final = target / f"{name}.npy"
+            staged.append((stage(final, lambda fh, a=arr: np.save(fh, a)), final))
         for name, arr in masks.items():
             final = target / f"{name}{MISSING_SUFFIX}.npy"
-            staged.append((_write_temp(target, final.stem, lambda fh, a=arr: np.save(fh, a)), final))
+            staged.append((stage(final, lambda fh, a=arr: np.save(fh, a)), final))
         text = "".join(f"{iid}\n" for iid in item_ids).encode("utf-8")
-        staged.append((_write_temp(target, "item_ids", lambda fh: fh.write(text)), target / ITEM_IDS_FILE))
+        staged.append((stage(target / ITEM_IDS_FILE, lambda fh: fh.write(text)), target / ITEM_IDS_FILE))
     except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        discard(staged)
         raise
     for tmp, final in staged:  # item_ids.txt is moved last
         os.replace(tmp, final)

@@ -18,7 +18,6 @@ import gzip
 import io
 import math
 import os
-import tempfile
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.data.errors import DataError
+from core.files import discard, stage
 
 ProgressFn = Callable[[int, int], None]
 """``progress(done, total)``: bytes of input read so far, out of the total size of all inputs."""
@@ -310,25 +310,12 @@ def stage_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
     Returns:
         The temporary file; :func:`commit` moves it to ``path``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
+    def write(handle) -> None:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
 
-
-def discard(staged: Iterable[tuple[Path, Path]]) -> None:
-    """Remove staged temporary files (after a failure)."""
-    for tmp, _ in staged:
-        tmp.unlink(missing_ok=True)
+    return stage(path, write, text=True)
 
 
 def commit(staged: Sequence[tuple[Path, Path]], out: Path) -> None:

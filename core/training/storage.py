@@ -9,30 +9,18 @@ refuses to unpickle arbitrary objects.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from core.files import atomic_write
 
 
 def write_json(path: str | Path, value: Any) -> None:
     """Write ``value`` as indented JSON, atomically."""
-    _atomic(Path(path), lambda tmp: tmp.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n"))
+    atomic_write(path, lambda handle: handle.write(json.dumps(value, indent=2, sort_keys=True) + "\n"), text=True)
 
 
 def read_json(path: str | Path) -> Any:
@@ -42,7 +30,7 @@ def read_json(path: str | Path) -> Any:
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     """Save a dict of tensors and plain values, atomically."""
-    _atomic(Path(path), lambda tmp: torch.save(state, tmp))
+    atomic_write(path, lambda handle: torch.save(state, handle))
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -52,8 +40,5 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
 def save_array(path: str | Path, array: np.ndarray) -> None:
     """Save a numpy array (``.npy``), atomically."""
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:
-            np.save(handle, array)
-    _atomic(Path(path), write)
+    atomic_write(path, lambda handle: np.save(handle, array))
 
