@@ -37,17 +37,18 @@ class InteractiveMoE(nn.Module):
         """Mix the streams.
 
         Args:
-            streams: ``(B, T, M, D)`` per-modality embeddings.
+            streams: ``(..., M, D)`` per-modality embeddings (e.g. ``(B, T, M, D)``, or ``(P, M, D)``
+                for the real positions of a batch only).
 
         Returns:
-            ``(streams', gates)``: updated ``(B, T, M, D)`` and gate weights ``(B, T, M, K)``.
+            ``(streams', gates)``: updated ``(..., M, D)`` and gate weights ``(..., M, K)``.
         """
-        b, t, m, d = streams.shape
-        out = self.experts(streams.reshape(b, t, m * d)).view(b, t, self.k, m, d)  # (B, T, K, M, D)
-        gates = torch.stack([torch.softmax(g(streams[:, :, i]), -1) for i, g in enumerate(self.gates)],
-                            dim=2)  # (B, T, M, K)
-        mixed = torch.einsum("btmk,btkmd->btmd", gates, out)  # (B, T, M, D)
-        return streams + self.weights[None, None, :, None] * mixed, gates
+        *lead, m, d = streams.shape
+        out = self.experts(streams.reshape(*lead, m * d)).view(*lead, self.k, m, d)  # (..., K, M, D)
+        gates = torch.stack([torch.softmax(g(streams[..., i, :]), -1) for i, g in enumerate(self.gates)],
+                            dim=-2)  # (..., M, K)
+        mixed = torch.einsum("...mk,...kmd->...md", gates, out)  # (..., M, D)
+        return streams + self.weights[:, None] * mixed, gates
 
 
 def interval_buckets(intervals: torch.Tensor, scale: float, n_buckets: int) -> torch.Tensor:

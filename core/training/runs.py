@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config:
     info = _describe(model_name, model_config or {}, data, data.report.k_core if data.report else 5)
     if run.info_path.is_file():
         old = run.info()
-        same = all(old.get(k) == info[k] for k in ("model", "model_config")) and \
+        # compare as stored: JSON turns tuples in a config (e.g. HM4SR's modalities) into lists
+        same = all(old.get(k) == json.loads(json.dumps(info[k])) for k in ("model", "model_config")) and \
             old.get("data", {}).get("fingerprint") == info["data"]["fingerprint"] and \
             old.get("train_config") == vars(train_config)
         if not same:

@@ -85,3 +85,12 @@ def test_reopened_run_scores_like_the_trained_one(sasrec_run, cyclic_data):
 def test_a_different_run_in_the_same_directory_is_refused(sasrec_run, cyclic_data):
     with pytest.raises(ValueError, match="already holds a different run"):
         train_run(cyclic_data, "sasrec", sasrec_run[0], {**TINY, "dim": 8}, FAST)
+
+
+def test_a_run_whose_config_holds_tuples_is_recognised_as_the_same_run(featured_data, tmp_path):
+    """run.json stores HM4SR's tuple fields (modalities) as lists; re-running must resume, not refuse."""
+    config = {**TINY, "n_layers": 1, "cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0}
+    once = TrainConfig(epochs=1, batch_size=64, lr=1e-2, device="cpu")
+    first = train_run(featured_data, "hm4sr", tmp_path / "hm4sr", config, once)
+    again = train_run(featured_data, "hm4sr", tmp_path / "hm4sr", config, once)  # nothing left to train
+    assert again["test"] == first["test"] and again["epochs_run"] == 1
