@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,44 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from core.explain import explain_customer
+    from core.training import open_run
+
+    trained = open_run(args.run_dir)
+    try:
+        explanation = explain_customer(trained, args.user, item_id=args.item, k=args.k)
+    except KeyError as exc:
+        raise SystemExit(str(exc.args[0]))
+    if args.json:
+        print(json.dumps(explanation.to_dict(), indent=2))
+    else:
+        print(explanation.to_text(), end="")
+    return 0
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from core.explain import drift_statistics, projections
+    from core.training import open_run
+
+    trained = open_run(args.run_dir)
+    methods = ["pca"] + (["umap"] if args.umap else [])
+    for method in methods:
+        tic = time.perf_counter()
+        frame = projections(trained, method, epochs=args.epochs if method == "umap" else None,
+                            recompute=args.recompute)
+        epochs = sorted(frame["epoch"].unique())
+        print(f"{method} projection of epochs {', '.join(map(str, epochs))}: cached under "
+              f"{trained.run.root / 'explain'} ({time.perf_counter() - tic:.1f} s)", file=sys.stderr)
+    table = drift_statistics(trained, recompute=args.recompute)
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+    else:
+        print(f"drift of {trained.info['model']} item embeddings ({args.run_dir}):")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -227,6 +266,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10, help="number of items (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("explain", help="why a customer gets their recommendations (parts, gates, time, counterfactuals)",
+                       description="Explain one customer's top-K and one item in depth: exact score parts and "
+                                   "shares, gates and routes, the effect of shifting 'now' by -12..+12 months, "
+                                   "re-scoring without each part or each purchase, and the nearest past purchases.")
+    p.add_argument("run_dir", help="run directory written by `train`")
+    p.add_argument("--user", required=True, help="customer id, e.g. C0001")
+    p.add_argument("--item", help="item to explain in depth (default: the top recommendation)")
+    p.add_argument("-k", type=int, default=10, help="number of recommendations listed (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("drift", help="precompute a run's embedding-drift views and print its drift per epoch",
+                       description="Compute (once; cached under RUN_DIR/explain/) the aligned 2-D projections of the "
+                                   "item embeddings the dashboard's drift page shows, and print per-epoch drift "
+                                   "statistics. PCA takes seconds; --umap adds AlignedUMAP on a few epochs (minutes).")
+    p.add_argument("run_dir", help="run directory written by `train`")
+    p.add_argument("--umap", action="store_true", help="also compute the aligned UMAP view (slow: about a minute "
+                                                       "per epoch of 2,000 items on 2 cores)")
+    p.add_argument("--epochs", type=int, nargs="+", help="epochs for UMAP (default: first, last and two between)")
+    p.add_argument("--recompute", action="store_true", help="ignore cached results")
+    p.add_argument("--json", action="store_true", help="print the drift table as JSON")
+    p.set_defaults(func=cmd_drift)
     return parser
 
 

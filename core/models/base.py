@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -82,6 +82,38 @@ class Recommender(nn.Module, ABC):
 
     def item_embeddings(self) -> torch.Tensor | None:
         """``(n_items, D)`` current item representation, or None if the model has none."""
+        return None
+
+    # ------------------------------------------------------------------ explanation capabilities
+    # Generic hooks the explainer (core.explain) reads; a model states what it can explain by
+    # overriding them, so the explainer never branches on a model's name.
+
+    time_aware: ClassVar[bool] = False
+    """True when scores depend on ``batch.times`` / ``batch.query_times`` (time-shift views)."""
+
+    def score_parts(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """Scores split into named additive parts: ``{part: (B, n_items)}`` summing to
+        :meth:`score_all`. Default: one part, ``"score"``."""
+        return {"score": self.score_all(batch)}
+
+    def score_without(self, batch: Batch, part: str) -> torch.Tensor:
+        """``(B, n_items)`` scores with one part's input zeroed (counterfactual re-scoring).
+
+        Raises:
+            ValueError: If the model cannot remove ``part`` (default: it has no separable parts).
+        """
+        raise ValueError(f"{type(self).__name__} has no separable score parts to remove (asked for {part!r})")
+
+    def score_without_each(self, batch: Batch, parts: list[str]) -> torch.Tensor:
+        """``(P, B, n_items)``: :meth:`score_without` for every part in ``parts`` (models may batch it).
+
+        Raises:
+            ValueError: As :meth:`score_without`, for a part the model cannot remove.
+        """
+        return torch.stack([self.score_without(batch, p) for p in parts])  # (P, B, N)
+
+    def explain(self, batch: Batch) -> Any:
+        """A trace of gates/routes for a batch, or None when the model has none (the default)."""
         return None
 
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer | None:

@@ -10,7 +10,10 @@ The score of a candidate is a sum over modalities, so each modality's share is e
 
 Differences from the reference code, all deliberate: the temporal experts are registered
 parameters; padding is masked and intervals are clamped at 0; time enters as days since the
-dataset start; the device is the trainer's choice. One documented extension (``use_query_time``):
+dataset start; the device is the trainer's choice; content features are centred and scaled to a
+mean row norm of 1 (``normalize_features``, see :func:`normalize_features`); per-position layers
+run on real positions only and the encoders skip left padding (exact, only faster). One
+documented extension (``use_query_time``):
 the encoder output at each position is rescaled by a second Temporal MoE routed on the moment of
 the event being predicted (the gap from the last purchase to "now", and the date of "now"). It
 keeps the score exactly additive and lets the dashboard ask "what if they shop in six months?".
@@ -53,6 +56,9 @@ class HM4SRConfig:
         use_imoe: Interactive MoE on (ablation switch).
         use_tmoe: Temporal MoE on the history (ablation switch).
         use_query_time: Temporal MoE on the moment being predicted (our extension, see module doc).
+        normalize_features: Centre every content feature matrix and scale it to a mean row norm of 1
+            before the projection (see :func:`normalize_features`); False feeds the raw features,
+            as the reference does.
         cp_weight: Weight of category prediction (0 disables it).
         idcl_weight: Weight of ID contrastive learning (0 disables it).
         pcl_weight: Weight of placeholder contrastive learning (0 disables it).
@@ -75,6 +81,7 @@ class HM4SRConfig:
     use_imoe: bool = True
     use_tmoe: bool = True
     use_query_time: bool = True
+    normalize_features: bool = True
     cp_weight: float = 1.0
     idcl_weight: float = 1.0
     pcl_weight: float = 1.0
@@ -90,11 +97,12 @@ class HM4SRTrace:
     Attributes:
         modalities: Names of the M streams, in order.
         valid: ``(B, T)`` True at real history positions.
-        gates: ``(B, T, M, K)`` Interactive-MoE gate of every modality at every position (None if off).
+        gates: ``(B, T, M, K)`` Interactive-MoE gate of every modality at every real position, 0 at
+            padding (None if off).
         modality_weights: ``(M,)`` Interactive-MoE modality weights w (None if off).
         intervals: ``(B, T)`` seconds since the previous purchase (0 at the first and at padding).
-        buckets: ``(B, T)`` interval buckets (None when no time layer is on).
-        routes: ``(B, T, K)`` Temporal-MoE routes per position (None if off).
+        buckets: ``(B, T)`` interval buckets, 0 at padding (None when no time layer is on).
+        routes: ``(B, T, K)`` Temporal-MoE routes per real position, 0 at padding (None if off).
         query_gap: ``(B,)`` seconds from the last purchase to the moment predicted.
         query_routes: ``(B, K)`` routes of the query-time MoE (None if off).
         parts: ``(B, M, N)`` every candidate's score split by modality; ``parts.sum(1)`` is the score.
@@ -132,6 +140,32 @@ def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
         eye = torch.eye(len(logits), dtype=torch.bool, device=logits.device)
         logits = logits.masked_fill(same & ~eye, float("-inf"))
     return F.cross_entropy(logits, torch.arange(len(logits), device=logits.device))
+
+
+def normalize_features(features: torch.Tensor, missing: torch.Tensor | None = None) -> torch.Tensor:
+    """Centre a frozen feature matrix and scale it to a mean row norm of 1.
+
+    Pretrained and hand-made encoders put their vectors at very different scales and offsets
+    (the sample's PixelStats image rows share a large common component: centred, their mean
+    norm is 0.43, against 0.80 for the MiniLM text rows), so the same projection init and
+    learning rate would make one modality's item vectors start and learn smaller than another's.
+    One shift and one scalar per matrix keep every distance ratio between items (no per-dimension
+    rescaling, which would let near-constant dimensions dominate). Rows of items without the
+    modality stay 0.
+
+    Args:
+        features: ``(N, F)`` one modality's features.
+        missing: ``(N,)`` bool, True where an item lacks the modality (its row is all zero).
+
+    Returns:
+        ``(N, F)`` normalised features.
+    """
+    present = torch.ones(len(features), dtype=torch.bool) if missing is None else ~missing.bool()  # (N,)
+    if not present.any():
+        return features
+    centred = features - features[present].mean(0)  # (N, F)
+    scale = centred[present].norm(dim=1).mean().clamp(min=1e-12)
+    return torch.where(present[:, None], centred / scale, torch.zeros_like(features))  # (N, F)
 
 
 class HM4SR(Recommender):
@@ -190,6 +224,9 @@ class HM4SR(Recommender):
         """Copy the frozen content features and item categories into buffers (padding row = 0)."""
         for name in self.content_modalities:
             features = torch.as_tensor(data.features[name], dtype=torch.float32)  # (N, F)
+            if self.config.normalize_features:
+                missing = data.feature_missing.get(name)
+                features = normalize_features(features, None if missing is None else torch.as_tensor(missing))
             getattr(self, f"feat_{name}")[:-1].copy_(features)
         if self.cp_head is not None:
             self.item_categories[:-1].copy_(torch.as_tensor(data.category_matrix()[1]))
@@ -211,7 +248,8 @@ class HM4SR(Recommender):
 
     def _encode(self, batch: Batch, tables: torch.Tensor, next_times: torch.Tensor,
                 placeholder_at: torch.Tensor | None = None,
-                only: tuple[str, ...] | None = None) -> tuple[torch.Tensor, dict]:
+                only: tuple[str, ...] | None = None,
+                keep: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
         """Encode histories into per-position, per-modality states.
 
         Args:
@@ -221,6 +259,8 @@ class HM4SR(Recommender):
             placeholder_at: ``(B, T)`` bool, positions whose content streams become placeholders (PCL).
             only: Run the encoders of these modalities only (the others' states are zero); saves
                 the ID encoder in the PCL pass, which reads the content states alone.
+            keep: ``(B, M)`` 0/1 per row and modality: the history streams of a modality with 0 are
+                zeroed, as if its table were zero for that row (:meth:`score_without_each`).
 
         Returns:
             ``(h, trace)``: ``h`` ``(B, T, M, D)`` and a dict of gates/routes/intervals.
@@ -228,27 +268,35 @@ class HM4SR(Recommender):
         items, times = batch.items, batch.times
         b, t = items.shape
         valid = items != self.spec.n_items  # (B, T)
-        streams = tables[:, items].permute(1, 2, 0, 3)  # (B, T, M, D)
         intervals = self._intervals(times, valid)  # (B, T)
+        # Everything before the encoders is per position: compute it at the P real positions only.
+        streams = tables[:, items[valid]].transpose(0, 1)  # (P, M, D)
+        if keep is not None:
+            streams = streams * keep[:, None, :].expand(b, t, -1)[valid][:, :, None]  # (P, M, D)
         context = buckets = None
         if self.time is not None:
-            context, buckets = self.time(intervals, times)  # (B, T, 2D), (B, T)
+            context, buckets_real = self.time(intervals[valid], times[valid])  # (P, 2D), (P,)
+            buckets = self._scatter(buckets_real, valid)  # (B, T)
         if placeholder_at is not None:
-            replaced = [self.placeholders[x](context) if x in self.placeholders else streams[:, :, i]
+            replaced = [self.placeholders[x](context) if x in self.placeholders else streams[:, i]
                         for i, x in enumerate(self.modalities)]
-            mask = placeholder_at[..., None, None]  # (B, T, 1, 1)
-            streams = torch.where(mask, torch.stack(replaced, dim=2), streams)  # (B, T, M, D)
+            mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
+            streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
         positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)  # (T,) from the right
-        streams = streams + self.pos_emb(positions)[None, :, None]  # (B, T, M, D)
+        streams = streams + self.pos_emb(positions.expand(b, t)[valid])[:, None]  # (P, M, D)
         gates = routes = None
         if self.imoe is not None:
-            streams, gates = self.imoe(streams)  # (B, T, M, D), (B, T, M, K)
+            streams, gates_real = self.imoe(streams)  # (P, M, D), (P, M, K)
+            gates = self._scatter(gates_real, valid)  # (B, T, M, K)
         if self.tmoe is not None:
-            flat, routes = self.tmoe(streams.reshape(b, t, -1), context)  # (B, T, MD), (B, T, K)
+            flat, routes_real = self.tmoe(streams.flatten(1), context)  # (P, MD), (P, K)
             streams = flat.view_as(streams)
-        states = [enc(self.dropout(norm(streams[:, :, i])), valid)
-                  if only is None or self.modalities[i] in only else torch.zeros_like(streams[:, :, i])
-                  for i, (norm, enc) in enumerate(zip(self.norms, self.encoders))]
+            routes = self._scatter(routes_real, valid)  # (B, T, K)
+        inputs = self._scatter(torch.stack([self.dropout(norm(streams[:, i])) for i, norm in enumerate(self.norms)],
+                                           dim=1), valid)  # (B, T, M, D), 0 at padding
+        states = [enc(inputs[:, :, i], valid)
+                  if only is None or self.modalities[i] in only else torch.zeros_like(inputs[:, :, i])
+                  for i, enc in enumerate(self.encoders)]
         h = torch.stack(states, dim=2)  # (B, T, M, D)
         gap = (next_times - times).clamp(min=0)  # (B, T)
         query_routes = None
@@ -258,6 +306,13 @@ class HM4SR(Recommender):
             h = flat.view_as(h)
         return h, {"valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
                    "buckets": buckets, "gap": gap, "query_routes": query_routes}
+
+    @staticmethod
+    def _scatter(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """Place per-real-position ``values`` ``(P, ...)`` into a ``(B, T, ...)`` grid, 0 at padding."""
+        out = values.new_zeros(*valid.shape, *values.shape[1:])  # (B, T, ...)
+        out[valid] = values
+        return out
 
     @staticmethod
     def _next_times(batch: Batch) -> torch.Tensor:
@@ -323,8 +378,73 @@ class HM4SR(Recommender):
             query_routes=None if trace["query_routes"] is None else trace["query_routes"][:, -1],
             parts=parts)
 
+    @property
+    def time_aware(self) -> bool:
+        """Scores read purchase times whenever a time layer is on."""
+        return self.tmoe is not None or self.query_moe is not None
+
+    def _inference_tables(self) -> torch.Tensor:
+        """:meth:`item_tables`, kept between calls while the model is in eval mode with autograd off
+        (explanations re-score one customer many times); recomputed when any weight changes."""
+        if self.training or torch.is_grad_enabled():
+            return self.item_tables()
+        from core.models.graph import KeyedCache, tensor_state_key
+
+        if getattr(self, "_tables_cache", None) is None:
+            self._tables_cache = KeyedCache()
+        sources = [*(self.item_emb.parameters() if "id" in self.modalities else ()), *self.proj.parameters(),
+                   *(getattr(self, f"feat_{x}") for x in self.content_modalities)]  # what item_tables reads
+        return self._tables_cache.get(tensor_state_key(sources), self.item_tables)
+
+    def score_parts(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """Scores split by modality, ``{modality: (B, N)}`` (exact: they sum to :meth:`score_all`)."""
+        n = self.spec.n_items
+        tables = self._inference_tables()  # (M, N+1, D)
+        h, _ = self._encode(batch, tables, self._next_times(batch))  # (B, T, M, D)
+        parts = torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :n])  # (B, M, N)
+        return {name: parts[:, i] for i, name in enumerate(self.modalities)}
+
+    def score_without(self, batch: Batch, part: str) -> torch.Tensor:
+        """``(B, N)`` scores with modality ``part``'s input stream zeroed.
+
+        The modality's item vectors are set to zero everywhere — in the history (before the
+        position embedding, the MoEs and the encoders) and on the candidate side — so the model
+        runs as if the modality did not exist; the other modalities still feel its absence
+        through the Interactive MoE.
+        """
+        if part not in self.modalities:
+            raise ValueError(f"HM4SR has no modality {part!r}; it has {list(self.modalities)}")
+        n = self.spec.n_items
+        keep = torch.tensor([m != part for m in self.modalities], device=batch.items.device)  # (M,)
+        tables = self._inference_tables() * keep[:, None, None]  # (M, N+1, D)
+        h, _ = self._encode(batch, tables, self._next_times(batch))  # (B, T, M, D)
+        return h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+
+    def score_without_each(self, batch: Batch, parts: list[str]) -> torch.Tensor:
+        """``(P, B, N)``: :meth:`score_without` for every modality in ``parts``, in one forward pass.
+
+        The batch is repeated once per part (``P·B`` rows); each copy has its modality's history
+        streams zeroed (``keep`` of :meth:`_encode`) and its state dropped on the candidate side,
+        which is what zeroing the modality's table does in :meth:`score_without`.
+        """
+        unknown = [p for p in parts if p not in self.modalities]
+        if unknown:
+            raise ValueError(f"HM4SR has no modality {unknown[0]!r}; it has {list(self.modalities)}")
+        n, b = self.spec.n_items, len(batch.items)
+        if not parts:
+            return torch.zeros(0, b, n, device=batch.items.device)  # (0, B, N)
+        keep = torch.tensor([[float(m != p) for m in self.modalities] for p in parts],
+                            device=batch.items.device).repeat_interleave(b, dim=0)  # (P·B, M)
+        rows = Batch(users=batch.users.repeat(len(parts)), items=batch.items.repeat(len(parts), 1),
+                     times=batch.times.repeat(len(parts), 1), query_times=batch.query_times.repeat(len(parts)))
+        tables = self._inference_tables()  # (M, N+1, D)
+        h, _ = self._encode(rows, tables, self._next_times(rows), keep=keep)  # (P·B, T, M, D)
+        last = h[:, -1] * keep[:, :, None]  # (P·B, M, D)
+        scores = last.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P·B, N)
+        return scores.view(len(parts), b, n)  # (P, B, N)
+
     def item_embeddings(self) -> torch.Tensor:
         """``(N, M·D)`` item vectors of all modalities side by side (what candidates are scored with)."""
         with torch.no_grad():
-            tables = self.item_tables()[:, :-1]  # (M, N, D)
-        return tables.permute(1, 0, 2).flatten(1)  # (N, MD)
+            tables = self._inference_tables()[:, :-1]  # (M, N, D)
+        return tables.permute(1, 0, 2).flatten(1).clone()  # (N, MD), never a view of the cached tables

@@ -24,6 +24,9 @@ Three parts, each switchable for ablations (``use_mi``, ``use_fsc``, ``use_bsc``
    AdamW. ``use_bsc=False`` gives plain ``torch.optim.AdamW`` with the same settings.
 
 Loss: BPR with one uniform negative; scores: inner products of FSC outputs, full ranking.
+Every training step propagates over the whole graph (``L`` sparse products forward, ``L``
+backward, plus ``L`` over the item kNN graph for BSC), so an epoch costs
+``steps x O(edges)`` -- it grows with interactions x graph size (``benchmarks/graph_scaling.py``).
 
 Weight decay: STAIR is trained with AdamW's decoupled decay. The trainer's ``weight_decay`` is
 used when it is positive; when it is 0 (the trainer's default, "not set") the config's
@@ -286,3 +289,22 @@ class STAIR(GraphRecommender):
         users, items = self.final_embeddings()
         u, s = users[batch.users], self.split_dim  # (B, d)
         return {"collaborative": u[:, :s] @ items[:, :s].T, "content": u[:, s:] @ items[:, s:].T}
+
+    def score_parts(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """The two score bands of :meth:`score_split` (``{"collaborative", "content"}``, each ``(B, N)``)."""
+        return self.score_split(batch)
+
+    def score_without(self, batch: Batch, part: str) -> torch.Tensor:
+        """``(B, N)`` scores with one band's dimensions zeroed (what is left is the other band)."""
+        bands = self.score_split(batch)
+        if part not in bands:
+            raise ValueError(f"STAIR has no score band {part!r}; it has {sorted(bands)}")
+        return sum(v for k, v in bands.items() if k != part)
+
+    def score_without_each(self, batch: Batch, parts: list[str]) -> torch.Tensor:
+        """``(P, B, N)``: :meth:`score_without` for every band in ``parts`` from one :meth:`score_split`."""
+        bands = self.score_split(batch)
+        unknown = [p for p in parts if p not in bands]
+        if unknown:
+            raise ValueError(f"STAIR has no score band {unknown[0]!r}; it has {sorted(bands)}")
+        return torch.stack([sum(v for k, v in bands.items() if k != p) for p in parts])  # (P, B, N)

@@ -34,7 +34,9 @@ def test_modality_parts_sum_to_the_score(featured_data):
     assert (trace.parts.sum(1) - model.score_all(batch)).abs().max() < 1e-4
     t = batch.items.shape[1]
     assert trace.gates.shape == (16, t, 3, 4)
-    assert torch.allclose(trace.gates.sum(-1), torch.ones(16, t, 3))
+    valid = trace.valid
+    assert torch.allclose(trace.gates[valid].sum(-1), torch.ones(int(valid.sum()), 3))
+    assert (trace.gates[~valid] == 0).all() and (trace.routes[~valid] == 0).all()
     assert trace.routes.shape == (16, t, 4) and trace.query_routes.shape == (16, 4)
     assert trace.modality_weights.shape == (3,)
     # the text and image parts are not constant: content actually moves scores
@@ -132,3 +134,30 @@ def test_extra_left_padding_does_not_change_scores(featured_data, name):
                          items=torch.nn.functional.pad(batch.items, (extra, 0), value=featured_data.pad),
                          times=torch.nn.functional.pad(batch.times, (extra, 0)))
     assert torch.allclose(model.score_all(batch), model.score_all(padded), atol=1e-5)
+
+
+def test_feature_normalisation_centres_and_scales_but_keeps_geometry_and_missing_rows():
+    from core.models.hm4sr import normalize_features
+
+    features = torch.tensor([[1.0, 0.0], [3.0, 0.0], [2.0, 2.0], [0.0, 0.0]])
+    missing = torch.tensor([False, False, False, True])
+    out = normalize_features(features, missing)
+    # mean of the present rows is (2, 2/3); centred rows (-1, -2/3), (1, -2/3), (0, 4/3) have mean norm
+    # (2·sqrt(13)/3 + 4/3) / 3; the missing row stays 0
+    scale = (2 * 13 ** 0.5 / 3 + 4 / 3) / 3
+    expected = torch.tensor([[-1.0, -2 / 3], [1.0, -2 / 3], [0.0, 4 / 3], [0.0, 0.0]])
+    expected[:3] /= scale
+    assert torch.allclose(out, expected, atol=1e-6)
+    # any shift and positive scale of the encoder's output gives the same normalised features
+    assert torch.allclose(normalize_features(7.0 * features + 3.0, missing), out, atol=1e-5)
+
+
+def test_normalised_features_are_what_the_model_projects(featured_data):
+    raw = build_model("hm4sr", DataSpec.of(featured_data), {**SMALL, "normalize_features": False})
+    normed = build_model("hm4sr", DataSpec.of(featured_data), SMALL)
+    raw.prepare(featured_data)
+    normed.prepare(featured_data)
+    image = torch.as_tensor(featured_data.features["image"])
+    assert torch.equal(raw.feat_image[:-1], image)
+    assert normed.feat_image[:-1].norm(dim=1).mean() == pytest.approx(1.0, abs=1e-4)
+    assert normed.feat_image[:-1].mean(0).abs().max() < 1e-5

@@ -1,0 +1,76 @@
+"""Population views of modality shares: per-customer means over the top-K and summaries by segment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.evaluation.segments import read_personas
+from core.explain.recommend import top_parts
+from core.training.runs import TrainedRun
+
+
+def population_shares(trained: TrainedRun, users: list[str] | None = None, k: int = 10) -> pd.DataFrame:
+    """Each customer's mean share of every score part over their top-``k`` (scored in batches).
+
+    Args:
+        trained: The run.
+        users: Raw customer ids (default: every customer).
+        k: Items per customer.
+
+    Returns:
+        ``user_id`` and ``share_<p>`` for every part (each row sums to 1), in the order given.
+
+    Raises:
+        KeyError: For an unknown customer id.
+    """
+    data = trained.data
+    ids = list(data.user_ids) if users is None else list(users)
+    index = np.array([data.user_index(u) for u in ids], dtype=np.int64)
+    top = top_parts(trained, index, k)
+    mean = top.shares.mean(1)  # (B, P)
+    frame = pd.DataFrame({"user_id": ids})
+    for p, name in enumerate(top.names):
+        frame[f"share_{name}"] = mean[:, p]
+    return frame
+
+
+def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """Mean share of every part within each customer segment.
+
+    Args:
+        frame: Output of :func:`population_shares`.
+        segments: Segment of each customer, indexed by ``user_id`` (e.g. :func:`persona_segments`
+            or :func:`category_segments`); customers without a segment are left out.
+
+    Returns:
+        ``segment``, ``users`` and the mean of every ``share_<p>`` column, one row per segment
+        (sorted by segment name).
+    """
+    shares = [c for c in frame.columns if c.startswith("share_")]
+    joined = frame.assign(segment=frame["user_id"].map(segments)).dropna(subset=["segment"])
+    grouped = joined.groupby("segment", sort=True)
+    out = grouped[shares].mean()
+    out.insert(0, "users", grouped.size())
+    return out.reset_index()
+
+
+def persona_segments(dataset_dir) -> pd.Series | None:
+    """The planted persona of every customer (``truth/customers.csv``), or None without a truth file."""
+    personas = read_personas(dataset_dir)
+    return None if personas is None else personas.set_index("user_id")["persona"]
+
+
+def category_segments(trained: TrainedRun) -> pd.Series:
+    """Each customer's most bought top-level category (the first ``|``-separated level).
+
+    Ties go to the alphabetically first category; items without categories count as "(none)".
+    """
+    data = trained.data
+    top_level = np.array([str(v).split("|")[0].strip() or "(none)" if not pd.isna(v) else "(none)"
+                          for v in data.items["categories"]], dtype=object)
+    users = np.repeat(np.arange(data.n_users), data.lengths)
+    counts = pd.DataFrame({"user": users, "category": top_level[data.flat_items]}).value_counts().reset_index()
+    counts = counts.sort_values(["user", "count", "category"], ascending=[True, False, True])
+    best = counts.drop_duplicates("user").set_index("user")["category"]
+    return pd.Series(best.to_numpy(), index=[data.user_ids[u] for u in best.index], name="category")

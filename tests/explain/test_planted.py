@@ -1,0 +1,76 @@
+"""Explanations of a briefly trained HM4SR are faithful and recover the sample's planted personas.
+
+One session-scoped HM4SR is trained on a persona-balanced slice of the shipped sample (600
+customers, see :mod:`tests.explain.planted`); 40-60 s on the shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.data import load_dataset
+from core.explain import faithfulness, persona_segments, population_shares, shares_by_segment, time_shift
+from core.training import TrainConfig, open_run, train_run
+from tests.explain.planted import SAMPLE, planted_slice
+
+PER_PERSONA = 150
+# A compact HM4SR (one layer, narrow, short window, no auxiliary losses) that trains in ~1 minute.
+CONFIG = {"dim": 32, "n_layers": 1, "n_heads": 1, "ffn_dim": 64, "max_len": 20, "dropout": 0.2,
+          "cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0}
+TRAIN = TrainConfig(epochs=12, patience=100, lr=3e-3, seed=0, device="cpu")
+
+pytestmark = pytest.mark.skipif(not (SAMPLE / "truth" / "customers.csv").is_file(),
+                                reason="needs the shipped sample catalogue")
+
+
+@pytest.fixture(scope="session")
+def planted_run(tmp_path_factory):
+    root = planted_slice(tmp_path_factory.mktemp("planted"), PER_PERSONA)
+    data = load_dataset(root)
+    run_dir = tmp_path_factory.mktemp("planted_run")
+    threads = torch.get_num_threads()
+    # One thread: on the shared 2-core machine 12 epochs took 40 s with 1 thread and over 2 minutes
+    # with 2 (small tensor ops; two threads contend with everything else running).
+    torch.set_num_threads(1)
+    try:
+        train_run(data, "hm4sr", run_dir, CONFIG, TRAIN)
+    finally:
+        torch.set_num_threads(threads)
+    return open_run(run_dir, data)
+
+
+@pytest.fixture(scope="session")
+def personas(planted_run):
+    return persona_segments(planted_run.data.root)
+
+
+def test_removing_the_top_attributed_modality_hurts_more_than_the_least(planted_run):
+    frame = faithfulness(planted_run)  # every customer of the slice, top recommendation
+    assert len(frame) == planted_run.data.n_users
+    assert frame["top_drop"].mean() > frame["least_drop"].mean()
+    assert (frame["top_drop"] > frame["least_drop"]).mean() >= 0.75  # a clear majority
+
+
+def test_image_and_text_shares_follow_the_planted_personas(planted_run, personas):
+    by = shares_by_segment(population_shares(planted_run, k=10), personas).set_index("segment")
+    assert by.loc["visual", "share_image"] > by.loc["textual", "share_image"]
+    assert by.loc["textual", "share_text"] > by.loc["visual", "share_text"]
+    assert by.loc[["visual", "textual"], "users"].tolist() == [PER_PERSONA, PER_PERSONA]
+
+
+# Known gap, kept as a strict xfail so it turns into a failure (remove the marker) once the model
+# learns it: HM4SR trained here (and for 30 epochs, or at lr 1e-2) changes well under 1 % of any
+# persona's top-10 when "now" moves by 6 months. On the sample the date adds almost nothing to the
+# season of the last purchase (date-oracle NDCG@10 0.032 vs last-purchase-season 0.030 vs
+# popularity 0.025 for seasonal customers), so the query-time Temporal MoE is never pushed to use it.
+@pytest.mark.xfail(strict=True, reason="HM4SR does not learn a calendar effect on the sample (see comment)")
+def test_seasonal_lists_move_more_with_the_calendar_than_collaborative_ones(planted_run, personas):
+    change = {}
+    for persona in ("seasonal", "collaborative"):
+        users = [u for u in planted_run.data.user_ids if personas.get(u) == persona]
+        change[persona] = np.mean([1.0 - time_shift(planted_run, u, months=[-6, 6], k=10)["overlap"].mean()
+                                   for u in users])
+    # "more" means a visible effect: on average at least half an item of ten more replaced
+    assert change["seasonal"] > change["collaborative"] + 0.05

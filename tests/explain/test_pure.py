@@ -1,0 +1,100 @@
+"""Hand-computed cases for the pure pieces of the explainer: shares, ranks, overlaps, time grids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.explain import overlap_fraction, part_shares, rank_of, shares_by_segment
+from core.explain.context import SECONDS_PER_MONTH
+from core.explain.evidence import nearest_rows
+from core.explain.gates import interval_bin
+from core.explain.time_effects import shifted_times
+
+
+def test_shares_measure_each_part_against_the_average_item():
+    # parts of one item: id 1.0, text 3.0, image 0.5; catalogue means: id 0.5, text 1.0, image 1.0
+    # lifts: 0.5, 2.0, -0.5 -> clipped 0.5, 2.0, 0 -> shares 0.2, 0.8, 0
+    shares = part_shares(np.array([1.0, 3.0, 0.5]), np.array([0.5, 1.0, 1.0]))
+    np.testing.assert_allclose(shares, [0.2, 0.8, 0.0])
+
+
+def test_a_constant_offset_earns_no_share():
+    # the id part is large but the same for every item (= its mean): it explains nothing
+    parts = np.array([[10.0, 2.0], [10.0, 1.0]])
+    baseline = np.array([10.0, 1.0])
+    np.testing.assert_allclose(part_shares(parts, baseline), [[0.0, 1.0], [0.5, 0.5]])  # 2nd: no lift -> equal
+
+
+def test_shares_broadcast_over_customers_and_items():
+    parts = np.array([[[2.0, 1.0], [1.0, 3.0]]])  # (B=1, K=2, P=2)
+    baseline = np.array([[0.0, 1.0]])[:, None, :]  # (B, 1, P)
+    shares = part_shares(parts, baseline)
+    np.testing.assert_allclose(shares, [[[1.0, 0.0], [1 / 3, 2 / 3]]])
+    np.testing.assert_allclose(shares.sum(-1), 1.0)
+    assert (shares >= 0).all()
+
+
+def test_rank_counts_ties_against_the_item_and_skips_excluded():
+    scores = np.array([0.5, 0.9, 0.5, 0.1, 0.7])
+    assert rank_of(scores, 0) == 4  # 0.9, 0.7 and the tie 0.5 are ahead
+    excluded = np.array([False, True, False, False, False])
+    assert rank_of(scores, 0, excluded) == 3
+    assert rank_of(scores, 1, excluded) == 1  # an excluded item asked about is still ranked
+    np.testing.assert_array_equal(rank_of(np.stack([scores, -scores]), 3), [5, 1])
+
+
+def test_overlap_fraction():
+    assert overlap_fraction(["a", "b", "c", "d"], ["d", "x", "b", "y"]) == 0.5
+    assert overlap_fraction([1, 2], [2, 1]) == 1.0
+    assert overlap_fraction([1, 2], []) == 0.0
+    with pytest.raises(ValueError, match="non-empty"):
+        overlap_fraction([], [1])
+
+
+def test_shifted_times_moves_now_or_one_purchase():
+    times = np.array([100, 200, 300])
+    same, nows = shifted_times(times, 1000, np.array([-1.0, 0.0, 2.0]), None)
+    assert all((t == times).all() for t in same)
+    np.testing.assert_array_equal(nows, [1000 - round(SECONDS_PER_MONTH), 1000, 1000 + round(2 * SECONDS_PER_MONTH)])
+    moved, nows = shifted_times(times, 1000, np.array([0.5]), 1)
+    np.testing.assert_array_equal(moved[0], [100, 200 + round(0.5 * SECONDS_PER_MONTH), 300])
+    np.testing.assert_array_equal(nows, [1000])
+    assert SECONDS_PER_MONTH == pytest.approx(30.4375 * 86_400)
+
+
+def test_nearest_rows_by_cosine():
+    x = np.array([[1.0, 0.0], [2.0, 0.1], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    rows, sims = nearest_rows(x, 0, np.array([1, 2, 3, 4]), 3)
+    np.testing.assert_array_equal(rows, [1, 3, 2])  # zero row 4 ties with row 2 at 0; lower row first
+    np.testing.assert_allclose(sims, [2 / np.hypot(2, 0.1), 1 / np.sqrt(2), 0.0])
+
+
+def test_interval_bins():
+    np.testing.assert_array_equal(interval_bin(np.array([0.0, 0.5, 1.0, 6.9, 7.0, 1000.0]), (0.0, 1.0, 7.0, 30.0)),
+                                  [0.0, 0.0, 1.0, 1.0, 7.0, 30.0])
+
+
+def test_shares_by_segment_means_and_counts():
+    frame = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "share_text": [0.2, 0.4, 0.9, 0.5],
+                          "share_image": [0.8, 0.6, 0.1, 0.5]})
+    segments = pd.Series({"a": "visual", "b": "visual", "c": "textual"})  # d has no segment
+    out = shares_by_segment(frame, segments)
+    assert out["segment"].tolist() == ["textual", "visual"]
+    assert out["users"].tolist() == [1, 2]
+    np.testing.assert_allclose(out["share_text"], [0.9, 0.3])
+    np.testing.assert_allclose(out["share_image"], [0.1, 0.7])
+
+
+def test_category_segments_pick_the_most_bought_top_level_category():
+    from types import SimpleNamespace
+
+    from core.explain import category_segments
+
+    items = pd.DataFrame({"categories": ["Shoes|Boots", "Bags", "Shoes", None]})
+    # customer A bought items 0, 1, 2 (Shoes twice); B bought 1 and 3 (a tie: "(none)" sorts first)
+    data = SimpleNamespace(items=items, n_users=2, lengths=np.array([3, 2]), flat_items=np.array([0, 1, 2, 1, 3]),
+                           user_ids=["A", "B"])
+    segments = category_segments(SimpleNamespace(data=data))
+    assert segments.to_dict() == {"A": "Shoes", "B": "(none)"}
