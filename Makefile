@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 PORT ?= 8501
 
-.PHONY: install app test bench sample clean
+.PHONY: install app test test-browser bench-app sample clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,14 @@ app: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Only the browser test (needs Debian's chromium at /usr/bin/chromium; .ci/run installs it).
+test-browser: install
+	$(BIN)/python -m pytest -q -m browser
+
+# Dashboard cold start and explorer re-render in Chromium (needs a trained run under runs/).
+bench-app: install
+	$(BIN)/python benchmarks/app_cold_start.py --data sample_data --runs runs
 
 sample: install
 	$(BIN)/python -m core make-sample --out sample_data

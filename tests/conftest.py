@@ -10,6 +10,8 @@ import pytest
 
 from core.data import load_dataset
 
+pytest_plugins = ["tests.app.shop"]  # the dashboard's tiny shop with trained runs (tests/app, tests/browser)
+
 
 def write_dataset(root: Path, interactions: list[tuple[str, str, int]], item_ids: list[str] | None = None) -> Path:
     """Write a canonical dataset directory with the given interactions and plain item rows."""

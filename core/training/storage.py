@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from core.files import atomic_write
+
+if TYPE_CHECKING:
+    import torch
 
 
 def write_json(path: str | Path, value: Any) -> None:
@@ -30,11 +32,15 @@ def read_json(path: str | Path) -> Any:
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     """Save a dict of tensors and plain values, atomically."""
+    import torch  # imported here: reading run.json / metrics.json (the dashboard's first page) needs no torch
+
     atomic_write(path, lambda handle: torch.save(state, handle))
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Load a checkpoint written by :func:`save_checkpoint`, without unpickling code."""
+    import torch
+
     return torch.load(path, map_location=map_location, weights_only=True)
 
 

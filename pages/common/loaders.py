@@ -1,4 +1,10 @@
-"""Every cached loader of the app lives here (data and models are loaded once per session/process)."""
+"""Every cached loader of the app lives here (data and models are loaded once per session/process).
+
+Explanations are cached per (run, checkpoint time, customer, settings): changing customer and
+coming back is instant, and retraining a run (new checkpoint time) invalidates its entries. The
+trained run itself is passed as ``_trained`` (not hashed); ``key`` (see :func:`run_key`) stands
+for it in the cache key.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import streamlit as st
 
 from core.data import Dataset, load_dataset
 from core.data.summary import runs_table
-from core.training import TrainedRun, find_runs, open_run
+from core.training.run_dir import find_runs
 
 
 def data_dirs() -> list[str]:
@@ -43,9 +49,25 @@ def run_dirs_for(data: Dataset) -> list[str]:
     return out
 
 
-@st.cache_resource(show_spinner="Loading the trained model…")
-def trained_run(run_dir: str, _data: Dataset, stamp: float) -> TrainedRun:
+def run_label(run_dir: str) -> str:
+    """The run's id in links and pickers: its path under :func:`runs_root` (e.g. ``sample_data/hm4sr``)."""
+    path = Path(run_dir)
+    try:
+        return path.resolve().relative_to(runs_root().resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+@st.cache_resource(show_spinner="Loading the trained model…", max_entries=8)
+def trained_run(run_dir: str, _data: Dataset, stamp: float):
     """A reopened run; ``stamp`` (the checkpoint's mtime) invalidates the cache after retraining."""
+    import torch
+
+    from core.training.runs import open_run  # torch is imported on first use, not at app start
+
+    # Explanations score one customer at a time: tiny ops where a second thread only adds
+    # contention (measured 5x slower with 2 threads on a busy 2-core machine, equal when idle).
+    torch.set_num_threads(1)
     return open_run(run_dir, data=_data)
 
 
@@ -54,6 +76,125 @@ def checkpoint_stamp(run_dir: str) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
+def run_key(trained) -> tuple[str, float]:
+    """What identifies a trained run in the explanation caches: its directory and checkpoint time."""
+    return str(trained.run.root), checkpoint_stamp(str(trained.run.root))
+
+
 @st.cache_data(show_spinner=False)
 def metrics_table(run_dirs: tuple[str, ...], stamps: tuple[float, ...]) -> pd.DataFrame:
     return runs_table([Path(p) for p in run_dirs])
+
+
+# ---------------------------------------------------------------- dataset tables (no model)
+@st.cache_data(show_spinner=False, max_entries=8)
+def customer_directory(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
+    from core.data.browse import customer_directory as build
+
+    return build(_data)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def purchase_history(_data: Dataset, key: tuple[str, int], user_id: str) -> pd.DataFrame:
+    from core.data.browse import purchase_history as build
+
+    return build(_data, user_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def catalogue_thumbnails(_data: Dataset, key: tuple[str, int], n: int) -> pd.DataFrame:
+    from core.data.browse import catalogue_thumbnails as build
+
+    return build(_data, n)
+
+
+def data_key(data: Dataset) -> tuple[str, int]:
+    """What identifies a prepared dataset in the caches: its directory and k-core."""
+    return str(Path(data.root).resolve()), data.report.k_core if data.report else 0
+
+
+# ---------------------------------------------------------------- explanations (core.explain)
+@st.cache_data(show_spinner="Scoring the catalogue for this customer…", max_entries=512)
+def recommendations(_trained, key, user_id: str, k: int, now: int | None = None) -> pd.DataFrame:
+    from core import explain
+
+    return explain.recommendations(_trained, user_id, k=k, now=now)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def part_names(_trained, key) -> tuple[str, ...]:
+    from core import explain
+
+    return tuple(explain.part_names(_trained))
+
+
+@st.cache_data(show_spinner="Reading the gates…", max_entries=256)
+def gates(_trained, key, user_id: str, now: int | None = None):
+    from core import explain
+
+    return explain.gates(_trained, user_id, now=now)
+
+
+@st.cache_data(show_spinner="Re-scoring without each modality…", max_entries=512)
+def drop_modality(_trained, key, user_id: str, item_id: str) -> pd.DataFrame:
+    from core import explain
+
+    return explain.drop_modality(_trained, user_id, item_id)
+
+
+@st.cache_data(show_spinner="Re-scoring without each past purchase…", max_entries=512)
+def drop_purchase(_trained, key, user_id: str, item_id: str) -> pd.DataFrame:
+    from core import explain
+
+    return explain.drop_purchase(_trained, user_id, item_id)
+
+
+@st.cache_data(show_spinner="Finding the evidence in the history…", max_entries=512)
+def evidence(_trained, key, user_id: str, item_id: str, per_space: int = 3) -> pd.DataFrame:
+    from core import explain
+
+    return explain.evidence(_trained, user_id, item_id, per_space=per_space)
+
+
+@st.cache_data(show_spinner="Shifting the clock and re-ranking…", max_entries=256)
+def time_shift(_trained, key, user_id: str, months: tuple[int, ...], purchase: int | None, k: int,
+               item_id: str | None) -> pd.DataFrame:
+    from core import explain
+
+    return explain.time_shift(_trained, user_id, months=list(months), purchase=purchase, k=k, item_id=item_id)
+
+
+@st.cache_data(show_spinner="Explaining the whole customer base (once per model)…", max_entries=8)
+def population_shares(_trained, key, k: int) -> pd.DataFrame:
+    from core import explain
+
+    return explain.population_shares(_trained, k=k)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    from core import explain
+
+    return explain.shares_by_segment(frame, segments)
+
+
+@st.cache_data(show_spinner="Routing the whole customer base by time interval (once per model)…", max_entries=8)
+def routing_by_interval(_trained, key) -> pd.DataFrame:
+    from core import explain
+
+    return explain.routing_by_interval(_trained)
+
+
+@st.cache_data(show_spinner="Writing the report…", max_entries=64)
+def customer_report(_trained, key, user_id: str, item_id: str | None, k: int) -> str:
+    from core.explain.report_html import customer_report_html
+
+    return customer_report_html(_trained, user_id, item_id=item_id, k=k)
+
+
+@st.cache_data(show_spinner=False, max_entries=4096)
+def image_data_uri(path: str) -> str:
+    """A thumbnail as a ``data:`` URI (for Plotly layout images and standalone exports); ``""`` if unreadable."""
+    from core.explain.report_html import image_data_uri as encode
+
+    return encode(path)

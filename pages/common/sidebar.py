@@ -1,4 +1,11 @@
-"""The shared sidebar: dataset and run pickers. Session-state keys are prefixed ``sidebar_``."""
+"""The shared sidebar: dataset, run and customer pickers, and deep links.
+
+Session-state keys are prefixed ``sidebar_``. Deep links: ``?run=…&user=…&item=…`` (``run`` is the
+run's path under the runs folder, e.g. ``sample_data/hm4sr``, or its folder name). A link value is
+applied once (when it first appears or changes), then the pickers write the current choice back to
+the URL, so a reload shows the same view. An unknown id leaves the picker as it was and shows a
+friendly message until the customer is changed.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +16,16 @@ import streamlit as st
 from core.data import DataError
 from pages.common import loaders
 
+NOTE_KEY = "sidebar_link_note"
+
 
 def selected_dataset():
     """Render the dataset picker; return the loaded dataset, or None (with a message shown)."""
     dirs = loaders.data_dirs()
     choice = st.sidebar.selectbox("Dataset", dirs, key="sidebar_dataset",
-                                  format_func=lambda p: Path(p).name or p)
+                                  format_func=lambda p: Path(p).name or p, persist_state="session")
     k_core = st.sidebar.number_input("Min. purchases per customer and product (k-core)", min_value=1,
-                                     max_value=50, value=5, key="sidebar_k_core",
+                                     max_value=50, value=5, key="sidebar_k_core", persist_state="session",
                                      help="Customers and products with fewer purchases are left out, as in training.")
     try:
         return loaders.dataset(choice, int(k_core))
@@ -27,11 +36,120 @@ def selected_dataset():
     return None
 
 
-def selected_run(data) -> str | None:
-    """Render the run picker for ``data``; return the chosen run directory or None."""
+def link_value(name: str) -> str | None:
+    """The URL's ``name`` parameter if it is new (not yet applied nor written by the app), else None."""
+    value = st.query_params.get(name)
+    seen_key = f"sidebar_seen_{name}"
+    if value is None or st.session_state.get(seen_key) == value:
+        return None
+    st.session_state[seen_key] = value
+    return value
+
+
+def write_link(name: str, value: str | None) -> None:
+    """Put the current choice in the URL (so a reload or a shared link shows the same view)."""
+    seen_key = f"sidebar_seen_{name}"
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+        st.session_state.pop(seen_key, None)
+        return
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+    st.session_state[seen_key] = value
+
+
+def add_note(text: str) -> None:
+    """Keep a friendly message about a link on screen until the customer is changed."""
+    notes = st.session_state.setdefault(NOTE_KEY, [])
+    if text not in notes:
+        notes.append(text)
+
+
+def show_notes() -> None:
+    """Show the link messages (called by pages right under their title)."""
+    for text in st.session_state.get(NOTE_KEY, []):
+        st.warning(text, icon="🔗")
+
+
+def _clear_notes() -> None:
+    st.session_state.pop(NOTE_KEY, None)
+
+
+def selected_run(data, sync_url: bool = False) -> str | None:
+    """Render the run picker for ``data``; return the chosen run directory or None.
+
+    Args:
+        data: The selected dataset.
+        sync_url: Apply a ``run`` link and write the choice back to the URL.
+    """
     runs = loaders.run_dirs_for(data)
     if not runs:
         st.sidebar.caption("No trained run for this dataset yet.")
         return None
-    return st.sidebar.selectbox("Trained run", runs, key="sidebar_run",
-                                format_func=lambda p: f"{Path(p).name} ({Path(p).parent.name})")
+    labels = {r: loaders.run_label(r) for r in runs}
+    wanted = link_value("run") if sync_url else None
+    if wanted is not None:
+        match = [r for r in runs if labels[r] == wanted] or [r for r in runs if Path(r).name == wanted]
+        if len(match) == 1:
+            st.session_state["sidebar_run"] = match[0]
+        else:
+            current = st.session_state.get("sidebar_run")
+            current = current if current in runs else runs[0]
+            add_note(f"The link asks for the trained model “{wanted}”, which is not among the models "
+                     f"trained on {data.name} ({', '.join(labels.values())}). Showing “{labels[current]}” instead.")
+    if st.session_state.get("sidebar_run") not in runs:
+        st.session_state.pop("sidebar_run", None)
+    choice = st.sidebar.selectbox("Trained model", runs, key="sidebar_run", persist_state="session",
+                                  format_func=lambda p: f"{labels[p]}", on_change=_clear_notes,
+                                  help="A trained run: the model and the dataset it was trained on.")
+    if sync_url:
+        write_link("run", labels[choice])
+    return choice
+
+
+def selected_trained(data, sync_url: bool = False):
+    """Run picker plus loading; returns the reopened :class:`~core.training.TrainedRun` or None
+    (with a message shown when the run cannot be opened)."""
+    run_dir = selected_run(data, sync_url=sync_url)
+    if run_dir is None:
+        return None
+    try:
+        return loaders.trained_run(run_dir, data, loaders.checkpoint_stamp(run_dir))
+    except (OSError, ValueError) as exc:
+        st.error(f"This trained model cannot be opened: {exc}")
+        return None
+
+
+def selected_customer(data, sync_url: bool = False) -> str | None:
+    """Render the searchable customer picker (id · segment · purchases); return the raw user id.
+
+    Args:
+        data: The selected dataset.
+        sync_url: Apply a ``user`` link and write the choice back to the URL.
+    """
+    directory = loaders.customer_directory(data, loaders.data_key(data))
+    ids = directory["user_id"].tolist()
+    labels = dict(zip(ids, directory["label"]))
+    wanted = link_value("user") if sync_url else None
+    if wanted is not None:
+        if wanted in labels:
+            st.session_state["sidebar_user"] = wanted
+        else:
+            add_note(f"No customer with the id “{wanted}” in {data.name}: the link may be from another "
+                     f"dataset, or the customer has too few purchases to be kept. Pick a customer in the "
+                     f"sidebar (ids look like {', '.join(ids[:3])}).")
+    if st.session_state.get("sidebar_user") not in labels:
+        st.session_state.pop("sidebar_user", None)
+    user = st.sidebar.selectbox("Customer", ids, key="sidebar_user", format_func=labels.get,
+                                persist_state="session", on_change=_clear_notes, filter_mode="contains",
+                                help="Type an id, a segment (e.g. visual) or a purchase count to search.")
+    if sync_url:
+        write_link("user", user)
+    return user
+
+
+def selected_k() -> int:
+    """How many recommendations the customer pages list (K)."""
+    return int(st.sidebar.slider("Recommendations per customer (K)", min_value=3, max_value=30, value=10,
+                                 key="sidebar_k", persist_state="session"))

@@ -52,3 +52,15 @@ def test_unreadable_dataset_shows_a_clear_message(monkeypatch, tmp_path):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert any("dataset directory does not exist" in e.value for e in at.error)
+
+
+def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    images = at.get("image")
+    assert len(images) == 24  # 30 products with pictures: the 24 best sellers
+    assert [s.value for s in at.subheader] == ["Catalogue: tiny_shop", "Best-selling products", "Trained models"]
+    table = at.dataframe[0].value
+    assert sorted(table["model"]) == ["hm4sr", "popularity"]
+    keys = {b.key for b in at.get("download_button")}
+    assert {"overview_categories_download", "overview_monthly_download", "overview_runs_download"} <= keys

@@ -1,0 +1,203 @@
+"""Plotly figures of the dashboard, drawn from the tables ``core.explain`` returns.
+
+Drawing only: every number comes in through the frames. Every figure has a title and plain-word
+axis labels; colours follow the order of the model's score parts, so a modality keeps its colour
+on every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D")
+HEIGHT = 380
+TIMELINE_IMAGES = 40  # latest purchases drawn as pictures on the history timeline (older ones: dots)
+
+
+def part_colours(parts: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """A fixed colour per score part (by position), shared by every chart."""
+    return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(parts)}
+
+
+def item_label(rank: int, title: str, width: int = 38) -> str:
+    title = str(title)
+    return f"#{rank} {title if len(title) <= width else title[:width - 1] + '…'}"
+
+
+def share_bars(recs: pd.DataFrame, parts: tuple[str, ...], customer: str) -> go.Figure:
+    """Stacked horizontal bars: each recommended item's score split into modality shares (100 %)."""
+    rows = []
+    for _, r in recs.iterrows():
+        for p in parts:
+            rows.append({"item": item_label(r["rank"], r["title"]), "modality": p,
+                         "share": 100.0 * float(r[f"share_{p}"]), "item_id": r["item_id"]})
+    long = pd.DataFrame(rows)
+    fig = px.bar(long, x="share", y="item", color="modality", orientation="h", barmode="stack",
+                 color_discrete_map=part_colours(parts), hover_data={"item_id": True, "share": ":.1f"},
+                 title=f"What each recommendation for {customer} is made of",
+                 labels={"share": "Share of the item's score (%)", "item": "Recommended product",
+                         "modality": "Modality"},
+                 category_orders={"item": [item_label(r, t) for r, t in zip(recs["rank"], recs["title"])],
+                                  "modality": list(parts)})
+    fig.update_layout(height=max(HEIGHT, 34 * len(recs) + 140), xaxis_range=[0, 100], legend_traceorder="normal")
+    return fig
+
+
+def history_timeline(history: pd.DataFrame, customer: str, image_uri: Callable[[str], str],
+                     max_images: int = TIMELINE_IMAGES) -> go.Figure:
+    """Purchases on a time axis (one row per top-level category), with thumbnails on the markers."""
+    categories = sorted(history["category"].unique())
+    frame = history.assign(row=[categories.index(c) for c in history["category"]])
+    fig = px.scatter(frame, x="date", y="row", hover_name="title",
+                     hover_data={"item_id": True, "date": "|%d %b %Y", "category": True, "row": False},
+                     title=f"Purchase history of {customer}",
+                     labels={"date": "Purchase date", "row": "Product category", "category": "Category"})
+    fig.update_traces(marker={"size": 14, "opacity": 0.35})
+    fig.update_yaxes(tickmode="array", tickvals=list(range(len(categories))), ticktext=categories,
+                     range=[-0.6, len(categories) - 0.4])
+    shown = frame.loc[frame["image"] != ""].tail(max_images)
+    if len(shown):
+        span_ms = max((history["date"].max() - history["date"].min()).total_seconds() * 1000.0, 86_400_000.0)
+        size_ms = max(span_ms / max(len(history), 8) * 1.6, 86_400_000.0)
+        images = []
+        for _, row in shown.iterrows():
+            uri = image_uri(row["image"])
+            if uri:
+                images.append(dict(source=uri, x=row["date"], y=row["row"], xref="x", yref="y",
+                                   sizex=size_ms, sizey=0.8, xanchor="center", yanchor="middle",
+                                   sizing="contain", layer="above"))
+        fig.layout.images = images  # one assignment: add_layout_image per thumbnail costs ~5 ms each
+    fig.update_layout(height=max(260, 90 * len(categories) + 120))
+    return fig
+
+
+def score_split(split: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
+    """One bar per score part: its exact contribution to the item's score (may be negative)."""
+    fig = px.bar(split, x="contribution", y="modality", orientation="h", color="modality",
+                 color_discrete_map=part_colours(parts), text="contribution",
+                 category_orders={"modality": list(parts)}, title=title,
+                 labels={"contribution": "Points added to the score", "modality": "Modality"})
+    fig.update_traces(texttemplate="%{text:.3f}", showlegend=False)
+    fig.update_layout(height=120 + 45 * len(split))
+    return fig
+
+
+def rank_after_drop(frame: pd.DataFrame, label_col: str, base_rank: int, title: str, y_label: str) -> go.Figure:
+    """Bars of the item's new rank after each removal, with the current rank as a dashed line."""
+    fig = px.bar(frame, x="new_rank", y=label_col, orientation="h", title=title,
+                 hover_data={"rank_change": True, "score_change": ":.3f"},
+                 labels={"new_rank": "Rank of the item afterwards (1 = top)", label_col: y_label,
+                         "rank_change": "Rank change", "score_change": "Score change"})
+    fig.add_vline(x=base_rank, line_dash="dash", annotation_text=f"now: #{base_rank}")
+    fig.update_layout(height=140 + 34 * len(frame), yaxis={"autorange": "reversed"})
+    return fig
+
+
+def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str) -> go.Figure:
+    """History position (rows, oldest at the top) × expert (columns), colour = gate weight."""
+    view = imoe.loc[imoe["modality"] == modality].copy()
+    view["purchase"] = [f"{int(p)}. {str(t)[:30]}" for p, t in zip(view["position"], view["title"])]
+    order = view.drop_duplicates("position").sort_values("position")["purchase"].tolist()
+    matrix = view.pivot_table(index="purchase", columns="expert", values="gate", aggfunc="mean").reindex(order)
+    matrix.columns = [f"expert {c}" for c in matrix.columns]
+    fig = px.imshow(matrix, zmin=0, zmax=max(float(matrix.to_numpy().max()), 1e-9), aspect="auto",
+                    color_continuous_scale="Blues", text_auto=".2f",
+                    title=f"Which expert reads each purchase — {modality} ({customer})",
+                    labels={"x": "Expert", "y": "Purchase in the history (oldest at the top)", "color": "Gate weight"})
+    fig.update_layout(height=max(HEIGHT, 22 * len(order) + 150))
+    return fig
+
+
+def modality_weights(weights: pd.DataFrame, parts: tuple[str, ...]) -> go.Figure:
+    """One bar per modality: its learned weight in the mixture."""
+    fig = px.bar(weights, x="modality", y="weight", color="modality", color_discrete_map=part_colours(parts),
+                 title="How much weight the model gives each modality",
+                 labels={"modality": "Modality", "weight": "Learned modality weight"})
+    fig.update_layout(showlegend=False, height=HEIGHT)
+    return fig
+
+
+def population_shares(pop: pd.DataFrame, parts: tuple[str, ...], k: int) -> go.Figure:
+    """Distribution over customers of each modality's share of their top-k scores."""
+    long = pop.melt(id_vars="user_id", value_vars=[f"share_{p}" for p in parts], var_name="modality",
+                    value_name="share")
+    long["modality"] = long["modality"].str.removeprefix("share_")
+    long["share"] *= 100.0
+    fig = px.histogram(long, x="share", color="modality", barmode="overlay", nbins=40, opacity=0.65,
+                       color_discrete_map=part_colours(parts), category_orders={"modality": list(parts)},
+                       title=f"How much each modality drives customers' top-{k} (all customers)",
+                       labels={"share": f"Share of the customer's top-{k} scores (%)", "modality": "Modality"})
+    fig.update_layout(yaxis_title="Customers", height=HEIGHT)
+    return fig
+
+
+def segment_shares(by_segment: pd.DataFrame, parts: tuple[str, ...], segment_col: str) -> go.Figure:
+    """Stacked bars: mean modality shares within each customer segment."""
+    cols = [c for c in by_segment.columns if c.startswith("share_")]
+    long = by_segment.melt(id_vars=segment_col, value_vars=cols, var_name="modality", value_name="share")
+    long["modality"] = long["modality"].str.removeprefix("share_")
+    long["share"] *= 100.0
+    fig = px.bar(long, x="share", y=segment_col, color="modality", orientation="h", barmode="stack",
+                 color_discrete_map=part_colours(parts), category_orders={"modality": list(parts)},
+                 title="Modality shares by customer segment",
+                 labels={"share": "Average share of the top-K scores (%)", segment_col: "Customer segment",
+                         "modality": "Modality"})
+    fig.update_layout(height=max(HEIGHT, 40 * by_segment[segment_col].nunique() + 150))
+    return fig
+
+
+def overlap_curve(shift: pd.DataFrame, chosen: int, what: str) -> go.Figure:
+    """Share of the unshifted top-K still recommended, per shift in months."""
+    frame = shift.assign(overlap_pct=100.0 * shift["overlap"])
+    fig = px.line(frame, x="months", y="overlap_pct", markers=True,
+                  title=f"How much the top list changes when {what} moves",
+                  labels={"months": "Shift in months (negative = earlier)",
+                          "overlap_pct": "Recommendations unchanged (%)"})
+    fig.add_vline(x=chosen, line_dash="dash", annotation_text="slider")
+    fig.update_layout(yaxis_range=[0, 105], height=HEIGHT)
+    return fig
+
+
+def item_rank_curve(shift: pd.DataFrame, chosen: int, item_title: str) -> go.Figure:
+    """The chosen item's rank per shift in months (1 = top)."""
+    fig = px.line(shift, x="months", y="item_rank", markers=True,
+                  title=f"Rank of “{item_title}” as time moves",
+                  labels={"months": "Shift in months (negative = earlier)", "item_rank": "Rank (1 = top)"})
+    fig.add_vline(x=chosen, line_dash="dash", annotation_text="slider")
+    fig.update_layout(yaxis={"autorange": "reversed"}, height=HEIGHT)
+    return fig
+
+
+def routes_by_position(routes: pd.DataFrame, customer: str) -> go.Figure:
+    """Temporal routing of one customer's purchases: expert weight per purchase, with the gap in days."""
+    frame = routes.copy()
+    frame["purchase"] = [f"{int(p)} ({d:.0f} d)" for p, d in zip(frame["position"], frame["interval_days"])]
+    frame["expert"] = "expert " + frame["expert"].astype(str)
+    fig = px.bar(frame, x="purchase", y="weight", color="expert", barmode="stack",
+                 title=f"Time experts chosen for each purchase of {customer}",
+                 labels={"purchase": "Purchase (days since the previous one)", "weight": "Routing weight",
+                         "expert": "Time expert"})
+    fig.update_layout(height=HEIGHT)
+    return fig
+
+
+def routing_by_interval(frame: pd.DataFrame) -> go.Figure:
+    """Mean routing weight of each time expert per bin of days since the previous purchase."""
+    edges = sorted(frame["interval_days"].unique())
+    names = {lo: (f"{lo:g}–{hi:g}" if n + 1 < len(edges) else f"{lo:g}+")
+             for n, (lo, hi) in enumerate(zip(edges, [*edges[1:], None]))}
+    view = frame.copy()
+    view["gap"] = view["interval_days"].map(names)
+    view["expert"] = "expert " + view["expert"].astype(str)
+    fig = px.line(view, x="gap", y="weight", color="expert", markers=True,
+                  category_orders={"gap": [names[e] for e in edges]},
+                  hover_data={"positions": True} if "positions" in view.columns else None,
+                  title="Which time expert handles which gap between purchases (all customers)",
+                  labels={"gap": "Days since the previous purchase", "weight": "Mean routing weight",
+                          "expert": "Time expert", "positions": "Purchases in this bin"})
+    fig.update_layout(height=HEIGHT)
+    return fig

@@ -1,0 +1,183 @@
+"""Customer explorer: one customer's history, top-K with modality shares, and "why this item?".
+
+Deep links: ``?run=…&user=…&item=…`` open this page on that model, customer and item.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.explain.report_html import customer_report_html
+from pages.common import charts, export, first_run, loaders, sidebar
+
+THUMBS = 8  # latest purchases shown as pictures
+
+st.title("Customer explorer")
+data = sidebar.selected_dataset()
+if data is None:
+    st.stop()
+trained = sidebar.selected_trained(data, sync_url=True)
+if trained is None:
+    sidebar.show_notes()
+    if not loaders.run_dirs_for(data):
+        first_run.offer_training(data, "explorer_train")
+    st.stop()
+user = sidebar.selected_customer(data, sync_url=True)
+k = sidebar.selected_k()
+key = loaders.run_key(trained)
+root = Path(data.root)
+parts = loaders.part_names(trained, key)
+recs = loaders.recommendations(trained, key, user, k)
+
+# ---- the item explained below: a linked item (even outside the top-K), else the picker's choice
+wanted = sidebar.link_value("item")
+if wanted is not None:
+    if wanted in set(data.item_ids):
+        st.session_state["explorer_linked"] = (user, wanted)
+        st.session_state["explorer_item"] = wanted
+    else:
+        sidebar.add_note(f"No product with the id “{wanted}” in {data.name}; showing the top recommendation instead.")
+linked = st.session_state.get("explorer_linked")
+options = recs["item_id"].tolist()
+if linked and linked[0] == user and linked[1] not in options:
+    options.append(linked[1])
+sidebar.show_notes()
+
+directory = loaders.customer_directory(data, loaders.data_key(data)).set_index("user_id")
+history = loaders.purchase_history(data, loaders.data_key(data), user)
+info = directory.loc[user]
+st.subheader(f"Customer {user}")
+cols = st.columns(4)
+cols[0].metric("Segment", str(info["segment"]))
+cols[1].metric("Purchases", f"{len(history)}")
+cols[2].metric("First purchase", f"{history['date'].min():%d %b %Y}")
+cols[3].metric("Last purchase", f"{history['date'].max():%d %b %Y}")
+
+# ---- history
+st.subheader("Purchase history")
+older = len(history) - charts.TIMELINE_IMAGES
+export.chart(charts.history_timeline(history, user, lambda rel: loaders.image_data_uri(str(root / rel))),
+             "explorer_history", "Each picture is one purchase, placed at its date and in its product category"
+             + (f"; the {older} oldest show as dots." if older > 0 else "."))
+recent = history.tail(THUMBS).iloc[::-1]
+strip = st.columns(THUMBS)
+for slot, (_, row) in enumerate(recent.iterrows()):
+    if row["image"]:
+        strip[slot].image(str(root / row["image"]), width="stretch")
+    strip[slot].caption(f"**{row['date']:%d %b %Y}**  \n{row['title']}")
+with st.expander(f"All {len(history)} purchases as a table"):
+    export.table(history.drop(columns=["image", "time"]), "explorer_history_table",
+                 "One row per purchase, oldest first; days since the previous purchase in the last column.",
+                 f"purchases {user}")
+
+# ---- recommendations
+st.subheader(f"Top {len(recs)} recommendations")
+grid = st.columns(min(len(recs), 10) or 1)
+for slot, (_, row) in enumerate(recs.head(10).iterrows()):
+    if row["image"]:
+        grid[slot].image(str(root / row["image"]), width="stretch")
+    grid[slot].caption(f"**#{row['rank']}** {row['title']}")
+if len(parts) > 1:
+    export.chart(charts.share_bars(recs, parts, user), "explorer_shares",
+                 "Each bar is one recommended product; the colours show how much of its lead over an average "
+                 "product comes from each modality (bars add up to 100 %).")
+else:
+    export.note(text=f"This model ({trained.info.get('model')}) gives one undivided score, so there is no split "
+                     "by modality; train HM4SR or STAIR to see which modality drives each recommendation.")
+shown = recs.drop(columns=["image"]).copy()
+for p in parts:
+    shown[f"share_{p}"] = 100.0 * shown[f"share_{p}"]
+export.table(shown, "explorer_recs",
+             "Score = sum of the part_ columns (exact); share_ columns in % (they add up to 100 per row).",
+             f"recommendations {user}",
+             column_config={f"share_{p}": st.column_config.NumberColumn(f"share {p} (%)", format="%.0f")
+                            for p in parts})
+
+# ---- why this item?
+st.subheader("Why this item?")
+titles = dict(zip(recs["item_id"], recs["title"]))
+ranks = dict(zip(recs["item_id"], recs["rank"]))
+if st.session_state.get("explorer_item") not in options:
+    st.session_state.pop("explorer_item", None)
+
+
+def _item_label(item_id: str) -> str:
+    if item_id in ranks:
+        return f"#{ranks[item_id]} {titles[item_id]} ({item_id})"
+    return f"{data.items['title'].iloc[data.item_index(item_id)]} ({item_id}, from the link)"
+
+
+item = st.selectbox("Recommended product to explain", options, key="explorer_item", format_func=_item_label)
+sidebar.write_link("item", item)
+dropped = loaders.drop_modality(trained, key, user, item)
+rank = int(dropped["rank"].iloc[0]) if len(dropped) else int(ranks.get(item, 0))
+if item not in ranks:
+    st.caption(f"This product is not in the top {k}: it ranks #{rank} for this customer.")
+
+left, right = st.columns(2)
+if item in ranks:
+    row = recs.loc[recs["item_id"] == item].iloc[0]
+    split = pd.DataFrame({"modality": list(parts), "contribution": [float(row[f"part_{p}"]) for p in parts],
+                          "share_pct": [100.0 * float(row[f"share_{p}"]) for p in parts]})
+    export.chart(charts.score_split(split, parts, f"How the score of “{row['title']}” adds up"), "explorer_split",
+                 f"The parts add up exactly to the score {row['score']:.3f}; longer bars pushed the item up more.",
+                 left)
+    export.table(split, "explorer_split_table", "Exact points per modality and their share of the item's lead (%).",
+                 f"score split {user} {item}", left,
+                 column_config={"share_pct": st.column_config.NumberColumn("share (%)", format="%.0f")})
+with right:
+    st.markdown("**Evidence from the history**")
+    ev = loaders.evidence(trained, key, user, item)
+    if ev.empty:
+        export.note(text="This model has no item representation to compare purchases with.")
+    else:
+        images = dict(zip(history["item_id"], history["image"]))
+        for space, group in ev.groupby("space", sort=False):
+            st.caption(f"Closest past purchases as seen by **{space}**")
+            cells = st.columns(4)
+            for slot, (_, e) in enumerate(group.iterrows()):
+                if images.get(e["item_id"]):
+                    cells[slot].image(str(root / images[e["item_id"]]), width="stretch")
+                cells[slot].caption(f"{e['title']}  \n{pd.Timestamp(int(e['time']), unit='s'):%d %b %Y} · "
+                                    f"similarity {e['similarity']:.2f}")
+        export.table(ev.assign(date=pd.to_datetime(ev["time"], unit="s").dt.strftime("%Y-%m-%d")).drop(columns="time"),
+                     "explorer_evidence", "Past purchases closest to the item in each representation "
+                     "(1 = identical direction).", f"evidence {user} {item}")
+
+st.markdown("**What if…**")
+left, right = st.columns(2)
+if len(dropped) and len(parts) > 1:
+    export.chart(charts.rank_after_drop(dropped, "part", rank, "New rank without one modality", "Modality removed"),
+                 "explorer_drop_modality", "Each bar: where the item would rank if the model could not see that "
+                 "modality; past the dashed line = it falls.", left)
+    export.table(dropped, "explorer_drop_modality_table", "Score and rank with and without each modality.",
+                 f"without modality {user} {item}", left)
+else:
+    export.note(left, "This model reads a single input, so there is no modality to remove.")
+removed = loaders.drop_purchase(trained, key, user, item)
+if len(removed) and float(removed["score_change"].abs().max()) == 0.0:
+    export.note(right, "Removing any one past purchase leaves this item's score unchanged: this model does "
+                       "not read the customer's purchase history.")
+elif len(removed):
+    top = removed.reindex(removed["rank_change"].abs().sort_values(ascending=False).index).head(10).copy()
+    top["purchase"] = [f"{int(p)}. {str(t)[:32]}" for p, t in zip(top["position"], top["title"])]
+    export.chart(charts.rank_after_drop(top, "purchase", rank, "New rank without one past purchase",
+                                        "Past purchase removed"), "explorer_drop_purchase",
+                 "The 10 past purchases that move the item most when removed; past the dashed line = it falls.", right)
+    export.table(removed, "explorer_drop_purchase_table", "Every past purchase removed in turn (rank change > 0: "
+                 "the item falls).", f"without purchase {user} {item}", right)
+else:
+    export.note(right, "This model does not read the purchase history, so removing a purchase changes nothing.")
+
+# ---- report
+st.divider()
+report_item = item if item in ranks else None
+st.download_button("Download this customer's one-page report (HTML)",
+                   data=lambda: customer_report_html(trained, user, item_id=report_item, k=k),
+                   file_name=f"modality-lens-{user}.html", mime="text/html", key="explorer_report",
+                   on_click="ignore", type="primary", icon=":material/description:")
+st.caption("A single HTML file with the history, the recommendations, their modality shares and the "
+           "why-this-item panel; it opens offline and prints on one page.")

@@ -1,0 +1,104 @@
+"""Time effects: move "now" or one purchase date and watch the recommendations re-rank; how the time
+experts split the work by the gap between purchases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import charts, export, first_run, loaders, sidebar
+
+MONTHS = tuple(range(-12, 13))
+
+st.title("Time effects")
+data = sidebar.selected_dataset()
+if data is None:
+    st.stop()
+trained = sidebar.selected_trained(data, sync_url=True)
+if trained is None:
+    sidebar.show_notes()
+    if not loaders.run_dirs_for(data):
+        first_run.offer_training(data, "time_train")
+    st.stop()
+user = sidebar.selected_customer(data, sync_url=True)
+k = sidebar.selected_k()
+sidebar.show_notes()
+key = loaders.run_key(trained)
+root = Path(data.root)
+model_name = trained.info.get("model", "this model")
+history = loaders.purchase_history(data, loaders.data_key(data), user)
+recs = loaders.recommendations(trained, key, user, k)
+
+st.subheader(f"Re-rank {user}'s recommendations at another time")
+NOW, PURCHASE = "“Now” (the moment we recommend)", "The date of one past purchase"
+mode = st.radio("What moves in time", [NOW, PURCHASE], key="time_mode", horizontal=True)
+purchase = None
+what = "“now”"
+if mode == PURCHASE:
+    first_read = max(0, len(history) - trained.model.max_len)  # the model reads only its window
+    positions = history["position"].tolist()[first_read:][::-1]
+    labels = {int(r.position): f"{int(r.position)}. {r.title} ({r.date:%d %b %Y})" for r in history.itertuples()}
+    if st.session_state.get("time_purchase") not in positions:
+        st.session_state.pop("time_purchase", None)
+    purchase = st.selectbox("Purchase to move (latest first)", positions, key="time_purchase", format_func=labels.get)
+    what = f"the purchase “{history.loc[history['position'] == purchase, 'title'].iloc[0]}”"
+titles = dict(zip(recs["item_id"], recs["title"]))
+if st.session_state.get("time_item") not in titles:
+    st.session_state.pop("time_item", None)
+follow = st.selectbox("Follow one product", list(titles), key="time_item",
+                      format_func=lambda i: f"#{recs.loc[recs['item_id'] == i, 'rank'].iloc[0]} {titles[i]}")
+months = st.slider("Shift in months (negative = earlier)", min_value=MONTHS[0], max_value=MONTHS[-1], value=0,
+                   key="time_months")
+
+shift = loaders.time_shift(trained, key, user, MONTHS, purchase, k, follow)
+if shift.empty:
+    export.note(text=f"This model ({model_name}) does not use purchase times, so moving a date changes "
+                     "nothing. HM4SR with its time experts does.")
+else:
+    row = shift.loc[shift["months"] == months].iloc[0]
+    base = shift.loc[shift["months"] == 0].iloc[0]
+    cols = st.columns(3)
+    cols[0].metric("Recommendations unchanged", f"{100 * row['overlap']:.0f} %")
+    if "item_rank" in shift.columns:
+        cols[1].metric("Rank of the followed product", f"#{int(row['item_rank'])}",
+                       delta=f"{int(base['item_rank']) - int(row['item_rank']):+d} places" if months else None)
+    cols[2].metric("Shift", f"{months:+d} months")
+    item_rows = data.items.set_index(pd.Index(data.item_ids))
+    before, after = st.columns(2)
+    for col, label, ids in ((before, "Top list without a shift", base["top_k"]),
+                            (after, f"Top list shifted by {months:+d} months", row["top_k"])):
+        col.markdown(f"**{label}**")
+        new = set(row["top_k"]) - set(base["top_k"])
+        table = pd.DataFrame({"rank": range(1, len(ids) + 1), "item_id": list(ids),
+                              "title": [item_rows.loc[i, "title"] for i in ids]})
+        table["new"] = ["new" if i in new and col is after else "" for i in ids]
+        export.table(table, f"time_list_{'shifted' if col is after else 'now'}",
+                     "Products marked “new” entered the list because of the shift." if col is after else
+                     "The recommendations at the customer's real purchase dates.", f"{label} {user}", col)
+    export.chart(charts.overlap_curve(shift, months, what), "time_overlap",
+                 "100 % = the same products as today; lower = the shift changes what the customer is shown.")
+    if "item_rank" in shift.columns:
+        export.chart(charts.item_rank_curve(shift, months, titles[follow]), "time_item_rank",
+                     "Where the followed product ranks at each shift (1 = top); a rising line means it matters "
+                     "more at that time.")
+    export.table(shift.assign(top_k=shift["top_k"].map(lambda ids: " ".join(ids))), "time_shift_table",
+                 "Per shift: the top list, its overlap with today's, and the followed product's score and rank.",
+                 f"time shift {user}")
+
+st.subheader("Time experts")
+view = loaders.gates(trained, key, user)
+if view is None or view.routes.empty:
+    export.note(text=f"This model ({model_name}) has no time experts, so there is no routing by time to show.")
+else:
+    export.chart(charts.routes_by_position(view.routes, user), "time_routes",
+                 "One bar per purchase (with the days since the one before): how the time experts share it.")
+    population = loaders.routing_by_interval(trained, key)
+    if population.empty:
+        export.note(text="No routing could be measured for the customer base.")
+    else:
+        export.chart(charts.routing_by_interval(population), "time_population_routing",
+                     "For all customers: which time expert takes purchases made after short or long gaps.")
+        export.table(population, "time_population_table", "Mean routing weight per gap (days) and expert.",
+                     f"routing by interval {trained.name}")

@@ -1,0 +1,55 @@
+"""Reading charts, tables and messages out of a finished ``AppTest`` run."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly figures on the page as JSON specs, by title."""
+    out = {}
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def chart(at: AppTest, title_start: str) -> dict:
+    """The one chart whose title starts with ``title_start``."""
+    found = [spec for title, spec in charts(at).items() if title.startswith(title_start)]
+    assert len(found) == 1, f"expected one chart titled {title_start!r}…, found {list(charts(at))}"
+    return found[0]
+
+
+def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table holding all ``columns``."""
+    for element in at.dataframe:
+        if set(columns) <= set(element.value.columns):
+            return element.value
+    raise AssertionError(f"no table with columns {columns}; tables: {[list(d.value.columns) for d in at.dataframe]}")
+
+
+def messages(at: AppTest) -> str:
+    """Every info, warning and error text on the page, joined."""
+    return "\n".join(m.value for m in [*at.info, *at.warning, *at.error])
+
+
+def downloads(at: AppTest) -> list[str]:
+    """Keys of the download buttons on the page."""
+    return [b.key for b in at.get("download_button")]
+
+
+def values(data) -> np.ndarray:
+    """A Plotly trace array as numpy (Plotly sends numpy arrays as ``{"dtype", "bdata"}``)."""
+    if isinstance(data, dict) and "bdata" in data:
+        out = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        if isinstance(shape, str):
+            shape = tuple(int(n) for n in shape.split(","))
+        return out.reshape(shape) if shape else out
+    return np.asarray(data)

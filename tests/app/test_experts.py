@@ -1,0 +1,65 @@
+"""The experts & modalities page on tiny trained runs (streamlit AppTest)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import explain
+from tests.app.conftest import APP, TINY_HM4SR
+from tests.app.helpers import chart, charts, messages, table_with, values
+
+
+def open_experts(user: str = "U002") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/experts.py").run()
+    at.selectbox(key="sidebar_user").set_value(user).run()
+    return at
+
+
+def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained):
+    at = open_experts("U002")
+    assert not at.exception
+    for modality in ("id", "text", "image"):
+        spec = chart(at, f"Which expert reads each purchase — {modality} (U002)")
+        z = values(spec["data"][0]["z"]).reshape(9, TINY_HM4SR["n_experts"])  # 9 purchases × experts
+        np.testing.assert_allclose(z.sum(axis=1), 1.0, atol=1e-5)  # each purchase's gates add up to 1
+        assert spec["layout"]["yaxis"]["title"]["text"] == "Purchase in the history (oldest at the top)"
+    weights = chart(at, "How much weight the model gives each modality")
+    assert weights["layout"]["xaxis"]["title"]["text"] == "Modality"
+    # population: the averages shown are the core's, and the segments are the planted personas
+    population = explain.population_shares(shop_trained, k=10)
+    shown = {m.label: m.value for m in at.metric}
+    for p in ("id", "text", "image"):
+        assert shown[f"Average share: {p}"] == f"{100 * population[f'share_{p}'].mean():.0f} %"
+    segments = table_with(at, "segment", "users")
+    assert sorted(segments["segment"]) == ["collaborative", "seasonal", "textual", "visual"]
+    assert segments["users"].tolist() == [10, 10, 10, 10]
+    np.testing.assert_allclose(segments[["share_id", "share_text", "share_image"]].sum(axis=1), 1.0, atol=1e-6)
+    assert "How much each modality drives customers' top-10" in " ".join(charts(at))
+
+
+def test_models_without_gates_get_a_friendly_note(shop_app):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/experts.py").run()
+    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
+    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    assert not at.exception
+    text = messages(at)
+    assert "has no experts or gates" in text
+    assert "no modality shares" in text
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("page", ["pages/experts.py", "pages/time_effects.py"])
+def test_customer_pages_without_a_trained_run_offer_training(page, monkeypatch, shop_dir, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(APP).parent)
+    monkeypatch.setenv("MODALITY_LENS_DATA", str(shop_dir))
+    monkeypatch.setenv("MODALITY_LENS_RUNS", str(tmp_path / "empty"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(page).run()
+    assert not at.exception
+    assert "No model has been trained on tiny_shop yet" in messages(at)

@@ -1,0 +1,99 @@
+"""The customer explorer on a tiny trained HM4SR (and popularity) run (streamlit AppTest)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import explain
+from tests.app.conftest import APP
+from tests.app.helpers import chart, downloads, messages, table_with, values
+
+PARTS = ("id", "text", "image")
+
+
+def open_explorer(user: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/explorer.py").run()
+    if user is not None:
+        at.selectbox(key="sidebar_user").set_value(user).run()
+    return at
+
+
+def test_explorer_lists_k_items_whose_modality_shares_sum_to_100(shop_app, shop_trained):
+    at = open_explorer("U005")
+    assert not at.exception
+    expected = explain.recommendations(shop_trained, "U005", k=10)
+    table = table_with(at, *(f"share_{p}" for p in PARTS))
+    assert table["item_id"].tolist() == expected["item_id"].tolist()
+    assert len(table) == 10
+    np.testing.assert_allclose(table[[f"share_{p}" for p in PARTS]].sum(axis=1), 100.0, atol=1e-6)
+    np.testing.assert_allclose(table[[f"part_{p}" for p in PARTS]].sum(axis=1), table["score"], rtol=1e-5, atol=1e-5)
+    # the stacked bar shows the same shares, one trace per modality, 100 % per item
+    spec = chart(at, "What each recommendation for U005 is made of")
+    assert [t["name"] for t in spec["data"]] == list(PARTS)
+    per_item = np.sum([values(t["x"]).astype(float) for t in spec["data"]], axis=0)
+    np.testing.assert_allclose(per_item, 100.0, atol=1e-6)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Share of the item's score (%)"
+    # the customer's header and the history timeline with one picture per purchase
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Purchases"] == "9"
+    assert metrics["Segment"] == "textual"  # personas go round-robin (conftest): U005 -> PERSONAS[5 % 4]
+    history = chart(at, "Purchase history of U005")
+    assert len(history["layout"]["images"]) == 9
+    assert {"explorer_shares_download", "explorer_recs_download", "explorer_history_download",
+            "explorer_report"} <= set(downloads(at))
+
+
+def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop_trained):
+    at = open_explorer("U003")
+    recs = explain.recommendations(shop_trained, "U003", k=10)
+    second = recs["item_id"].iloc[1]
+    at.selectbox(key="explorer_item").set_value(second).run()
+    assert not at.exception
+    split = table_with(at, "modality", "contribution")
+    row = recs.iloc[1]
+    assert split["contribution"].tolist() == pytest.approx([row[f"part_{p}"] for p in PARTS], rel=1e-5, abs=1e-6)
+    assert split["contribution"].sum() == pytest.approx(row["score"], rel=1e-5, abs=1e-5)
+    dropped = table_with(at, "part", "new_rank")
+    expected = explain.drop_modality(shop_trained, "U003", second)
+    assert dropped["new_rank"].tolist() == expected["new_rank"].tolist()
+    assert (dropped["rank"] == 2).all()
+    removed = table_with(at, "removed_item_id", "new_rank")
+    assert removed["new_rank"].tolist() == explain.drop_purchase(shop_trained, "U003", second)["new_rank"].tolist()
+    evidence = table_with(at, "space", "similarity")
+    assert set(evidence["space"]) == {"text", "image", "learned"}
+    assert at.query_params["item"] == second  # the deep link follows the choice
+
+
+def test_k_in_the_sidebar_sets_the_list_length(shop_app):
+    at = open_explorer("U001")
+    at.slider(key="sidebar_k").set_value(5).run()
+    assert not at.exception
+    assert len(table_with(at, "share_id")) == 5
+
+
+def test_a_single_score_model_gets_friendly_notes_instead_of_modality_charts(shop_app):
+    at = open_explorer()
+    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
+    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    assert not at.exception
+    text = messages(at)
+    assert "one undivided score" in text
+    assert "no modality to remove" in text
+    assert "does not read the customer's purchase history" in text
+    assert len(table_with(at, "share_score")) == 10
+
+
+def test_without_a_trained_run_the_explorer_offers_training(monkeypatch, shop_dir, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(APP).parent)
+    monkeypatch.setenv("MODALITY_LENS_DATA", str(shop_dir))
+    monkeypatch.setenv("MODALITY_LENS_RUNS", str(tmp_path / "empty"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    assert "No model has been trained on tiny_shop yet" in messages(at)
+    assert at.button(key="explorer_train").label == "Train the baseline models now"

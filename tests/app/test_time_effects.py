@@ -1,0 +1,69 @@
+"""The time effects page on tiny trained runs (streamlit AppTest)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from core import explain
+from tests.app.conftest import APP
+from tests.app.helpers import chart, messages, values
+
+MONTHS = range(-12, 13)
+
+
+def open_time(user: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/time_effects.py").run()
+    at.selectbox(key="sidebar_user").set_value(user).run()
+    return at
+
+
+def test_moving_now_re_ranks_with_the_cores_numbers(shop_app, shop_trained):
+    at = open_time("U004")
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Recommendations unchanged"] == "100 %"  # no shift yet
+    followed = at.selectbox(key="time_item").value
+    assert followed in explain.recommendations(shop_trained, "U004", k=10)["item_id"].tolist()
+    expected = explain.time_shift(shop_trained, "U004", months=MONTHS, k=10, item_id=followed).set_index("months")
+    at.slider(key="time_months").set_value(-9).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Recommendations unchanged"] == f"{100 * expected.loc[-9, 'overlap']:.0f} %"
+    assert shown["Rank of the followed product"] == f"#{int(expected.loc[-9, 'item_rank'])}"
+    now_list, shifted = (d.value for d in at.dataframe if "new" in d.value.columns)
+    assert now_list["item_id"].tolist() == list(expected.loc[0, "top_k"])
+    assert shifted["item_id"].tolist() == list(expected.loc[-9, "top_k"])
+    assert (shifted["new"] == "new").sum() == round(10 * (1 - expected.loc[-9, "overlap"]))
+    curve = chart(at, "How much the top list changes when “now” moves")
+    assert values(curve["data"][0]["y"]).tolist() == [100 * v for v in expected["overlap"]]
+    routing = chart(at, "Which time expert handles which gap between purchases")
+    assert routing["layout"]["xaxis"]["title"]["text"] == "Days since the previous purchase"
+    chart(at, "Time experts chosen for each purchase of U004")
+
+
+def test_moving_one_purchase_date(shop_app, shop_trained):
+    at = open_time("U006")
+    at.radio(key="time_mode").set_value("The date of one past purchase").run()
+    at.selectbox(key="time_purchase").set_value(7).run()
+    at.slider(key="time_months").set_value(12).run()
+    assert not at.exception
+    followed = at.selectbox(key="time_item").value
+    assert followed in explain.recommendations(shop_trained, "U006", k=10)["item_id"].tolist()
+    expected = explain.time_shift(shop_trained, "U006", months=MONTHS, purchase=7, k=10, item_id=followed)
+    row = expected.loc[expected["months"] == 12].iloc[0]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Recommendations unchanged"] == f"{100 * row['overlap']:.0f} %"
+    assert shown["Rank of the followed product"] == f"#{int(row['item_rank'])}"
+    assert chart(at, "How much the top list changes when the purchase")
+
+
+def test_models_without_time_get_a_friendly_note(shop_app):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/time_effects.py").run()
+    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
+    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    assert not at.exception
+    text = messages(at)
+    assert "does not use purchase times" in text
+    assert "has no time experts" in text
