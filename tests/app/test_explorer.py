@@ -96,4 +96,4 @@ def test_without_a_trained_run_the_explorer_offers_training(monkeypatch, shop_di
     at.switch_page("pages/explorer.py").run()
     assert not at.exception
     assert "No model has been trained on tiny_shop yet" in messages(at)
-    assert at.button(key="explorer_train").label == "Train the baseline models now"
+    assert at.button(key="explorer_train").label == "Train the starter models now"

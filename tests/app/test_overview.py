@@ -31,7 +31,7 @@ def test_overview_shows_the_catalogue_and_offers_training(app_env):
     assert _metric(at, "Products") == "30"
     assert _metric(at, "Purchases") == "360"
     assert any("No model has been trained" in i.value for i in at.info)
-    assert at.button(key="overview_train").label == "Train the baseline models now"
+    assert at.button(key="overview_train").label == "Train the starter models now"
 
 
 def test_overview_lists_trained_runs_with_their_metrics(app_env, cyclic_data):
