@@ -8,7 +8,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import drift_loaders, export, first_run, loaders, sidebar
+from pages.common import drift_loaders, export, loaders, sidebar
 
 HEIGHT = 520
 METHOD_NAMES = {"pca": "Straight-line view (PCA, every epoch, instant)",
@@ -102,15 +102,7 @@ def steps_figure(stats: pd.DataFrame, title: str, by: str | None = None) -> go.F
 
 # ------------------------------------------------------------------------------------------- page
 st.title("Embedding drift")
-data = sidebar.selected_dataset()
-if data is None:
-    st.stop()
-trained = sidebar.selected_trained(data, sync_url=True)
-if trained is None:
-    sidebar.show_notes()
-    if not loaders.run_dirs_for(data):
-        first_run.offer_training(data, "drift_train")
-    st.stop()
+data, trained = sidebar.dataset_and_run("drift_train")
 sidebar.show_notes()
 run_dir = str(trained.run.root)
 model_name = trained.info.get("model", "this model")

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import charts, export, first_run, loaders, sidebar
+from pages.common import charts, export, loaders, sidebar
 
 st.title("Experts & modalities")
-data = sidebar.selected_dataset()
-if data is None:
-    st.stop()
-trained = sidebar.selected_trained(data, sync_url=True)
-if trained is None:
-    sidebar.show_notes()
-    if not loaders.run_dirs_for(data):
-        first_run.offer_training(data, "experts_train")
-    st.stop()
+data, trained = sidebar.dataset_and_run("experts_train")
 user = sidebar.selected_customer(data, sync_url=True)
 k = sidebar.selected_k()
 sidebar.show_notes()

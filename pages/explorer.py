@@ -11,20 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from core.explain.report_html import customer_report_html
-from pages.common import charts, export, first_run, loaders, sidebar
+from pages.common import charts, export, loaders, sidebar
 
 THUMBS = 8  # latest purchases shown as pictures
 
 st.title("Customer explorer")
-data = sidebar.selected_dataset()
-if data is None:
-    st.stop()
-trained = sidebar.selected_trained(data, sync_url=True)
-if trained is None:
-    sidebar.show_notes()
-    if not loaders.run_dirs_for(data):
-        first_run.offer_training(data, "explorer_train")
-    st.stop()
+data, trained = sidebar.dataset_and_run("explorer_train")
 user = sidebar.selected_customer(data, sync_url=True)
 k = sidebar.selected_k()
 key = loaders.run_key(trained)

@@ -8,20 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import charts, export, first_run, loaders, sidebar
+from pages.common import charts, export, loaders, sidebar
 
 MONTHS = tuple(range(-12, 13))
 
 st.title("Time effects")
-data = sidebar.selected_dataset()
-if data is None:
-    st.stop()
-trained = sidebar.selected_trained(data, sync_url=True)
-if trained is None:
-    sidebar.show_notes()
-    if not loaders.run_dirs_for(data):
-        first_run.offer_training(data, "time_train")
-    st.stop()
+data, trained = sidebar.dataset_and_run("time_train")
 user = sidebar.selected_customer(data, sync_url=True)
 k = sidebar.selected_k()
 sidebar.show_notes()

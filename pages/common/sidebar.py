@@ -153,3 +153,26 @@ def selected_k() -> int:
     """How many recommendations the customer pages list (K)."""
     return int(st.sidebar.slider("Recommendations per customer (K)", min_value=3, max_value=30, value=10,
                                  key="sidebar_k", persist_state="session"))
+
+
+def dataset_and_run(train_key: str):
+    """The dataset and trained-run pickers every customer page starts with.
+
+    Stops the page when no dataset can be read, or when no run is picked; if the dataset has no
+    trained run at all, first offers to train the starter models (button key ``train_key``).
+
+    Returns:
+        ``(data, trained)``: the loaded dataset and the reopened run.
+    """
+    from pages.common import first_run
+
+    data = selected_dataset()
+    if data is None:
+        st.stop()
+    trained = selected_trained(data, sync_url=True)
+    if trained is None:
+        show_notes()
+        if not loaders.run_dirs_for(data):
+            first_run.offer_training(data, train_key)
+        st.stop()
+    return data, trained
