@@ -1,22 +1,25 @@
 """Modality Lens dashboard: `streamlit run app.py` (or `make app`).
 
-Deep links: ``/explorer?run=sample_data/hm4sr&user=C0001&item=P0042`` (``/?run=…&user=…`` opens the
-explorer too).
+Deep links: ``/explorer?run=sample_data/hm4sr&user=C0001&item=P0042`` (``/?run=…&user=…`` is sent on to
+the explorer too).
 """
 
 import streamlit as st
 
 st.set_page_config(page_title="Modality Lens", page_icon="🔎", layout="wide")
 
-linked = "user" in st.query_params or "item" in st.query_params  # a customer link opens the explorer
+overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
+explorer = st.Page("pages/explorer.py", title="Customer explorer", icon=":material/person_search:")
 navigation = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=not linked),
-    st.Page("pages/explorer.py", title="Customer explorer", icon=":material/person_search:", default=linked),
+    overview,
+    explorer,
     st.Page("pages/experts.py", title="Experts & modalities", icon=":material/hub:"),
     st.Page("pages/time_effects.py", title="Time effects", icon=":material/schedule:"),
     st.Page("pages/drift.py", title="Embedding drift", icon=":material/scatter_plot:"),
     st.Page("pages/comparison.py", title="Model comparison", icon=":material/compare_arrows:"),
 ])
+if navigation.url_path == overview.url_path and ("user" in st.query_params or "item" in st.query_params):
+    st.switch_page(explorer, query_params=st.query_params.to_dict())  # a customer link opens the explorer
 st.sidebar.title("Modality Lens")
 st.sidebar.caption("Why did the recommender show this item to this customer?")
 navigation.run()
