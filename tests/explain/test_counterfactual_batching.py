@@ -6,33 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from core.data.batches import eval_batches
 from core.explain import drop_modality, faithfulness, recommendations
 from core.explain.context import customer, customer_batch
 from core.explain.ranks import rank_of
-from core.models import DataSpec, build_model
 from core.training import TrainConfig, open_run, train_run
+from tests.explain.tiny_models import SMALL, small_model
 
-SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 8, "dropout": 0.0, "n_layers": 1}
-
-
-@pytest.fixture(scope="module")
-def batch(featured_data):
-    return next(eval_batches(featured_data, "test", max_len=8, batch_size=6))[1]
-
-
-def _model(name, data, config):
-    torch.manual_seed(0)
-    model = build_model(name, DataSpec.of(data), config)
-    model.prepare(data)
-    return model.eval()
 
 
 @pytest.mark.parametrize("config", [SMALL, {**SMALL, "use_imoe": False, "use_tmoe": False},
                                     {**SMALL, "modalities": ("id", "image")}])
 @torch.no_grad()
 def test_hm4sr_one_pass_equals_one_pass_per_modality(featured_data, batch, config):
-    model = _model("hm4sr", featured_data, config)
+    model = small_model("hm4sr", featured_data, config)
     names = list(model.score_parts(batch))
     for parts in (names, names[::-1], names[1:], [names[0], names[0]]):
         batched = model.score_without_each(batch, parts)  # (P, B, N)
@@ -52,7 +38,7 @@ def test_hm4sr_one_pass_equals_one_pass_per_modality(featured_data, batch, confi
 @torch.no_grad()
 def test_hm4sr_batched_variants_do_not_leak_between_rows(featured_data, batch):
     """Row r of part p depends only on row r's history: scoring one customer alone gives the same."""
-    model = _model("hm4sr", featured_data, SMALL)
+    model = small_model("hm4sr", featured_data, SMALL)
     names = list(model.score_parts(batch))
     batched = model.score_without_each(batch, names)  # (P, B, N)
     for r in range(len(batch.items)):
@@ -63,7 +49,7 @@ def test_hm4sr_batched_variants_do_not_leak_between_rows(featured_data, batch):
 
 @torch.no_grad()
 def test_stair_and_single_score_models(featured_data, batch):
-    stair = _model("stair", featured_data, {"dim": 8})
+    stair = small_model("stair", featured_data, {"dim": 8})
     bands = stair.score_parts(batch)
     batched = stair.score_without_each(batch, ["content", "collaborative"])
     torch.testing.assert_close(batched[0], bands["collaborative"])  # what is left is the other band
@@ -71,7 +57,7 @@ def test_stair_and_single_score_models(featured_data, batch):
                                                      for p in ["content", "collaborative"]]))
     with pytest.raises(ValueError, match="STAIR has no score band 'id'"):
         stair.score_without_each(batch, ["id"])
-    sasrec = _model("sasrec", featured_data, {"dim": 16, "max_len": 8, "dropout": 0.0})
+    sasrec = small_model("sasrec", featured_data, {"dim": 16, "max_len": 8, "dropout": 0.0})
     with pytest.raises(ValueError, match="SASRec has no separable score parts to remove"):
         sasrec.score_without_each(batch, ["score"])
 

@@ -8,27 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.data.batches import eval_batches
-from core.models import DataSpec, build_model
+from tests.explain.tiny_models import SMALL, small_model
 
-SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 8, "dropout": 0.0, "n_layers": 1}
-
-
-@pytest.fixture(scope="module")
-def batch(featured_data):
-    return next(eval_batches(featured_data, "test", max_len=8, batch_size=6))[1]
-
-
-def _model(name, data, config):
-    torch.manual_seed(0)
-    model = build_model(name, DataSpec.of(data), config)
-    model.prepare(data)
-    return model.eval()
 
 
 @torch.no_grad()
 def test_hm4sr_parts_are_exact_and_dropping_a_modality_is_zeroing_its_input(featured_data, batch):
-    model = _model("hm4sr", featured_data, SMALL)
+    model = small_model("hm4sr", featured_data, SMALL)
     parts = model.score_parts(batch)
     assert list(parts) == ["id", "text", "image"]
     torch.testing.assert_close(sum(parts.values()), model.score_all(batch), rtol=1e-4, atol=1e-4)
@@ -47,7 +33,7 @@ def test_hm4sr_parts_are_exact_and_dropping_a_modality_is_zeroing_its_input(feat
 
 @torch.no_grad()
 def test_hm4sr_cached_item_tables_follow_weight_changes(featured_data, batch):
-    model = _model("hm4sr", featured_data, SMALL)
+    model = small_model("hm4sr", featured_data, SMALL)
     before = sum(model.score_parts(batch).values())
     model.proj["image"].weight.add_(0.5)  # in place, as an optimiser step or load_state_dict would
     after = sum(model.score_parts(batch).values())
@@ -56,18 +42,18 @@ def test_hm4sr_cached_item_tables_follow_weight_changes(featured_data, batch):
 
 
 def test_hm4sr_without_time_layers_is_not_time_aware(featured_data):
-    model = _model("hm4sr", featured_data, {**SMALL, "use_tmoe": False, "use_query_time": False})
+    model = small_model("hm4sr", featured_data, {**SMALL, "use_tmoe": False, "use_query_time": False})
     assert not model.time_aware
 
 
 @torch.no_grad()
 def test_stair_bands_and_generic_defaults(featured_data, batch):
-    stair = _model("stair", featured_data, {"dim": 8})
+    stair = small_model("stair", featured_data, {"dim": 8})
     bands = stair.score_parts(batch)
     assert list(bands) == ["collaborative", "content"]
     torch.testing.assert_close(stair.score_without(batch, "collaborative"), bands["content"])
     assert not stair.time_aware and stair.explain(batch) is None
-    sasrec = _model("sasrec", featured_data, {"dim": 16, "max_len": 8})
+    sasrec = small_model("sasrec", featured_data, {"dim": 16, "max_len": 8})
     np.testing.assert_allclose(sasrec.score_parts(batch)["score"].numpy(), sasrec.score_all(batch).numpy())
     with pytest.raises(ValueError, match="SASRec has no separable score parts"):
         sasrec.score_without(batch, "score")
