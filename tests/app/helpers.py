@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from tests.app.shop import APP
+
 
 def charts(at: AppTest) -> dict[str, dict]:
     """Plotly figures on the page as JSON specs, by title."""
@@ -53,3 +55,12 @@ def values(data) -> np.ndarray:
             shape = tuple(int(n) for n in shape.split(","))
         return out.reshape(shape) if shape else out
     return np.asarray(data)
+
+
+def open_page(page: str, user: str | None = None) -> AppTest:
+    """The app, run through ``app.py``'s navigation, switched to ``page`` and (optionally) customer ``user``."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(page).run()
+    if user is not None:
+        at.selectbox(key="sidebar_user").set_value(user).run()
+    return at

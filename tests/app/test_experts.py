@@ -8,18 +8,11 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP, TINY_HM4SR
-from tests.app.helpers import chart, charts, messages, table_with, values
-
-
-def open_experts(user: str = "U002") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/experts.py").run()
-    at.selectbox(key="sidebar_user").set_value(user).run()
-    return at
+from tests.app.helpers import chart, charts, messages, open_page, table_with, values
 
 
 def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained):
-    at = open_experts("U002")
+    at = open_page("pages/experts.py", "U002")
     assert not at.exception
     for modality in ("id", "text", "image"):
         spec = chart(at, f"Which expert reads each purchase — {modality} (U002)")

@@ -8,21 +8,13 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP
-from tests.app.helpers import chart, downloads, messages, table_with, values
+from tests.app.helpers import chart, downloads, messages, open_page, table_with, values
 
 PARTS = ("id", "text", "image")
 
 
-def open_explorer(user: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/explorer.py").run()
-    if user is not None:
-        at.selectbox(key="sidebar_user").set_value(user).run()
-    return at
-
-
 def test_explorer_lists_k_items_whose_modality_shares_sum_to_100(shop_app, shop_trained):
-    at = open_explorer("U005")
+    at = open_page("pages/explorer.py", "U005")
     assert not at.exception
     expected = explain.recommendations(shop_trained, "U005", k=10)
     table = table_with(at, *(f"share_{p}" for p in PARTS))
@@ -47,7 +39,7 @@ def test_explorer_lists_k_items_whose_modality_shares_sum_to_100(shop_app, shop_
 
 
 def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop_trained):
-    at = open_explorer("U003")
+    at = open_page("pages/explorer.py", "U003")
     recs = explain.recommendations(shop_trained, "U003", k=10)
     second = recs["item_id"].iloc[1]
     at.selectbox(key="explorer_item").set_value(second).run()
@@ -68,14 +60,14 @@ def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop
 
 
 def test_k_in_the_sidebar_sets_the_list_length(shop_app):
-    at = open_explorer("U001")
+    at = open_page("pages/explorer.py", "U001")
     at.slider(key="sidebar_k").set_value(5).run()
     assert not at.exception
     assert len(table_with(at, "share_id")) == 5
 
 
 def test_a_single_score_model_gets_friendly_notes_instead_of_modality_charts(shop_app):
-    at = open_explorer()
+    at = open_page("pages/explorer.py")
     popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
     at.selectbox(key="sidebar_run").set_value(popularity).run()
     assert not at.exception

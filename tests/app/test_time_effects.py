@@ -6,20 +6,13 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP
-from tests.app.helpers import chart, messages, values
+from tests.app.helpers import chart, messages, open_page, values
 
 MONTHS = range(-12, 13)
 
 
-def open_time(user: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/time_effects.py").run()
-    at.selectbox(key="sidebar_user").set_value(user).run()
-    return at
-
-
 def test_moving_now_re_ranks_with_the_cores_numbers(shop_app, shop_trained):
-    at = open_time("U004")
+    at = open_page("pages/time_effects.py", "U004")
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}
     assert shown["Recommendations unchanged"] == "100 %"  # no shift yet
@@ -43,7 +36,7 @@ def test_moving_now_re_ranks_with_the_cores_numbers(shop_app, shop_trained):
 
 
 def test_moving_one_purchase_date(shop_app, shop_trained):
-    at = open_time("U006")
+    at = open_page("pages/time_effects.py", "U006")
     at.radio(key="time_mode").set_value("The date of one past purchase").run()
     at.selectbox(key="time_purchase").set_value(7).run()
     at.slider(key="time_months").set_value(12).run()
