@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import streamlit as st
@@ -30,9 +31,8 @@ def offer_training(data, key: str) -> None:
 
     from core.training import train_run  # torch loads only when training is asked for
 
-    # The server's event loop keeps one core busy while a session is open; two torch threads on
-    # the remaining core spin against each other (HM4SR epochs measured 5x slower than one thread).
-    torch.set_num_threads(1)
+    # Explanations run on one torch thread (pages/common/loaders.py); training uses every core.
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
 
     bar = st.progress(0.0, text="Starting…")
     shown = [0.0]  # time of the last redraw
@@ -47,4 +47,5 @@ def offer_training(data, key: str) -> None:
             bar.progress(overall, text=f"{name}: {event.message or f'epoch {event.epoch}/{event.epochs}'}")
         train_run(data, run.model, loaders.runs_root() / data.name / run.name, run.model_config, run.train, show)
     bar.progress(1.0, text="Done")
+    torch.set_num_threads(1)
     st.rerun()
