@@ -13,7 +13,10 @@ Four personas, a quarter of the customers each (counts differ by at most one):
 
 Each purchase follows the persona with the customer's own probability (drawn in 0.75-0.80);
 otherwise it is noise drawn from the Zipf-like global popularity. Inside the persona's eligible
-items, popular items are preferred too (weight ``popularity ** 0.5``). Nobody buys an item
+items, popular items are preferred too (weight ``popularity ** 0.5``); seasonal customers go for
+the season's bestsellers (weight ``popularity ** 2``), so the calendar is worth knowing: ranking
+the bestsellers of the *test purchase's* season reaches NDCG@10 0.27 on seasonal customers, those
+of the *last purchase's* season 0.23 (0.29 vs 0.12 where the season changed in between). Nobody buys an item
 twice; if a customer exhausts the persona's eligible items, the remaining purchases are noise.
 
 Purchases come in shopping sessions of 1-4 items a few minutes apart; the gaps between sessions
@@ -46,6 +49,7 @@ _DAY = 86_400
 _SESSION_SIZES = np.array([1, 2, 3, 4])
 _SESSION_PROBS = np.array([0.35, 0.30, 0.20, 0.15])
 _PERSONA_POP_EXPONENT = 0.5  # within the persona's items: prefer popular ones, but only somewhat
+_SEASONAL_POP_EXPONENT = 2.0  # seasonal customers share the season's bestsellers (see module doc)
 _MIN_GROUP_ITEMS = 4  # a followed pair or cluster has at least this many items
 _NEED_MARGIN = 1.0  # a followed group should hold this many times the expected persona purchases
 
@@ -211,6 +215,7 @@ def simulate_purchases(rng: np.random.Generator, items: pd.DataFrame, n_users: i
     item_id_arr = items["item_id"].to_numpy()
     log_pop = np.log(items["popularity"].to_numpy(dtype=np.float64))
     log_pop_persona = _PERSONA_POP_EXPONENT * log_pop
+    log_pop_seasonal = _SEASONAL_POP_EXPONENT * log_pop
     all_items = np.arange(n_items)
 
     personas = np.asarray(PERSONAS)[rng.permutation(np.resize(np.arange(len(PERSONAS)), n_users))]
@@ -248,7 +253,8 @@ def simulate_purchases(rng: np.random.Generator, items: pd.DataFrame, n_users: i
         keys = ([_season_key(int(m)) for m in _months(timestamps)] if persona == "seasonal"
                 else ["all"] * n)
         bought: set[int] = set()
-        persona_pickers = {k: _Picker(_weighted_order(rng, v, log_pop_persona), bought)
+        log_weight = log_pop_seasonal if persona == "seasonal" else log_pop_persona
+        persona_pickers = {k: _Picker(_weighted_order(rng, v, log_weight), bought)
                            for k, v in eligible.items()}
         noise_picker = _Picker(_weighted_order(rng, all_items, log_pop), bought)
         follow = rng.random(n) < follow_prob[u]

@@ -89,6 +89,24 @@ def test_seasonal_customers_follow_the_calendar(sample: Sample) -> None:
     assert (span_days > 180).mean() > 0.9
 
 
+def test_seasonal_customers_buy_the_seasons_bestsellers(sample: Sample) -> None:
+    # Rank each season's items by how often non-seasonal customers buy them (their off-persona
+    # purchases follow global popularity), then check where seasonal customers' in-season buys land.
+    frame = sample.joined()
+    others = frame[frame["persona"] != "seasonal"]
+    seasonal = _persona(sample, "seasonal")
+    month = pd.to_datetime(seasonal["timestamp"], unit="s", utc=True).dt.month
+    for season, months in (("winter", [12, 1]), ("summer", [6, 7])):
+        season_items = sample.truth_items.loc[sample.truth_items["season"] == season, "item_id"]
+        counts = others["item_id"].value_counts().reindex(season_items, fill_value=0)
+        top = set(counts.sort_values(ascending=False, kind="stable").index[: len(counts) // 10])
+        bought = seasonal[month.isin(months) & (seasonal["season"] == season)]["item_id"]
+        other_bought = others[others["season"] == season]["item_id"]
+        # a tenth of the season's items takes most seasonal purchases, far more than others' share
+        assert bought.isin(top).mean() > 0.5
+        assert bought.isin(top).mean() > 1.5 * other_bought.isin(top).mean()
+
+
 def test_collaborative_customers_buy_in_their_cluster_without_content_signal(
         sample: Sample) -> None:
     frame = _persona(sample, "collaborative")
