@@ -23,6 +23,7 @@ import torch
 from core.data import load_dataset
 from core.evaluation.segments import metric_by_segment, read_personas
 from core.training import TrainConfig, train_run
+from core.training.run_dir import dataset_fingerprint
 
 HM4SR_OFF = {"use_imoe": False, "use_tmoe": False, "use_query_time": False}
 #: HM4SR as tuned on the sample's VALIDATION split (the config defaults stay the reference's):
@@ -64,6 +65,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--patience", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="learning rate of every variant")
+    parser.add_argument("--steps-per-epoch", type=int, default=None,
+                        help="fixed batches per epoch (default: each model's choice)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args()
     if args.threads:
@@ -77,7 +81,8 @@ def main() -> None:
     results = previous_results(out / "quality.json", args)
     for variant in args.variants:
         model, overrides = VARIANTS[variant]
-        config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed)
+        config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, lr=args.lr,
+                             steps_per_epoch=args.steps_per_epoch)
         tic = time.perf_counter()
         metrics = train_run(data, model, out / "runs" / variant, overrides, config)
         row = {"model": model, "config": overrides, "wall_seconds": time.perf_counter() - tic,
@@ -92,7 +97,9 @@ def main() -> None:
         results = {k: merged[k] for k in sorted(merged, key=lambda k: list(VARIANTS).index(k) if k in VARIANTS else 99)}
         print(f"{variant}: test ndcg@10 {metrics['test']['ndcg@10']:.4f}, "
               f"median epoch {metrics['median_epoch_seconds']:.1f} s, best epoch {metrics['best_epoch']}", flush=True)
-        (out / "quality.json").write_text(json.dumps({"data": args.data, "epochs": args.epochs,
+        (out / "quality.json").write_text(json.dumps({"data": args.data, "fingerprint": dataset_fingerprint(args.data),
+                                                      "epochs": args.epochs, "lr": args.lr,
+                                                      "steps_per_epoch": args.steps_per_epoch,
                                                       "patience": args.patience, "seed": args.seed,
                                                       "results": results}, indent=2) + "\n")
         (out / "quality.md").write_text(markdown(results))
@@ -103,14 +110,17 @@ def main() -> None:
 def previous_results(path: Path, args: argparse.Namespace) -> dict:
     """Rows already in ``path`` from a run with the same data, budget and seed.
 
-    Variants named in ``--variants`` are left out (they are re-run). Read again before every
+    Variants named in ``--variants`` are left out (they are re-run); rows of another version of
+    the data (different fingerprint) are dropped. Read again before every
     write, so two invocations with different variants can share one ``--out``.
     """
     if not path.is_file():
         return {}
     old = json.loads(path.read_text())
-    same = (old.get("data"), old.get("epochs"), old.get("patience", args.patience), old.get("seed", args.seed)) == \
-        (args.data, args.epochs, args.patience, args.seed)
+    same = (old.get("data"), old.get("fingerprint"), old.get("epochs"), old.get("patience", args.patience),
+            old.get("seed", args.seed), old.get("lr", TrainConfig.lr), old.get("steps_per_epoch")) == \
+        (args.data, dataset_fingerprint(args.data), args.epochs, args.patience, args.seed, args.lr,
+         args.steps_per_epoch)
     return {k: v for k, v in old.get("results", {}).items() if k not in args.variants} if same else {}
 
 

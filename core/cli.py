@@ -115,8 +115,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     for line in data.report.lines():
         print(line)
     out = Path(args.out) if args.out else Path("runs") / data.name / args.model
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, steps_per_epoch=args.steps_per_epoch,
+                         lr=args.lr, weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
                          device=args.device)
     metrics = train_run(data, args.model, out, _overrides(args.set), config, _tqdm_progress())
     print(f"run written to {out}")
@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=50, help="maximum epochs (default 50)")
     p.add_argument("--patience", type=int, default=10, help="early-stopping patience in epochs (default 10)")
     p.add_argument("--batch-size", type=int, default=128, help="training batch size (default 128)")
+    p.add_argument("--steps-per-epoch", type=int, default=None,
+                   help="split each epoch into this many batches instead of --batch-size "
+                        "(default: the model's choice; graph models use a fixed number)")
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default 0)")
     p.add_argument("--k-core", type=int, default=5, help="min interactions per user and item (default 5)")

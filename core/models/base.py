@@ -5,6 +5,9 @@ holds no training loop, picks no device, prints nothing:
 
 - ``batch_kind``: which training batches it consumes (``"sequence"``, ``"pairs"`` or ``"none"``
   for models with nothing to learn by gradient descent).
+- ``steps_per_epoch``: ``None`` (batches of the training config's size) or a fixed number of
+  batches per epoch, for models whose every step costs the whole data (full-graph propagation):
+  the batch then grows with the data, so an epoch's cost stays linear in the interactions.
 - ``prepare(data)``: one-off set-up from the training data (counts, graphs, initialisation);
   called once by the trainer before the first epoch; must only read training interactions.
 - ``loss(batch) -> dict``: ``{"loss": scalar, ...named parts}`` for a training batch.
@@ -59,6 +62,7 @@ class Recommender(nn.Module, ABC):
     """Base class of all models (see the module docstring for the contract)."""
 
     batch_kind: ClassVar[str] = "sequence"
+    steps_per_epoch: ClassVar[int | None] = None
 
     def __init__(self, spec: DataSpec):
         super().__init__()

@@ -253,6 +253,9 @@ class GraphRecommender(ResizableBuffers, Recommender):
     Subclasses implement :meth:`_propagate`."""
 
     _resizable: ClassVar[tuple[str, ...]] = ("adj_index", "adj_value")
+    #: Every step propagates over the whole graph, so an epoch is a fixed number of steps (the batch
+    #: grows with the data) and its cost stays linear in the interactions; see ``Recommender``.
+    steps_per_epoch: ClassVar[int | None] = 128
 
     def __init__(self, spec: DataSpec):
         super().__init__(spec)

@@ -81,14 +81,20 @@ class Trainer:
 
     def _batches(self, epoch: int) -> tuple[Iterator[Batch], int]:
         rng = np.random.default_rng([self.config.seed, epoch])
-        size = self.config.batch_size
         if self.model.batch_kind == "sequence":
             n = len(sequence_windows(self.data, self.model.max_len)[0])
+            size = self._batch_size(n)
             return sequence_batches(self.data, self.model.max_len, size, rng), -(-n // size)
         if self.model.batch_kind == "pairs":
             n = int(self.data.train_mask().sum())
+            size = self._batch_size(n)
             return pair_batches(self.data, size, rng), -(-n // size)
         return iter(()), 0
+
+    def _batch_size(self, n: int) -> int:
+        """Batch size for ``n`` training examples: fixed, or sized to a fixed number of steps."""
+        steps = self.config.steps_per_epoch or self.model.steps_per_epoch
+        return max(1, -(-n // steps)) if steps else self.config.batch_size
 
     def _evaluate(self, split: str) -> EvalResult:
         return evaluate(self.model, self.data, split, max_len=self.model.max_len,

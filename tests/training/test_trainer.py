@@ -94,3 +94,32 @@ def test_a_run_whose_config_holds_tuples_is_recognised_as_the_same_run(featured_
     first = train_run(featured_data, "hm4sr", tmp_path / "hm4sr", config, once)
     again = train_run(featured_data, "hm4sr", tmp_path / "hm4sr", config, once)  # nothing left to train
     assert again["test"] == first["test"] and again["epochs_run"] == 1
+
+
+@pytest.mark.parametrize("model, config, expected_steps", [
+    ("sasrec", TINY, None),  # batches of batch_size
+    ("lightgcn", {"dim": 8}, 128),  # graph models: the model's fixed number of steps
+])
+def test_steps_per_epoch_follow_the_config_or_the_model(cyclic_data, tmp_path, model, config, expected_steps):
+    seen = []
+    cfg = TrainConfig(epochs=1, batch_size=16, lr=1e-3, device="cpu")
+    train_run(cyclic_data, model, tmp_path / model, config, cfg, seen.append)
+    steps = {event.steps for event in seen if event.kind == "step"}
+    if expected_steps is None:
+        assert len(steps) == 1 and steps.pop() > 1
+    else:  # every training pair used once, in batches of ceil(n / 128): at most 128 of them
+        n = int(cyclic_data.train_mask().sum())
+        assert n > expected_steps and steps == {-(-n // -(-n // expected_steps))}
+
+
+def test_a_fixed_number_of_steps_covers_every_example_once(cyclic_data, tmp_path):
+    seen = []
+    cfg = TrainConfig(epochs=1, steps_per_epoch=3, lr=1e-3, device="cpu")
+    train_run(cyclic_data, "lightgcn", tmp_path / "g", {"dim": 8}, cfg, seen.append)
+    steps = [event for event in seen if event.kind == "step"]
+    assert [event.step for event in steps] == [1, 2, 3] and steps[0].steps == 3
+
+
+def test_steps_per_epoch_must_be_positive():
+    with pytest.raises(ValueError, match="steps_per_epoch must be at least 1"):
+        TrainConfig(steps_per_epoch=0)
