@@ -31,7 +31,7 @@ from torch import nn
 from core.data.batches import Batch
 from core.data.dataset import Dataset
 from core.models.base import DataSpec, Recommender
-from core.models.layers import CausalEncoder
+from core.models.layers import CausalEncoder, FastDropout
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
 
 CONTENT_MODALITIES = ("text", "image")
@@ -204,7 +204,7 @@ class HM4SR(Recommender):
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(m))
         self.encoders = nn.ModuleList(CausalEncoder(d, config.n_layers, config.n_heads, config.ffn_dim,
                                                     config.dropout) for _ in range(m))
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = FastDropout(config.dropout)
         self.cp_head = None
         if config.cp_weight > 0 and spec.n_categories > 0:
             self.cp_head = nn.Linear(m * d, spec.n_categories)

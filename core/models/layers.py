@@ -29,6 +29,33 @@ def causal_padding_mask(valid: torch.Tensor, n_heads: int) -> torch.Tensor:
     return blocked.repeat_interleave(n_heads, dim=0)  # (B*H, T, T)
 
 
+class FastDropout(nn.Module):
+    """Inverted dropout (same semantics as ``nn.Dropout``) whose mask comes from ``torch.rand``.
+
+    On CPU ``nn.Dropout`` draws its mask with ``bernoulli_``, which took about a fifth of an HM4SR
+    training step; ``rand >= p`` gives the same distribution 2.5x faster (forward + backward).
+    Parameter-free, so swapping it in leaves checkpoints unchanged.
+
+    Args:
+        p: Probability of zeroing an element.
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        scale = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))  # kept: 1/(1-p), dropped: 0
+        return x * scale
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 class CausalEncoder(nn.Module):
     """A stack of pre-built transformer layers with causal, padding-aware attention.
 
@@ -46,6 +73,8 @@ class CausalEncoder(nn.Module):
         layer = nn.TransformerEncoderLayer(dim, n_heads, ffn_dim, dropout, activation="gelu",
                                            batch_first=True, norm_first=False)
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        for block in self.encoder.layers:  # the attention weights' own dropout stays torch's
+            block.dropout, block.dropout1, block.dropout2 = (FastDropout(dropout) for _ in range(3))
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor, rows_per_chunk: int = 32) -> torch.Tensor:
         """Encode ``x`` ``(B, T, D)`` with ``valid`` ``(B, T)``; returns ``(B, T, D)``.

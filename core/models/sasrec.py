@@ -15,7 +15,7 @@ from torch import nn
 
 from core.data.batches import Batch
 from core.models.base import DataSpec, Recommender
-from core.models.layers import CausalEncoder
+from core.models.layers import CausalEncoder, FastDropout
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class SASRec(Recommender):
         self.item_emb = nn.Embedding(n + 1, d, padding_idx=n)
         self.pos_emb = nn.Embedding(config.max_len, d)
         self.norm = nn.LayerNorm(d)
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = FastDropout(config.dropout)
         self.encoder = CausalEncoder(d, config.n_layers, config.n_heads, config.ffn_dim, config.dropout)
         nn.init.normal_(self.item_emb.weight, std=0.02)
         nn.init.normal_(self.pos_emb.weight, std=0.02)

@@ -1,10 +1,12 @@
-"""The causal padding mask never lets a position see the future or padding, and never yields NaN."""
+"""Shared sequence layers: the causal padding mask never lets a position see the future or padding
+or yields NaN; length-chunked encoding is exact; the fast dropout behaves like dropout."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from core.models.layers import CausalEncoder, causal_padding_mask
+from core.models.layers import CausalEncoder, FastDropout, causal_padding_mask
 
 
 def test_mask_blocks_future_and_padding_but_keeps_the_diagonal():
@@ -36,3 +38,26 @@ def test_length_chunked_encoding_equals_encoding_the_whole_padded_batch():
     chunked = enc(x, valid, rows_per_chunk=2)  # 4 chunks, each cut to its longest row
     assert torch.allclose(chunked[valid], whole[valid], atol=1e-5)
     assert (chunked[:, 0] == 0).all()  # no row needs the first column: it was never computed
+
+
+def test_fast_dropout_zeroes_a_p_share_keeps_the_mean_and_is_identity_in_eval():
+    torch.manual_seed(0)
+    drop = FastDropout(0.3)
+    x = torch.ones(200_000, requires_grad=True)
+    y = drop(x)
+    assert abs((y == 0).float().mean().item() - 0.3) < 0.01
+    assert torch.allclose(y[y != 0], torch.full_like(y[y != 0], 1 / 0.7))
+    assert abs(y.mean().item() - 1.0) < 0.01
+    y.sum().backward()  # gradient flows through kept elements only, scaled like the values
+    assert torch.equal(x.grad, y.detach())
+    drop.eval()
+    assert drop(x) is x
+
+
+def test_encoder_uses_fast_dropout_and_its_parameters_keep_their_names():
+    encoder = CausalEncoder(8, 2, 2, 16, 0.5)
+    layer = encoder.encoder.layers[0]
+    assert all(isinstance(getattr(layer, name), FastDropout) for name in ("dropout", "dropout1", "dropout2"))
+    assert "encoder.layers.1.self_attn.in_proj_weight" in encoder.state_dict()  # old checkpoints load
+    with pytest.raises(ValueError, match="dropout must be in"):
+        FastDropout(1.0)
