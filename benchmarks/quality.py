@@ -37,6 +37,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-tuned": ("hm4sr", HM4SR_TUNED),
     "hm4sr-tuned-no-tmoe": ("hm4sr", {**HM4SR_TUNED, "use_tmoe": False, "use_query_time": False}),
     "hm4sr-tuned-no-query-time": ("hm4sr", {**HM4SR_TUNED, "use_query_time": False}),
+    "hm4sr-tuned-paper-time": ("hm4sr", {**HM4SR_TUNED, "absolute_time": "paper"}),
     "hm4sr-tuned-no-imoe": ("hm4sr", {**HM4SR_TUNED, "use_imoe": False}),
     "hm4sr-tuned-raw-features": ("hm4sr", {**HM4SR_TUNED, "normalize_features": False}),
     "hm4sr-tuned-no-image": ("hm4sr", {**HM4SR_TUNED, "modalities": ["id", "text"]}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.models.base import DataSpec, Recommender
-from core.models.config import config_from_dict, config_to_dict
+from core.models.config import config_from_dict, config_to_dict, stored_config
 from core.models.hm4sr import HM4SR, HM4SRConfig, HM4SRTrace
 from core.models.lightgcn import LightGCN, LightGCNConfig
 from core.models.popularity import Popularity, PopularityConfig
@@ -21,8 +21,11 @@ MODELS: dict[str, tuple[type[Recommender], type]] = {
 }
 
 
-def build_model(name: str, spec: DataSpec, config: dict[str, Any] | None = None) -> Recommender:
+def build_model(name: str, spec: DataSpec, config: dict[str, Any] | None = None,
+                stored: bool = False) -> Recommender:
     """Build a registered model by name from a plain config dict (unknown keys raise).
+
+    ``stored=True``: the dict was read from a run directory (see :func:`stored_config`).
 
     Raises:
         ValueError: For an unknown model name or config key.
@@ -30,9 +33,9 @@ def build_model(name: str, spec: DataSpec, config: dict[str, Any] | None = None)
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; available: {sorted(MODELS)}")
     model_cls, config_cls = MODELS[name]
-    return model_cls(spec, config_from_dict(config_cls, config))
+    return model_cls(spec, (stored_config if stored else config_from_dict)(config_cls, config))
 
 
-__all__ = ["MODELS", "DataSpec", "Recommender", "build_model", "config_from_dict", "config_to_dict",
+__all__ = ["MODELS", "DataSpec", "Recommender", "build_model", "config_from_dict", "config_to_dict", "stored_config",
            "HM4SR", "HM4SRConfig", "HM4SRTrace", "Popularity", "PopularityConfig", "SASRec", "SASRecConfig",
            "LightGCN", "LightGCNConfig", "STAIR", "STAIRConfig"]

@@ -30,6 +30,18 @@ def config_from_dict(cls: type[T], values: dict[str, Any] | None) -> T:
     return cls(**values)
 
 
+def stored_config(cls: type[T], values: dict[str, Any] | None) -> T:
+    """:func:`config_from_dict` for a config read back from a run directory.
+
+    A stored config holds every field its version knew; a field it lacks was added later, so it
+    takes the value that reproduces the old behaviour, ``cls.LEGACY[field]`` when the class
+    declares one (e.g. HM4SR's ``absolute_time``, added with a new default), else its default.
+    """
+    values = dict(values or {})
+    legacy = getattr(cls, "LEGACY", {})
+    return config_from_dict(cls, {**{k: v for k, v in legacy.items() if k not in values}, **values})
+
+
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A JSON-friendly dict of a config dataclass."""
     return dataclasses.asdict(config)

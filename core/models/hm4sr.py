@@ -10,7 +10,8 @@ The score of a candidate is a sum over modalities, so each modality's share is e
 
 Differences from the reference code, all deliberate: the temporal experts are registered
 parameters; padding is masked and intervals are clamped at 0; time enters as days since the
-dataset start; the device is the trainer's choice; content features are centred and scaled to a
+dataset start, and by default as its position in the year (``absolute_time="calendar"``; the
+reference's ``cos(ω ⊙ Linear(t))`` is ``"paper"``); the device is the trainer's choice; content features are centred and scaled to a
 mean row norm of 1 (``normalize_features``, see :func:`normalize_features`); per-position layers
 run on real positions only and the encoders skip left padding (exact, only faster). One
 documented extension (``use_query_time``):
@@ -23,6 +24,7 @@ Set ``use_query_time=False`` for the paper's model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -56,6 +58,9 @@ class HM4SRConfig:
         use_imoe: Interactive MoE on (ablation switch).
         use_tmoe: Temporal MoE on the history (ablation switch).
         use_query_time: Temporal MoE on the moment being predicted (our extension, see module doc).
+        absolute_time: How the Temporal MoE sees the date: ``"calendar"`` (position in the year,
+            see :class:`~core.models.moe.TimeEncoder`) or ``"paper"`` (the reference's
+            ``cos(ω ⊙ Linear(t))``).
         normalize_features: Centre every content feature matrix and scale it to a mean row norm of 1
             before the projection (see :func:`normalize_features`); False feeds the raw features,
             as the reference does.
@@ -81,6 +86,7 @@ class HM4SRConfig:
     use_imoe: bool = True
     use_tmoe: bool = True
     use_query_time: bool = True
+    absolute_time: str = "calendar"
     normalize_features: bool = True
     cp_weight: float = 1.0
     idcl_weight: float = 1.0
@@ -88,6 +94,9 @@ class HM4SRConfig:
     idcl_temperature: float = 0.2
     pcl_temperature: float = 1.0
     pcl_ratio: float = 0.3
+
+    #: Values that reproduce runs stored before a field existed (see ``core.models.config.stored_config``).
+    LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper"}
 
 
 @dataclass(frozen=True)
@@ -197,8 +206,8 @@ class HM4SR(Recommender):
         self.imoe = (InteractiveMoE(m, d, config.n_experts, [init[x] for x in self.modalities])
                      if config.use_imoe else None)
         needs_time = config.use_tmoe or config.use_query_time or (config.pcl_weight > 0 and self.content_modalities)
-        self.time = (TimeEncoder(d, config.interval_scale, bucket_count(config.interval_scale, config.max_interval_days))
-                     if needs_time else None)
+        self.time = (TimeEncoder(d, config.interval_scale, bucket_count(config.interval_scale, config.max_interval_days),
+                                 config.absolute_time) if needs_time else None)
         self.tmoe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_tmoe else None
         self.query_moe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_query_time else None
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(m))

@@ -51,6 +51,12 @@ class InteractiveMoE(nn.Module):
         return streams + self.weights[:, None] * mixed, gates
 
 
+#: Absolute-time encodings of :class:`TimeEncoder`.
+ABSOLUTE_TIME: tuple[str, ...] = ("paper", "calendar")
+#: Yearly harmonics of the ``"calendar"`` encoding (periods of 1 year, 6, 4 and 3 months).
+CALENDAR_HARMONICS = 4
+
+
 def interval_buckets(intervals: torch.Tensor, scale: float, n_buckets: int) -> torch.Tensor:
     """``floor(scale · log2(Δt + 1))`` with Δt in seconds clamped at 0, capped at ``n_buckets - 1``."""
     return torch.floor(scale * torch.log2(intervals.clamp(min=0).double() + 1.0)).long().clamp(max=n_buckets - 1)
@@ -64,20 +70,32 @@ def bucket_count(scale: float, max_interval_days: float) -> int:
 class TimeEncoder(nn.Module):
     """Time context of an event: an embedding of the gap since the previous event and of its date.
 
-    Interval: learned embedding of its bucket. Absolute time: ``cos(ω ⊙ Linear(days since t0))``
-    with ``ω_j = 10000^(-j/D)``; days (not raw unix seconds) keep this well conditioned.
+    Interval: learned embedding of its bucket. Absolute time, two encodings:
+
+    - ``"paper"``: ``cos(ω ⊙ Linear(days since t0))`` with ``ω_j = 10000^(-j/D)`` (the reference's
+      form; days, not raw unix seconds, keep it well conditioned).
+    - ``"calendar"``: ``Linear([cos, sin](2π k · days / 365.25), k = 1..4)``: the position in the
+      year and its first harmonics. Test events lie after every training event, and the paper's
+      high frequencies let a model memorise what sold on particular training dates, which says
+      nothing about a later date; a yearly cycle carries over (see ``HM4SRConfig.absolute_time``).
 
     Args:
         dim: D.
         scale: Interval bucket scale s.
         n_buckets: Size of the bucket table.
+        absolute: ``"paper"`` or ``"calendar"``.
+
+    Raises:
+        ValueError: For another ``absolute``.
     """
 
-    def __init__(self, dim: int, scale: float, n_buckets: int):
+    def __init__(self, dim: int, scale: float, n_buckets: int, absolute: str = "paper"):
         super().__init__()
-        self.scale, self.n_buckets = scale, n_buckets
+        if absolute not in ABSOLUTE_TIME:
+            raise ValueError(f"absolute time encoding must be one of {ABSOLUTE_TIME}, got {absolute!r}")
+        self.scale, self.n_buckets, self.absolute = scale, n_buckets, absolute
         self.interval_emb = nn.Embedding(n_buckets, dim)
-        self.abs_proj = nn.Linear(1, dim)
+        self.abs_proj = nn.Linear(1 if absolute == "paper" else 2 * CALENDAR_HARMONICS, dim)
         self.register_buffer("freqs", 10000.0 ** (-torch.arange(dim, dtype=torch.float32) / dim))  # (D,)
 
     def forward(self, intervals: torch.Tensor, times: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,8 +109,13 @@ class TimeEncoder(nn.Module):
             ``(context, buckets)``: ``(..., 2D)`` time context and ``(...)`` interval buckets.
         """
         buckets = interval_buckets(intervals, self.scale, self.n_buckets)  # (...)
-        days = (times.float() / 86_400.0).unsqueeze(-1)  # (..., 1)
-        absolute = torch.cos(self.abs_proj(days) * self.freqs)  # (..., D)
+        if self.absolute == "paper":
+            days = (times.float() / 86_400.0).unsqueeze(-1)  # (..., 1)
+            absolute = torch.cos(self.abs_proj(days) * self.freqs)  # (..., D)
+        else:
+            harmonics = torch.arange(1, CALENDAR_HARMONICS + 1, dtype=torch.float64, device=times.device)  # (H,)
+            angle = (2 * math.pi / (365.25 * 86_400.0)) * times.double().unsqueeze(-1) * harmonics  # (..., H)
+            absolute = self.abs_proj(torch.cat([torch.cos(angle), torch.sin(angle)], dim=-1).float())  # (..., D)
         return torch.cat([self.interval_emb(buckets), absolute], dim=-1), buckets  # (..., 2D)
 
 

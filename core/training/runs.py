@@ -100,7 +100,7 @@ def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
     if spec.to_dict() != stored["spec"]:
         raise ValueError(f"{run.root} was trained on {stored['name']} with {stored['spec']}, "
                          f"not on this data ({spec.to_dict()}).")
-    model = build_model(info["model"], spec, info["model_config"])
+    model = build_model(info["model"], spec, info["model_config"], stored=True)
     model.load_state_dict(load_checkpoint(run.best_path)["model"])
     model.eval()
     return TrainedRun(run=run, info=info, model=model, data=data)

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from core.data.batches import eval_batches, sequence_batches
-from core.models import DataSpec, build_model
-from core.models.moe import interval_buckets
+from core.models import DataSpec, HM4SRConfig, build_model, stored_config
+from core.models.moe import TimeEncoder, interval_buckets
 
 SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0}
 
@@ -161,3 +161,24 @@ def test_normalised_features_are_what_the_model_projects(featured_data):
     assert torch.equal(raw.feat_image[:-1], image)
     assert normed.feat_image[:-1].norm(dim=1).mean() == pytest.approx(1.0, abs=1e-4)
     assert normed.feat_image[:-1].mean(0).abs().max() < 1e-5
+
+
+def test_calendar_time_repeats_every_year_and_the_paper_encoding_does_not():
+    torch.manual_seed(0)
+    day = 86_400.0
+    times = torch.tensor([10 * day, 100 * day, 200 * day])
+    year = 365.25 * day
+    calendar, paper = TimeEncoder(8, 100.0, 50, "calendar"), TimeEncoder(8, 100.0, 50, "paper")
+    zero = torch.zeros(3)
+    same = calendar(zero, times)[0], calendar(zero, times + 2 * year)[0]
+    assert torch.allclose(*same, atol=1e-5)
+    assert not torch.allclose(calendar(zero, times)[0], calendar(zero, times + 0.5 * year)[0], atol=1e-3)
+    assert not torch.allclose(paper(zero, times)[0], paper(zero, times + 2 * year)[0], atol=1e-3)
+    with pytest.raises(ValueError, match="absolute time encoding must be one of"):
+        TimeEncoder(8, 100.0, 50, "weekly")
+
+
+def test_a_stored_config_without_a_newer_field_keeps_the_old_behaviour():
+    assert HM4SRConfig().absolute_time == "calendar"
+    assert stored_config(HM4SRConfig, {"dim": 16}).absolute_time == "paper"  # stored before the field existed
+    assert stored_config(HM4SRConfig, {"absolute_time": "calendar"}).absolute_time == "calendar"
