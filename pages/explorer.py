@@ -109,28 +109,35 @@ rank = int(dropped["rank"].iloc[0]) if len(dropped) else int(ranks.get(item, 0))
 if item not in ranks:
     st.caption(f"This product is not in the top {k}: it ranks #{rank} for this customer.")
 
-left, right = st.columns(2)
-if item in ranks:
-    row = recs.loc[recs["item_id"] == item].iloc[0]
-    split = pd.DataFrame({"modality": list(parts), "contribution": [float(row[f"part_{p}"]) for p in parts],
-                          "share_pct": [100.0 * float(row[f"share_{p}"]) for p in parts]})
-    export.chart(charts.score_split(split, parts, f"How the score of “{row['title']}” adds up"), "explorer_split",
-                 f"The parts add up exactly to the score {row['score']:.3f}; longer bars pushed the item up more.",
-                 left)
-    export.table(split, "explorer_split_table", "Exact points per modality and their share of the item's lead (%).",
-                 f"score split {user} {item}", left,
-                 column_config={"share_pct": st.column_config.NumberColumn("share (%)", format="%.0f")})
-with right:
-    st.markdown("**Evidence from the history**")
+WHY_VIEWS = ("Score split", "Evidence from the history", "What if…")
+view = st.segmented_control("Show", WHY_VIEWS, default=WHY_VIEWS[0], required=True, key="explorer_why_view",
+                            help="Only the chosen view is computed, so changing customer stays quick.")
+if view == "Score split":
+    if item in ranks:
+        row = recs.loc[recs["item_id"] == item].iloc[0]
+        split = pd.DataFrame({"modality": list(parts), "contribution": [float(row[f"part_{p}"]) for p in parts],
+                              "share_pct": [100.0 * float(row[f"share_{p}"]) for p in parts]})
+        left, right = st.columns(2)
+        export.chart(charts.score_split(split, parts, f"How the score of “{row['title']}” adds up"), "explorer_split",
+                     f"The parts add up exactly to the score {row['score']:.3f}; longer bars pushed the item up more.",
+                     left)
+        export.table(split, "explorer_split_table", "Exact points per modality and their share of the item's lead (%).",
+                     f"score split {user} {item}", right,
+                     column_config={"share_pct": st.column_config.NumberColumn("share (%)", format="%.0f")})
+    else:
+        export.note(text=f"This product is outside the top {k}; the what-if view shows how its rank of "
+                         f"#{rank} depends on each modality and each past purchase.")
+elif view == "Evidence from the history":
     ev = loaders.evidence(trained, key, user, item)
     if ev.empty:
         export.note(text="This model has no item representation to compare purchases with.")
     else:
         images = dict(zip(history["item_id"], history["image"]))
-        for space, group in ev.groupby("space", sort=False):
-            st.caption(f"Closest past purchases as seen by **{space}**")
-            cells = st.columns(4)
-            for slot, (_, e) in enumerate(group.iterrows()):
+        spaces = list(ev.groupby("space", sort=False))
+        for column, (space, group) in zip(st.columns(len(spaces)), spaces):
+            column.caption(f"Closest past purchases as seen by **{space}**")
+            cells = column.columns(4)
+            for slot, (_, e) in enumerate(group.head(4).iterrows()):
                 if images.get(e["item_id"]):
                     cells[slot].image(str(root / images[e["item_id"]]), width="stretch")
                 cells[slot].caption(f"{e['title']}  \n{pd.Timestamp(int(e['time']), unit='s'):%d %b %Y} · "
@@ -138,31 +145,31 @@ with right:
         export.table(ev.assign(date=pd.to_datetime(ev["time"], unit="s").dt.strftime("%Y-%m-%d")).drop(columns="time"),
                      "explorer_evidence", "Past purchases closest to the item in each representation "
                      "(1 = identical direction).", f"evidence {user} {item}")
-
-st.markdown("**What if…**")
-left, right = st.columns(2)
-if len(dropped) and len(parts) > 1:
-    export.chart(charts.rank_after_drop(dropped, "part", rank, "New rank without one modality", "Modality removed"),
-                 "explorer_drop_modality", "Each bar: where the item would rank if the model could not see that "
-                 "modality; past the dashed line = it falls.", left)
-    export.table(dropped, "explorer_drop_modality_table", "Score and rank with and without each modality.",
-                 f"without modality {user} {item}", left)
-else:
-    export.note(left, "This model reads a single input, so there is no modality to remove.")
-removed = loaders.drop_purchase(trained, key, user, item)
-if len(removed) and float(removed["score_change"].abs().max()) == 0.0:
-    export.note(right, "Removing any one past purchase leaves this item's score unchanged: this model does "
-                       "not read the customer's purchase history.")
-elif len(removed):
-    top = removed.reindex(removed["rank_change"].abs().sort_values(ascending=False).index).head(10).copy()
-    top["purchase"] = [f"{int(p)}. {str(t)[:32]}" for p, t in zip(top["position"], top["title"])]
-    export.chart(charts.rank_after_drop(top, "purchase", rank, "New rank without one past purchase",
-                                        "Past purchase removed"), "explorer_drop_purchase",
-                 "The 10 past purchases that move the item most when removed; past the dashed line = it falls.", right)
-    export.table(removed, "explorer_drop_purchase_table", "Every past purchase removed in turn (rank change > 0: "
-                 "the item falls).", f"without purchase {user} {item}", right)
-else:
-    export.note(right, "This model does not read the purchase history, so removing a purchase changes nothing.")
+elif view == "What if…":
+    left, right = st.columns(2)
+    if len(dropped) and len(parts) > 1:
+        export.chart(charts.rank_after_drop(dropped, "part", rank, "New rank without one modality", "Modality removed"),
+                     "explorer_drop_modality", "Each bar: where the item would rank if the model could not see that "
+                     "modality; past the dashed line = it falls.", left)
+        export.table(dropped, "explorer_drop_modality_table", "Score and rank with and without each modality.",
+                     f"without modality {user} {item}", left)
+    else:
+        export.note(left, "This model reads a single input, so there is no modality to remove.")
+    removed = loaders.drop_purchase(trained, key, user, item)
+    if len(removed) and float(removed["score_change"].abs().max()) == 0.0:
+        export.note(right, "Removing any one past purchase leaves this item's score unchanged: this model does "
+                           "not read the customer's purchase history.")
+    elif len(removed):
+        top = removed.reindex(removed["rank_change"].abs().sort_values(ascending=False).index).head(10).copy()
+        top["purchase"] = [f"{int(p)}. {str(t)[:32]}" for p, t in zip(top["position"], top["title"])]
+        export.chart(charts.rank_after_drop(top, "purchase", rank, "New rank without one past purchase",
+                                            "Past purchase removed"), "explorer_drop_purchase",
+                     "The 10 past purchases that move the item most when removed; past the dashed line = it falls.",
+                     right)
+        export.table(removed, "explorer_drop_purchase_table", "Every past purchase removed in turn (rank change > 0: "
+                     "the item falls).", f"without purchase {user} {item}", right)
+    else:
+        export.note(right, "This model does not read the purchase history, so removing a purchase changes nothing.")
 
 # ---- report
 st.divider()

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP
-from tests.app.helpers import messages, table_with
+from tests.app.helpers import charts, messages, table_with
 
 
 def open_link(**params: str) -> AppTest:
@@ -26,6 +26,8 @@ def test_a_customer_link_opens_the_explorer_on_that_run_customer_and_item(shop_a
     assert at.selectbox(key="sidebar_run").value.endswith("tiny_shop/hm4sr")
     assert at.selectbox(key="sidebar_user").value == "U007"
     assert at.selectbox(key="explorer_item").value == item
+    assert any("How the score of" in (c["layout"]["title"]["text"]) for c in charts(at).values())  # the split
+    at.segmented_control(key="explorer_why_view").set_value("What if…").run()
     assert table_with(at, "part", "new_rank")["rank"].iloc[0] == 4
     assert not at.warning
 

@@ -48,12 +48,15 @@ def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop
     row = recs.iloc[1]
     assert split["contribution"].tolist() == pytest.approx([row[f"part_{p}"] for p in PARTS], rel=1e-5, abs=1e-6)
     assert split["contribution"].sum() == pytest.approx(row["score"], rel=1e-5, abs=1e-5)
+    assert not any("new_rank" in d.value.columns for d in at.dataframe)  # what-ifs only on request
+    at.segmented_control(key="explorer_why_view").set_value("What if…").run()
     dropped = table_with(at, "part", "new_rank")
     expected = explain.drop_modality(shop_trained, "U003", second)
     assert dropped["new_rank"].tolist() == expected["new_rank"].tolist()
     assert (dropped["rank"] == 2).all()
     removed = table_with(at, "removed_item_id", "new_rank")
     assert removed["new_rank"].tolist() == explain.drop_purchase(shop_trained, "U003", second)["new_rank"].tolist()
+    at.segmented_control(key="explorer_why_view").set_value("Evidence from the history").run()
     evidence = table_with(at, "space", "similarity")
     assert set(evidence["space"]) == {"text", "image", "learned"}
     assert at.query_params["item"] == second  # the deep link follows the choice
@@ -73,6 +76,8 @@ def test_a_single_score_model_gets_friendly_notes_instead_of_modality_charts(sho
     assert not at.exception
     text = messages(at)
     assert "one undivided score" in text
+    at.segmented_control(key="explorer_why_view").set_value("What if…").run()
+    text = messages(at)
     assert "no modality to remove" in text
     assert "does not read the customer's purchase history" in text
     assert len(table_with(at, "share_score")) == 10
