@@ -11,6 +11,8 @@ Needs a trained run of ``--data`` under ``--runs`` (e.g. ``python -m core train 
 Measured:
 - ``cold_start_s``: from spawning ``streamlit run app.py`` (a fresh process: nothing cached) until
   the Overview page shows its catalogue numbers and the trained-models table. Target < 5 s on 2 cores.
+- ``cold_start_phases``: per cold start, when the server answered its health check, when the
+  page title showed (Streamlit's frontend loaded and the script started) and when it was ready.
 - ``explorer_cold_s``: the same, but opening a customer deep link: until the explorer shows the
   modality-share chart (includes loading the model and explaining the customer).
 - ``customer_change_s``: in a warm session on the explorer, from choosing another customer in the
@@ -85,13 +87,21 @@ def wait_idle(page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
 
 
-def cold_start(browser, data: str, runs: str, path: str, ready) -> float:
+def cold_start(browser, data: str, runs: str, path: str, ready, phases: list | None = None) -> float:
+    """Seconds from spawning the server until ``ready(page)`` returns; appends to ``phases`` the
+    seconds until the server answered its health check and until the page's title showed."""
     process, url, started = start_server(data, runs)
     try:
+        server_ready = time.perf_counter() - started
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(f"{url}/{path}", wait_until="commit", timeout=TIMEOUT_MS)
+        page.locator("h1").first.wait_for(timeout=TIMEOUT_MS)
+        title_shown = time.perf_counter() - started
         ready(page)
         seconds = time.perf_counter() - started
+        if phases is not None:
+            phases.append({"server_ready_s": round(server_ready, 3), "title_shown_s": round(title_shown, 3),
+                           "ready_s": round(seconds, 3)})
         page.close()
         return seconds
     finally:
@@ -198,7 +208,8 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            overview = [cold_start(browser, data_dir, runs_dir, "", overview_ready) for _ in range(args.repeats)]
+            phases: list[dict] = []
+            overview = [cold_start(browser, data_dir, runs_dir, "", overview_ready, phases) for _ in range(args.repeats)]
             explorer = [cold_start(browser, data_dir, runs_dir, f"explorer?run={run_id}&user={users[0]}",
                                    lambda page: share_chart(page, users[0]).wait_for(timeout=TIMEOUT_MS))
                         for _ in range(args.repeats)]
@@ -211,7 +222,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_before": [round(v, 2) for v in load_before],
                     "load_average_after": [round(v, 2) for v in os.getloadavg()]},
-        "cold_start_s": summary(overview), "explorer_cold_s": summary(explorer),
+        "cold_start_s": summary(overview), "cold_start_phases": phases, "explorer_cold_s": summary(explorer),
         "customer_change_s": summary(changes), "customer_change_chart_shown_s": summary(shown),
         "explain_customer_s": summary(core_times),
         "targets": {"cold_start_s": 5.0, "customer_change_s": 1.0},
