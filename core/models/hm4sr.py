@@ -258,7 +258,7 @@ class HM4SR(Recommender):
     def _encode(self, batch: Batch, tables: torch.Tensor, next_times: torch.Tensor,
                 placeholder_at: torch.Tensor | None = None,
                 only: tuple[str, ...] | None = None,
-                keep: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
+                keep: torch.Tensor | None = None, last_only: bool = False) -> tuple[torch.Tensor, dict]:
         """Encode histories into per-position, per-modality states.
 
         Args:
@@ -270,9 +270,12 @@ class HM4SR(Recommender):
                 the ID encoder in the PCL pass, which reads the content states alone.
             keep: ``(B, M)`` 0/1 per row and modality: the history streams of a modality with 0 are
                 zeroed, as if its table were zero for that row (:meth:`score_without_each`).
+            last_only: Return the states of the last position only (``T' = 1``); exact, and
+                skips most of the final encoder layer and the query-time MoE elsewhere.
 
         Returns:
-            ``(h, trace)``: ``h`` ``(B, T, M, D)`` and a dict of gates/routes/intervals.
+            ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) and a dict
+            of gates/routes/intervals (per position, ``(B, T, ...)``; query routes ``(B, T', K)``).
         """
         items, times = batch.items, batch.times
         b, t = items.shape
@@ -303,15 +306,16 @@ class HM4SR(Recommender):
             routes = self._scatter(routes_real, valid)  # (B, T, K)
         inputs = self._scatter(torch.stack([self.dropout(norm(streams[:, i])) for i, norm in enumerate(self.norms)],
                                            dim=1), valid)  # (B, T, M, D), 0 at padding
-        states = [enc(inputs[:, :, i], valid)
-                  if only is None or self.modalities[i] in only else torch.zeros_like(inputs[:, :, i])
+        t_out = 1 if last_only else t
+        states = [enc(inputs[:, :, i], valid, last_only=last_only)
+                  if only is None or self.modalities[i] in only else inputs.new_zeros(b, t_out, inputs.shape[-1])
                   for i, enc in enumerate(self.encoders)]
-        h = torch.stack(states, dim=2)  # (B, T, M, D)
+        h = torch.stack(states, dim=2)  # (B, T', M, D)
         gap = (next_times - times).clamp(min=0)  # (B, T)
         query_routes = None
         if self.query_moe is not None:
-            query_context, _ = self.time(gap, next_times)  # (B, T, 2D)
-            flat, query_routes = self.query_moe(h.reshape(b, t, -1), query_context)  # (B, T, MD), (B, T, K)
+            query_context, _ = self.time(gap[:, t - t_out:], next_times[:, t - t_out:])  # (B, T', 2D)
+            flat, query_routes = self.query_moe(h.reshape(b, t_out, -1), query_context)  # (B, T', MD), (B, T', K)
             h = flat.view_as(h)
         return h, {"valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
                    "buckets": buckets, "gap": gap, "query_routes": query_routes}
@@ -354,7 +358,8 @@ class HM4SR(Recommender):
             noise = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.0)  # (B, T)
             order = noise.argsort(dim=1).argsort(dim=1)  # rank of each position's noise
             placeholder_at = valid & (order < n_replace)  # (B, T)
-            h_aug, _ = self._encode(batch, tables, next_times, placeholder_at, only=self.content_modalities)
+            h_aug, _ = self._encode(batch, tables, next_times, placeholder_at, only=self.content_modalities,
+                                    last_only=True)  # (B, 1, M, D)
             losses = [info_nce(h[:, -1, i], h_aug[:, -1, i], cfg.pcl_temperature)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]
             parts["pcl"] = torch.stack(losses).mean()
@@ -365,7 +370,7 @@ class HM4SR(Recommender):
     def score_all(self, batch: Batch) -> torch.Tensor:
         n = self.spec.n_items
         tables = self.item_tables()  # (M, N+1, D)
-        h, _ = self._encode(batch, tables, self._next_times(batch))
+        h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
         return h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
 
     @torch.no_grad()
@@ -377,7 +382,7 @@ class HM4SR(Recommender):
         """
         n = self.spec.n_items
         tables = self.item_tables()  # (M, N+1, D)
-        h, trace = self._encode(batch, tables, self._next_times(batch))
+        h, trace = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
         parts = torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :n])  # (B, M, N)
         return HM4SRTrace(
             modalities=self.modalities, valid=trace["valid"], gates=trace["gates"],
@@ -409,7 +414,7 @@ class HM4SR(Recommender):
         """Scores split by modality, ``{modality: (B, N)}`` (exact: they sum to :meth:`score_all`)."""
         n = self.spec.n_items
         tables = self._inference_tables()  # (M, N+1, D)
-        h, _ = self._encode(batch, tables, self._next_times(batch))  # (B, T, M, D)
+        h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
         parts = torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :n])  # (B, M, N)
         return {name: parts[:, i] for i, name in enumerate(self.modalities)}
 
@@ -426,7 +431,7 @@ class HM4SR(Recommender):
         n = self.spec.n_items
         keep = torch.tensor([m != part for m in self.modalities], device=batch.items.device)  # (M,)
         tables = self._inference_tables() * keep[:, None, None]  # (M, N+1, D)
-        h, _ = self._encode(batch, tables, self._next_times(batch))  # (B, T, M, D)
+        h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
         return h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
 
     def score_without_each(self, batch: Batch, parts: list[str]) -> torch.Tensor:
@@ -447,7 +452,7 @@ class HM4SR(Recommender):
         rows = Batch(users=batch.users.repeat(len(parts)), items=batch.items.repeat(len(parts), 1),
                      times=batch.times.repeat(len(parts), 1), query_times=batch.query_times.repeat(len(parts)))
         tables = self._inference_tables()  # (M, N+1, D)
-        h, _ = self._encode(rows, tables, self._next_times(rows), keep=keep)  # (P·B, T, M, D)
+        h, _ = self._encode(rows, tables, self._next_times(rows), keep=keep, last_only=True)  # (P·B, 1, M, D)
         last = h[:, -1] * keep[:, :, None]  # (P·B, M, D)
         scores = last.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P·B, N)
         return scores.view(len(parts), b, n)  # (P, B, N)

@@ -76,8 +76,15 @@ class CausalEncoder(nn.Module):
         for block in self.encoder.layers:  # the attention weights' own dropout stays torch's
             block.dropout, block.dropout1, block.dropout2 = (FastDropout(dropout) for _ in range(3))
 
-    def forward(self, x: torch.Tensor, valid: torch.Tensor, rows_per_chunk: int = 32) -> torch.Tensor:
-        """Encode ``x`` ``(B, T, D)`` with ``valid`` ``(B, T)``; returns ``(B, T, D)``.
+    def forward(self, x: torch.Tensor, valid: torch.Tensor, rows_per_chunk: int = 32,
+                last_only: bool = False) -> torch.Tensor:
+        """Encode ``x`` ``(B, T, D)`` with ``valid`` ``(B, T)``; returns ``(B, T, D)``, or ``(B, 1, D)``
+        (the last position only) with ``last_only``.
+
+        ``last_only`` runs the final layer for the last position alone: under causal attention
+        its output does not depend on the other positions' final-layer outputs, so this is exact
+        and saves most of one layer when only the sequence representation is needed (scoring,
+        explanations, contrastive views).
 
         Rows are encoded in chunks of similar history length, each chunk cut to the width its
         longest row needs (everything left of a row's first real position is padding). Under
@@ -90,19 +97,43 @@ class CausalEncoder(nn.Module):
         first = torch.where(valid.any(1), valid.float().argmax(1), torch.full_like(valid[:, 0], t - 1,
                                                                                  dtype=torch.long))  # (B,)
         need = t - first  # (B,) width each row needs
+        width = 1 if last_only else t  # positions returned
         if b <= rows_per_chunk:
             w = int(need.max())
-            out = self._encode(x[:, t - w:], valid[:, t - w:])  # (B, w, D)
-            return F.pad(out, (0, 0, t - w, 0))  # (B, T, D)
+            out = self._encode(x[:, t - w:], valid[:, t - w:], last_only)  # (B, w or 1, D)
+            return F.pad(out, (0, 0, width - out.shape[1], 0))  # (B, T or 1, D)
         order = torch.argsort(need)  # (B,) shortest first
         pieces = []
         for lo in range(0, b, rows_per_chunk):
             rows = order[lo:lo + rows_per_chunk]
             w = int(need[rows].max())
-            out = self._encode(x[rows, t - w:], valid[rows, t - w:])  # (b', w, D)
-            pieces.append(F.pad(out, (0, 0, t - w, 0)))  # (b', T, D)
-        return torch.cat(pieces)[torch.argsort(order)]  # (B, T, D) back in the input order
+            out = self._encode(x[rows, t - w:], valid[rows, t - w:], last_only)  # (b', w or 1, D)
+            pieces.append(F.pad(out, (0, 0, width - out.shape[1], 0)))  # (b', T or 1, D)
+        return torch.cat(pieces)[torch.argsort(order)]  # (B, T or 1, D) back in the input order
 
-    def _encode(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    def _encode(self, x: torch.Tensor, valid: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         mask = causal_padding_mask(valid, self.n_heads)  # (B*H, T, T)
-        return self.encoder(x, mask=mask)  # (B, T, D)
+        if not last_only:
+            return self.encoder(x, mask=mask)  # (B, T, D)
+        *lower, final = self.encoder.layers
+        for layer in lower:
+            x = layer(x, src_mask=mask)  # (B, T, D)
+        return _last_position(final, x, mask[:, -1:])  # (B, 1, D)
+
+
+def _last_position(layer: nn.TransformerEncoderLayer, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """One post-norm encoder layer evaluated for the last position only.
+
+    Args:
+        layer: The layer (``norm_first=False``, as :class:`CausalEncoder` builds it).
+        x: ``(B, T, D)`` its input at every position (keys and values).
+        mask: ``(B*H, 1, T)`` the last row of the attention mask.
+
+    Returns:
+        ``(B, 1, D)``, equal to ``layer(x)[:, -1:]``.
+    """
+    q = x[:, -1:]  # (B, 1, D)
+    attended = layer.self_attn(q, x, x, attn_mask=mask, need_weights=False)[0]  # (B, 1, D)
+    y = layer.norm1(q + layer.dropout1(attended))  # (B, 1, D)
+    ff = layer.linear2(layer.dropout(layer.activation(layer.linear1(y))))  # (B, 1, D)
+    return layer.norm2(y + layer.dropout2(ff))  # (B, 1, D)

@@ -1,7 +1,8 @@
 """Explanations of a briefly trained HM4SR are faithful and recover the sample's planted personas.
 
-One session-scoped HM4SR is trained on a persona-balanced slice of the shipped sample (600
-customers, see :mod:`tests.explain.planted`); 40-60 s on the shared 2-core machine.
+A compact HM4SR is trained on a persona-balanced slice of the shipped sample (600 customers, see
+:mod:`tests.explain.planted`; 40-60 s on 2 cores) for faithfulness and modality shares, and a
+full-size one on the whole sample (2-3 minutes) for the calendar.
 """
 
 from __future__ import annotations
@@ -60,17 +61,29 @@ def test_image_and_text_shares_follow_the_planted_personas(planted_run, personas
     assert by.loc[["visual", "textual"], "users"].tolist() == [PER_PERSONA, PER_PERSONA]
 
 
-# Known gap, kept as a strict xfail so it turns into a failure (remove the marker) once the model
-# learns it: HM4SR trained here (and for 30 epochs, or at lr 1e-2) changes well under 1 % of any
-# persona's top-10 when "now" moves by 6 months. On the sample the date adds almost nothing to the
-# season of the last purchase (date-oracle NDCG@10 0.032 vs last-purchase-season 0.030 vs
-# popularity 0.025 for seasonal customers), so the query-time Temporal MoE is never pushed to use it.
-@pytest.mark.xfail(strict=True, reason="HM4SR does not learn a calendar effect on the sample (see comment)")
-def test_seasonal_lists_move_more_with_the_calendar_than_collaborative_ones(planted_run, personas):
+# The calendar needs the full-size model and the whole sample: the compact model above learns one
+# date effect for everybody (about 0.35 of every persona's top-10 moves), while this one tells
+# seasonal customers apart (measured: 0.62 of seasonal vs 0.29 of collaborative top-10s replaced
+# after 10 epochs; 0.86 vs 0.32 for the 40-epoch benchmark run). About 2-3 minutes on 2 cores.
+CALENDAR_CONFIG = {"dim": 64, "n_layers": 2, "n_heads": 2, "ffn_dim": 256, "max_len": 50, "dropout": 0.5,
+                   "cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0}
+CALENDAR_TRAIN = TrainConfig(epochs=10, patience=100, lr=3e-3, seed=0, device="cpu")
+
+
+@pytest.fixture(scope="session")
+def calendar_run(tmp_path_factory):
+    data = load_dataset(SAMPLE)
+    run_dir = tmp_path_factory.mktemp("calendar_run")
+    train_run(data, "hm4sr", run_dir, CALENDAR_CONFIG, CALENDAR_TRAIN)
+    return open_run(run_dir, data)
+
+
+def test_seasonal_lists_move_more_with_the_calendar_than_collaborative_ones(calendar_run):
+    personas = persona_segments(calendar_run.data.root)
     change = {}
     for persona in ("seasonal", "collaborative"):
-        users = [u for u in planted_run.data.user_ids if personas.get(u) == persona]
-        change[persona] = np.mean([1.0 - time_shift(planted_run, u, months=[-6, 6], k=10)["overlap"].mean()
+        users = [u for u in calendar_run.data.user_ids if personas.get(u) == persona][:100]
+        change[persona] = np.mean([1.0 - time_shift(calendar_run, u, months=[-6, 6], k=10)["overlap"].mean()
                                    for u in users])
-    # "more" means a visible effect: on average at least half an item of ten more replaced
-    assert change["seasonal"] > change["collaborative"] + 0.05
+    # "more" means a visible effect: on average at least one item of ten more replaced
+    assert change["seasonal"] > change["collaborative"] + 0.1

@@ -182,3 +182,14 @@ def test_a_stored_config_without_a_newer_field_keeps_the_old_behaviour():
     assert HM4SRConfig().absolute_time == "calendar"
     assert stored_config(HM4SRConfig, {"dim": 16}).absolute_time == "paper"  # stored before the field existed
     assert stored_config(HM4SRConfig, {"absolute_time": "calendar"}).absolute_time == "calendar"
+
+
+def test_scores_from_the_last_position_only_equal_those_of_the_full_encoding(featured_data):
+    model = _trained_a_little(featured_data, {})
+    _, batch = next(eval_batches(featured_data, "test", 10, 16))
+    n = featured_data.n_items
+    with torch.no_grad():
+        tables = model.item_tables()  # (M, N+1, D)
+        full, _ = model._encode(batch, tables, model._next_times(batch))  # (B, T, M, D), every position
+        expected = full[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+        assert torch.allclose(model.score_all(batch), expected, atol=1e-4)

@@ -61,3 +61,17 @@ def test_encoder_uses_fast_dropout_and_its_parameters_keep_their_names():
     assert "encoder.layers.1.self_attn.in_proj_weight" in encoder.state_dict()  # old checkpoints load
     with pytest.raises(ValueError, match="dropout must be in"):
         FastDropout(1.0)
+
+
+def test_last_position_only_equals_the_last_row_of_the_full_encoding():
+    torch.manual_seed(0)
+    encoder = CausalEncoder(16, 2, 2, 32, 0.3).eval()
+    x = torch.randn(70, 12, 16)
+    valid = torch.arange(12)[None, :] >= torch.randint(0, 12, (70, 1))  # left padding of every length
+    with torch.no_grad():
+        full = encoder(x, valid, rows_per_chunk=16)  # (B, T, D), several length chunks
+        last = encoder(x, valid, rows_per_chunk=16, last_only=True)  # (B, 1, D)
+        small = encoder(x[:5], valid[:5], last_only=True)  # one chunk
+    assert last.shape == (70, 1, 16)
+    assert torch.allclose(last, full[:, -1:], atol=1e-5)
+    assert torch.allclose(small, full[:5, -1:], atol=1e-5)
