@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.data.summary import category_mix, monthly_purchases, summarize
@@ -28,14 +28,18 @@ st.caption("Modalities with features: " + (", ".join(summary.modalities) or "non
 
 left, right = st.columns(2)
 mix = category_mix(data)
-fig = px.bar(mix.head(15), x="purchases", y="category", orientation="h",
-             title="Purchases by product category", labels={"purchases": "Purchases", "category": "Category"})
-fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=420)
+top = mix.head(15)
+fig = go.Figure(go.Bar(x=top["purchases"], y=top["category"], orientation="h",
+                       hovertemplate="%{y}: %{x:,} purchases<extra></extra>"))
+fig.update_layout(title="Purchases by product category", height=420,
+                  xaxis={"title": {"text": "Purchases"}},
+                  yaxis={"title": {"text": "Category"}, "categoryorder": "total ascending"})
 export.chart(fig, "overview_categories", "Longer bars: categories customers bought more often.", left)
 monthly = monthly_purchases(data)
-fig = px.line(monthly, x="month", y="purchases", markers=True, title="Purchases per month",
-              labels={"month": "Month", "purchases": "Purchases"})
-fig.update_layout(height=420)
+fig = go.Figure(go.Scatter(x=monthly["month"], y=monthly["purchases"], mode="lines+markers",
+                           hovertemplate="%{x|%b %Y}: %{y:,} purchases<extra></extra>"))
+fig.update_layout(title="Purchases per month", height=420, xaxis={"title": {"text": "Month"}},
+                  yaxis={"title": {"text": "Purchases"}})
 export.chart(fig, "overview_monthly",
              "Seasonal peaks show when customers shop; the dashboard's time views build on this.", right)
 
