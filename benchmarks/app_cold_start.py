@@ -16,10 +16,12 @@ Measured:
 - ``explorer_cold_s``: the same, but opening a customer deep link: until the explorer shows the
   modality-share chart (includes loading the model and explaining the customer).
 - ``customer_change_s``: in a warm session on the explorer, from choosing another customer in the
-  sidebar until the page has finished re-rendering for them (new share chart drawn, script idle).
-  Target < 1 s.
-- ``customer_change_chart_shown_s``: the same change, until the new customer's share chart is drawn
-  (what the user sees first; the what-if re-scoring further down may still be running).
+  sidebar (the option clicked) until the page has finished re-rendering for them (new share chart
+  drawn, script idle). Target < 1 s.
+- ``customer_change_with_picking_s``: the same, counted from opening the picker (includes typing
+  the id into the searchable list of 2,000 customers and the browser filtering it).
+- ``customer_change_chart_shown_s``: from opening the picker until the new customer's share chart
+  is drawn.
 - ``explain_customer_s``: the explanation work behind that re-render, without Streamlit or the
   browser (recommendations, what-if, evidence, history for one new customer).
 """
@@ -118,31 +120,38 @@ def share_chart(page, user: str):
     return page.locator(".gtitle").filter(has_text=f"What each recommendation for {user} is made of")
 
 
-def choose_customer(page, user: str) -> None:
+def choose_customer(page, user: str) -> float:
+    """Pick ``user`` in the sidebar's searchable picker; returns the moment the choice was made."""
     box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Customer")
     box.click()
     page.keyboard.type(user)
-    page.locator("[role='option']").filter(has_text=f"{user} ·").first.click()
+    option = page.locator("[role='option']").filter(has_text=f"{user} ·").first
+    option.wait_for(timeout=TIMEOUT_MS)
+    option.click()
+    return time.perf_counter()
 
 
-def customer_changes(browser, data: str, runs: str, run: str, users: list[str]) -> tuple[list[float], list[float]]:
-    """Seconds until the new customer's recommendations and share chart show, and until the whole
-    page (including the what-if re-scoring at the bottom) has finished, per customer change."""
+def customer_changes(browser, data: str, runs: str, run: str, users: list[str]
+                     ) -> tuple[list[float], list[float], list[float]]:
+    """Per customer change: seconds from opening the picker until the new customer's share chart
+    shows, from opening the picker until the page has finished re-rendering, and from the choice
+    (the option clicked) until the page has finished re-rendering."""
     process, url, _ = start_server(data, runs)
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(f"{url}/explorer?run={run}&user={users[0]}", timeout=TIMEOUT_MS)
         share_chart(page, users[0]).wait_for(timeout=TIMEOUT_MS)
         wait_idle(page)
-        shown, done = [], []
+        shown, done, rerender = [], [], []
         for user in users[1:]:
             started = time.perf_counter()
-            choose_customer(page, user)
+            chosen = choose_customer(page, user)
             share_chart(page, user).wait_for(timeout=TIMEOUT_MS)
             shown.append(time.perf_counter() - started)
             wait_idle(page)
             done.append(time.perf_counter() - started)
-        return shown, done
+            rerender.append(time.perf_counter() - chosen)
+        return shown, done, rerender
     finally:
         stop(process)
 
@@ -213,7 +222,7 @@ def main() -> None:
             explorer = [cold_start(browser, data_dir, runs_dir, f"explorer?run={run_id}&user={users[0]}",
                                    lambda page: share_chart(page, users[0]).wait_for(timeout=TIMEOUT_MS))
                         for _ in range(args.repeats)]
-            shown, changes = customer_changes(browser, data_dir, runs_dir, run_id, users)
+            shown, changes, rerenders = customer_changes(browser, data_dir, runs_dir, run_id, users)
         finally:
             browser.close()
     core_times = explain_times(data_dir, run_dir, users[1:])
@@ -223,7 +232,8 @@ def main() -> None:
                     "load_average_before": [round(v, 2) for v in load_before],
                     "load_average_after": [round(v, 2) for v in os.getloadavg()]},
         "cold_start_s": summary(overview), "cold_start_phases": phases, "explorer_cold_s": summary(explorer),
-        "customer_change_s": summary(changes), "customer_change_chart_shown_s": summary(shown),
+        "customer_change_s": summary(rerenders), "customer_change_with_picking_s": summary(changes),
+        "customer_change_chart_shown_s": summary(shown),
         "explain_customer_s": summary(core_times),
         "targets": {"cold_start_s": 5.0, "customer_change_s": 1.0},
     }

@@ -1,4 +1,6 @@
-"""Customer explorer: one customer's history, top-K with modality shares, and "why this item?".
+"""Customer explorer: top-K with modality shares, "why this item?", and the customer's history.
+
+The answer comes first (recommendations and their split), the purchase history after it.
 
 Deep links: ``?run=…&user=…&item=…`` open this page on that model, customer and item.
 """
@@ -47,23 +49,6 @@ cols[0].metric("Segment", str(info["segment"]))
 cols[1].metric("Purchases", f"{len(history)}")
 cols[2].metric("First purchase", f"{history['date'].min():%d %b %Y}")
 cols[3].metric("Last purchase", f"{history['date'].max():%d %b %Y}")
-
-# ---- history
-st.subheader("Purchase history")
-older = len(history) - charts.TIMELINE_IMAGES
-export.chart(charts.history_timeline(history, user, lambda rel: loaders.image_data_uri(str(root / rel))),
-             "explorer_history", "Each picture is one purchase, placed at its date and in its product category"
-             + (f"; the {older} oldest show as dots." if older > 0 else "."))
-recent = history.tail(THUMBS).iloc[::-1]
-strip = st.columns(THUMBS)
-for slot, (_, row) in enumerate(recent.iterrows()):
-    if row["image"]:
-        strip[slot].image(str(root / row["image"]), width="stretch")
-    strip[slot].caption(f"**{row['date']:%d %b %Y}**  \n{row['title']}")
-with st.expander(f"All {len(history)} purchases as a table"):
-    export.table(history.drop(columns=["image", "time"]), "explorer_history_table",
-                 "One row per purchase, oldest first; days since the previous purchase in the last column.",
-                 f"purchases {user}")
 
 # ---- recommendations
 st.subheader(f"Top {len(recs)} recommendations")
@@ -170,6 +155,23 @@ elif view == "What if…":
                      "the item falls).", f"without purchase {user} {item}", right)
     else:
         export.note(right, "This model does not read the purchase history, so removing a purchase changes nothing.")
+
+# ---- history
+st.subheader("Purchase history")
+older = len(history) - charts.TIMELINE_IMAGES
+export.chart(charts.history_timeline(history, user, lambda rel: loaders.image_data_uri(str(root / rel))),
+             "explorer_history", "Each picture is one purchase, placed at its date and in its product category"
+             + (f"; the {older} oldest show as dots." if older > 0 else "."))
+recent = history.tail(THUMBS).iloc[::-1]
+strip = st.columns(THUMBS)
+for slot, (_, row) in enumerate(recent.iterrows()):
+    if row["image"]:
+        strip[slot].image(str(root / row["image"]), width="stretch")
+    strip[slot].caption(f"**{row['date']:%d %b %Y}**  \n{row['title']}")
+with st.expander(f"All {len(history)} purchases as a table"):
+    export.table(history.drop(columns=["image", "time"]), "explorer_history_table",
+                 "One row per purchase, oldest first; days since the previous purchase in the last column.",
+                 f"purchases {user}")
 
 # ---- report
 st.divider()

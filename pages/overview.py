@@ -1,4 +1,8 @@
-"""Overview: the catalogue at a glance and every trained run's metrics side by side."""
+"""Overview: the catalogue at a glance and every trained run's metrics side by side.
+
+The numbers come first and the charts and pictures after them, so the page is readable while the
+browser is still loading the chart library.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,17 @@ cols[4].metric("Median purchases per customer", f"{summary.median_history:.0f}")
 st.caption("Modalities with features: " + (", ".join(summary.modalities) or "none (IDs only)")
            + ". " + " ".join(data.report.lines()))
 
+st.subheader("Trained models")
+runs = loaders.run_dirs_for(data)
+if runs:
+    table = loaders.metrics_table(tuple(runs), tuple(loaders.checkpoint_stamp(r) for r in runs))
+    metric_cols = [c for c in table.columns if c.startswith("test ") and c.split("@")[-1] in ("10", "20")]
+    export.table(table[["model", "best epoch", "epoch seconds", *metric_cols]], "overview_runs",
+                 "Test metrics with full ranking over all products (higher is better); each row is one trained run.",
+                 f"{data.name} trained models")
+else:
+    first_run.offer_training(data, "overview_train")
+
 left, right = st.columns(2)
 mix = category_mix(data)
 top = mix.head(15)
@@ -51,14 +66,3 @@ if len(thumbs):
         grid[slot % 8].image(str(Path(data.root) / row["image"]), width="stretch",
                              caption=f"{row['title']} · {row['purchases']} sold")
     st.caption("The most purchased products that have a picture, best seller first.")
-
-st.subheader("Trained models")
-runs = loaders.run_dirs_for(data)
-if runs:
-    table = loaders.metrics_table(tuple(runs), tuple(loaders.checkpoint_stamp(r) for r in runs))
-    metric_cols = [c for c in table.columns if c.startswith("test ") and c.split("@")[-1] in ("10", "20")]
-    export.table(table[["model", "best epoch", "epoch seconds", *metric_cols]], "overview_runs",
-                 "Test metrics with full ranking over all products (higher is better); each row is one trained run.",
-                 f"{data.name} trained models")
-else:
-    first_run.offer_training(data, "overview_train")
