@@ -14,13 +14,14 @@ from pathlib import Path
 import streamlit as st
 
 from core.data import DataError
-from pages.common import loaders
+from pages.common import loaders, routing
 
 NOTE_KEY = "sidebar_link_note"
 
 
 def selected_dataset():
     """Render the dataset picker; return the loaded dataset, or None (with a message shown)."""
+    routing.leave_legacy_pages_mode()  # every page starts here (see pages/common/routing.py)
     dirs = loaders.data_dirs()
     choice = st.sidebar.selectbox("Dataset", dirs, key="sidebar_dataset",
                                   format_func=lambda p: Path(p).name or p, persist_state="session")

@@ -52,7 +52,8 @@ def app_url(shop_dir, shop_runs, tmp_path_factory):
     port = free_port()
     env = {**os.environ, "MODALITY_LENS_DATA": str(shop_dir), "MODALITY_LENS_RUNS": str(shop_runs)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+        # started the way `make app` starts it: `streamlit run app.py` with warmed imports
+        [sys.executable, "-m", "pages.common.serve", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
