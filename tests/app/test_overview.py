@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ def test_overview_shows_the_catalogue_and_offers_training(app_env):
     assert _metric(at, "Customers") == "40"
     assert _metric(at, "Products") == "30"
     assert _metric(at, "Purchases") == "360"
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d\d–[A-Z][a-z]{2} \d\d", _metric(at, "Time span"))  # fits its column
     assert any("No model has been trained" in i.value for i in at.info)
     assert at.button(key="overview_train").label == "Train the starter models now"
 
