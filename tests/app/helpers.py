@@ -64,3 +64,10 @@ def open_page(page: str, user: str | None = None) -> AppTest:
     if user is not None:
         at.selectbox(key="sidebar_user").set_value(user).run()
     return at
+
+
+def choose_run(at: AppTest, name: str) -> AppTest:
+    """Pick the trained run whose id ends with ``name`` (e.g. ``"popularity"``) in the sidebar and rerun."""
+    picker = at.selectbox(key="sidebar_run")
+    picker.set_value(next(o for o in picker.options if o.endswith(name))).run()
+    return at

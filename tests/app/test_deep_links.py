@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP
-from tests.app.helpers import charts, messages, table_with
+from tests.app.helpers import charts, choose_run, messages, table_with
 
 
 def open_link(**params: str) -> AppTest:
@@ -35,8 +35,7 @@ def test_a_customer_link_opens_the_explorer_on_that_run_customer_and_item(shop_a
 def test_the_link_follows_the_pickers_and_survives_a_reload(shop_app):
     at = open_link(user="U001")
     at.selectbox(key="sidebar_user").set_value("U012").run()
-    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
-    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    choose_run(at, "popularity")
     link = dict(at.query_params)
     assert link["user"] == "U012" and link["run"] == "tiny_shop/popularity"
     reloaded = open_link(**link)

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP, TINY_HM4SR
-from tests.app.helpers import chart, charts, messages, open_page, table_with, values
+from tests.app.helpers import chart, charts, choose_run, messages, open_page, table_with, values
 
 
 def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained):
@@ -36,8 +36,7 @@ def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained
 def test_models_without_gates_get_a_friendly_note(shop_app):
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("pages/experts.py").run()
-    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
-    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    choose_run(at, "popularity")
     assert not at.exception
     text = messages(at)
     assert "has no experts or gates" in text

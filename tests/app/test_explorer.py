@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP
-from tests.app.helpers import chart, downloads, messages, open_page, table_with, values
+from tests.app.helpers import chart, choose_run, downloads, messages, open_page, table_with, values
 
 PARTS = ("id", "text", "image")
 
@@ -71,8 +71,7 @@ def test_k_in_the_sidebar_sets_the_list_length(shop_app):
 
 def test_a_single_score_model_gets_friendly_notes_instead_of_modality_charts(shop_app):
     at = open_page("pages/explorer.py")
-    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
-    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    choose_run(at, "popularity")
     assert not at.exception
     text = messages(at)
     assert "one undivided score" in text

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP
-from tests.app.helpers import chart, messages, open_page, values
+from tests.app.helpers import chart, choose_run, messages, open_page, values
 
 MONTHS = range(-12, 13)
 
@@ -54,8 +54,7 @@ def test_moving_one_purchase_date(shop_app, shop_trained):
 def test_models_without_time_get_a_friendly_note(shop_app):
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("pages/time_effects.py").run()
-    popularity = next(o for o in at.selectbox(key="sidebar_run").options if o.endswith("popularity"))
-    at.selectbox(key="sidebar_run").set_value(popularity).run()
+    choose_run(at, "popularity")
     assert not at.exception
     text = messages(at)
     assert "does not use purchase times" in text
