@@ -90,9 +90,7 @@ def main() -> None:
                "median_epoch_seconds": metrics["median_epoch_seconds"], "best_epoch": metrics["best_epoch"],
                "epochs_run": metrics["epochs_run"], "test": metrics["test"], "valid": metrics["valid"]}
         if personas is not None:
-            per_user = pd.read_csv(out / "runs" / variant / "per_user_test.csv", dtype={"user_id": str})
-            table = metric_by_segment(per_user, personas, "persona", metrics=("ndcg@10",))
-            row["persona_ndcg@10"] = dict(zip(table["persona"], table["ndcg@10"]))
+            row["persona_ndcg@10"] = persona_ndcg(out / "runs" / variant, personas)
         mine[variant] = row
         merged = {**previous_results(out / "quality.json", args), **mine}
         results = {k: merged[k] for k in sorted(merged, key=lambda k: list(VARIANTS).index(k) if k in VARIANTS else 99)}
@@ -106,6 +104,13 @@ def main() -> None:
         (out / "quality.md").write_text(markdown(results))
     (out / "quality.md").write_text(markdown(results))
     print(markdown(results))
+
+
+def persona_ndcg(run_dir: Path, personas) -> dict[str, float]:
+    """Test NDCG@10 of a finished run per hidden persona (from its ``per_user_test.csv``)."""
+    per_user = pd.read_csv(run_dir / "per_user_test.csv", dtype={"user_id": str})
+    table = metric_by_segment(per_user, personas, "persona", metrics=("ndcg@10",))
+    return dict(zip(table["persona"], table["ndcg@10"]))
 
 
 def previous_results(path: Path, args: argparse.Namespace) -> dict:

@@ -21,11 +21,11 @@ import itertools
 import json
 from pathlib import Path
 
-import pandas as pd
 import torch
+from quality import persona_ndcg  # benchmarks/quality.py, next to this script
 
 from core.data import load_dataset
-from core.evaluation.segments import metric_by_segment, read_personas
+from core.evaluation.segments import read_personas
 from core.training import TrainConfig, train_run
 from core.training.run_dir import dataset_fingerprint
 
@@ -83,9 +83,7 @@ def main() -> None:
                    "median_epoch_seconds": metrics["median_epoch_seconds"],
                    "valid": metrics["valid"], "test": metrics["test"]}
             if personas is not None:
-                per_user = pd.read_csv(run_dir / "per_user_test.csv", dtype={"user_id": str})
-                table = metric_by_segment(per_user, personas, "persona", metrics=("ndcg@10",))
-                row["persona_ndcg@10"] = dict(zip(table["persona"], table["ndcg@10"]))
+                row["persona_ndcg@10"] = persona_ndcg(run_dir, personas)
             with out.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             rows.append((metrics["valid"]["ndcg@20"], metrics["test"]["ndcg@20"], name))
