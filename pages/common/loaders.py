@@ -30,8 +30,16 @@ def runs_root() -> Path:
     return Path(os.environ.get("MODALITY_LENS_RUNS", "runs"))
 
 
+DEFAULT_K_CORE = 5  # the sidebar's k-core before anyone changes it (training's default as well)
+
+
 @st.cache_resource(show_spinner="Loading the catalogue…")
-def dataset(path: str, k_core: int = 5) -> Dataset:
+def dataset(path: str, k_core: int) -> Dataset:
+    """The prepared dataset at ``path`` with its ``k_core`` filter.
+
+    ``k_core`` has no default on purpose: the cache keys on the arguments as passed, so
+    ``dataset(p)`` and ``dataset(p, 5)`` would be two entries and two loads.
+    """
     return load_dataset(path, k=k_core)
 
 

@@ -35,7 +35,7 @@ def warm_start() -> None:
     from pages.common import loaders
 
     try:
-        loaders.dataset(loaders.data_dirs()[0])
+        loaders.dataset(loaders.data_dirs()[0], loaders.DEFAULT_K_CORE)  # the page's call, so the same cache key
     except (DataError, OSError, IndexError):
         pass
 

@@ -26,7 +26,8 @@ def selected_dataset():
     choice = st.sidebar.selectbox("Dataset", dirs, key="sidebar_dataset",
                                   format_func=lambda p: Path(p).name or p, persist_state="session")
     k_core = st.sidebar.number_input("Min. purchases per customer and product (k-core)", min_value=1,
-                                     max_value=50, value=5, key="sidebar_k_core", persist_state="session",
+                                     max_value=50, value=loaders.DEFAULT_K_CORE, key="sidebar_k_core",
+                                     persist_state="session",
                                      help="Customers and products with fewer purchases are left out, as in training.")
     try:
         return loaders.dataset(choice, int(k_core))
