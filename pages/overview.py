@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.data.summary import category_mix, monthly_purchases, summarize
-from pages.common import export, first_run, loaders, sidebar
+from pages.common import export, first_run, light_charts, loaders, sidebar
 
 st.title("Overview")
 data = sidebar.selected_dataset()
@@ -42,22 +41,12 @@ if runs:
 else:
     first_run.offer_training(data, "overview_train")
 
+# Vega-Lite, not Plotly, on this first page: see pages/common/light_charts.py
 left, right = st.columns(2)
-mix = category_mix(data)
-top = mix.head(15)
-fig = go.Figure(go.Bar(x=top["purchases"], y=top["category"], orientation="h",
-                       hovertemplate="%{y}: %{x:,} purchases<extra></extra>"))
-fig.update_layout(title="Purchases by product category", height=420,
-                  xaxis={"title": {"text": "Purchases"}},
-                  yaxis={"title": {"text": "Category"}, "categoryorder": "total ascending"})
-export.chart(fig, "overview_categories", "Longer bars: categories customers bought more often.", left)
-monthly = monthly_purchases(data)
-fig = go.Figure(go.Scatter(x=monthly["month"], y=monthly["purchases"], mode="lines+markers",
-                           hovertemplate="%{x|%b %Y}: %{y:,} purchases<extra></extra>"))
-fig.update_layout(title="Purchases per month", height=420, xaxis={"title": {"text": "Month"}},
-                  yaxis={"title": {"text": "Purchases"}})
-export.chart(fig, "overview_monthly",
-             "Seasonal peaks show when customers shop; the dashboard's time views build on this.", right)
+export.vega_chart(light_charts.category_bars(category_mix(data).head(15), "Purchases by product category"),
+                  "overview_categories", "Longer bars: categories customers bought more often.", left)
+export.vega_chart(light_charts.monthly_line(monthly_purchases(data), "Purchases per month"), "overview_monthly",
+                  "Seasonal peaks show when customers shop; the dashboard's time views build on this.", right)
 
 thumbs = loaders.catalogue_thumbnails(data, loaders.data_key(data), 24)
 if len(thumbs):

@@ -1,8 +1,10 @@
 """Charts and tables with their download buttons, for meetings.
 
-Every chart goes through :func:`chart` (title required, one-line caption, "Download chart (HTML)"
-giving a standalone file with Plotly inlined, so it opens offline), every table through
-:func:`table` ("Download table (CSV)"). Downloads are built only when clicked.
+Every Plotly chart goes through :func:`chart` (title required, one-line caption, "Download chart
+(HTML)" giving a standalone file with Plotly inlined, so it opens offline), every Vega-Lite chart
+through :func:`vega_chart` (the same, plus "Download chart (PNG)", since Streamlit shows Vega-Lite
+charts without an export menu), every table through :func:`table` ("Download table (CSV)").
+Downloads are built only when clicked.
 """
 
 from __future__ import annotations
@@ -44,6 +46,44 @@ def chart(fig: go.Figure, key: str, caption: str, container=None) -> None:
     where.download_button("Download chart (HTML)", data=lambda: standalone_html(fig, caption),
                           file_name=f"{slug(title)}.html", mime="text/html", key=f"{key}_download",
                           on_click="ignore", type="tertiary", icon=":material/download:")
+
+
+def vega_chart(chart, key: str, caption: str, container=None) -> None:
+    """Show an Altair (Vega-Lite) chart with its caption and PNG and HTML download buttons.
+
+    The downloads carry the caption as the chart's subtitle, so a picture pasted into slides
+    still says how to read it. Both are rendered on this machine by ``vl-convert`` (no browser,
+    no network); the HTML file has the Vega libraries inlined, so it opens offline.
+
+    Raises:
+        ValueError: If the chart has no title (every chart must say what it shows).
+    """
+    import altair as alt
+
+    where = container if container is not None else st
+    title = chart.title if isinstance(chart.title, str) else getattr(chart.title, "text", None)
+    if not isinstance(title, str) or not title:
+        raise ValueError(f"chart {key!r} has no title; give every chart a title in plain words")
+    where.altair_chart(chart, key=key, width="stretch")
+    where.caption(caption)
+
+    def spec() -> dict:
+        return chart.properties(title=alt.TitleParams(title, subtitle=caption, anchor="start")).to_dict()
+
+    def png() -> bytes:
+        import vl_convert
+
+        return vl_convert.vegalite_to_png(spec(), scale=2)
+
+    def page() -> str:
+        import vl_convert
+
+        return vl_convert.vegalite_to_html(spec(), bundle=True)
+
+    where.download_button("Download chart (PNG)", data=png, file_name=f"{slug(title)}.png", mime="image/png",
+                          key=f"{key}_download", on_click="ignore", type="tertiary", icon=":material/image:")
+    where.download_button("Download chart (HTML)", data=page, file_name=f"{slug(title)}.html", mime="text/html",
+                          key=f"{key}_download_html", on_click="ignore", type="tertiary", icon=":material/download:")
 
 
 def table(frame: pd.DataFrame, key: str, caption: str, name: str, container=None, **dataframe_args) -> None:

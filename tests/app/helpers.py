@@ -21,6 +21,15 @@ def charts(at: AppTest) -> dict[str, dict]:
     return out
 
 
+def vega_charts(at: AppTest) -> dict[str, dict]:
+    """Vega-Lite (Altair) charts on the page as JSON specs, by title."""
+    out = {}
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        out[spec["title"]] = spec
+    return out
+
+
 def chart(at: AppTest, title_start: str) -> dict:
     """The one chart whose title starts with ``title_start``."""
     found = [spec for title, spec in charts(at).items() if title.startswith(title_start)]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 
+import struct
+
+import altair as alt
+import pandas as pd
 import plotly.express as px
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import explain
 from core.explain.report_html import customer_report_html
-from pages.common import export
+from pages.common import export, light_charts
 from tests.app.conftest import APP
-from tests.app.helpers import charts, downloads
+from tests.app.helpers import charts, downloads, vega_charts
 
 PAGES = ("pages/overview.py", "pages/explorer.py", "pages/experts.py", "pages/time_effects.py")
 
@@ -22,14 +26,18 @@ def test_every_chart_has_a_title_plain_axis_labels_and_a_download(page, shop_app
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page(page).run()
     assert not at.exception
-    specs = charts(at)
-    assert specs, "the page shows charts"
+    specs, vega = charts(at), vega_charts(at)
+    assert specs or vega, "the page shows charts"
     for title, spec in specs.items():
         layout = spec["layout"]
         assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"], title
+    for title, spec in vega.items():
+        assert spec["encoding"]["x"]["title"] and spec["encoding"]["y"]["title"], title
     keys = set(downloads(at))
-    assert sum(k.endswith("_download") for k in keys) == len(specs) + len(at.dataframe)  # one per chart and table
-    assert len(at.caption) >= len(specs)
+    # one per Plotly chart (HTML) and table (CSV); two per Vega-Lite chart (PNG and HTML)
+    assert sum(k.endswith("_download") for k in keys) == len(specs) + len(vega) + len(at.dataframe)
+    assert sum(k.endswith("_download_html") for k in keys) == len(vega)
+    assert len(at.caption) >= len(specs) + len(vega)
 
 
 def test_standalone_chart_html_works_offline():
@@ -43,6 +51,25 @@ def test_standalone_chart_html_works_offline():
 def test_a_chart_without_a_title_is_refused():
     with pytest.raises(ValueError, match="chart 'x' has no title"):
         export.chart(px.bar(x=[1], y=[1]), "x", "caption")
+    with pytest.raises(ValueError, match="chart 'y' has no title"):
+        export.vega_chart(alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(x="a:Q"), "y", "caption")
+
+
+def test_vega_chart_downloads_are_an_offline_png_and_html_that_carry_the_caption(monkeypatch):
+    shown, buttons = [], {}
+    monkeypatch.setattr(export.st, "altair_chart", lambda chart, **kw: shown.append(chart))
+    monkeypatch.setattr(export.st, "download_button", lambda label, data, **kw: buttons.update({kw["key"]: data}))
+    mix = pd.DataFrame({"category": ["Skirts", "Coats"], "purchases": [7, 3]})
+    export.vega_chart(light_charts.category_bars(mix, "Purchases by product category"), "cat",
+                      "Longer bars: bought more often.")
+    assert len(shown) == 1 and set(buttons) == {"cat_download", "cat_download_html"}
+    png = buttons["cat_download"]()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width > 300 and height > 300  # drawn at twice the screen scale, legible on a slide
+    page = buttons["cat_download_html"]()
+    assert "Longer bars: bought more often." in page and "Purchases by product category" in page
+    assert not re.search(r"<script[^>]*\ssrc=", page)  # Vega libraries inlined: opens offline
 
 
 def test_customer_report_of_a_trained_run(shop_trained):

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.training import TrainConfig, train_run
+from tests.app.helpers import vega_charts
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -67,3 +68,6 @@ def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app):
     assert sorted(table["model"]) == ["hm4sr", "popularity"]
     keys = {b.key for b in at.get("download_button")}
     assert {"overview_categories_download", "overview_monthly_download", "overview_runs_download"} <= keys
+    # drawn with Vega-Lite, not Plotly: the first page does not wait for Plotly's 4.7 MB of JavaScript
+    assert set(vega_charts(at)) == {"Purchases by product category", "Purchases per month"}
+    assert not at.get("plotly_chart")
