@@ -31,6 +31,12 @@ def standalone_html(fig: go.Figure, caption: str) -> str:
             f"<p style='color:#777;font-size:small'>Exported from Modality Lens.</p></body></html>")
 
 
+def _required_title(title, key: str) -> str:
+    if not isinstance(title, str) or not title:
+        raise ValueError(f"chart {key!r} has no title; give every chart a title in plain words")
+    return title
+
+
 def chart(fig: go.Figure, key: str, caption: str, container=None) -> None:
     """Show a Plotly chart with its caption and an HTML download button.
 
@@ -38,9 +44,7 @@ def chart(fig: go.Figure, key: str, caption: str, container=None) -> None:
         ValueError: If the figure has no title (every chart must say what it shows).
     """
     where = container if container is not None else st
-    title = fig.layout.title.text
-    if not title:
-        raise ValueError(f"chart {key!r} has no title; give every chart a title in plain words")
+    title = _required_title(fig.layout.title.text, key)
     where.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})
     where.caption(caption)
     where.download_button("Download chart (HTML)", data=lambda: standalone_html(fig, caption),
@@ -61,9 +65,7 @@ def vega_chart(chart, key: str, caption: str, container=None) -> None:
     import altair as alt
 
     where = container if container is not None else st
-    title = chart.title if isinstance(chart.title, str) else getattr(chart.title, "text", None)
-    if not isinstance(title, str) or not title:
-        raise ValueError(f"chart {key!r} has no title; give every chart a title in plain words")
+    title = _required_title(chart.title if isinstance(chart.title, str) else getattr(chart.title, "text", None), key)
     where.altair_chart(chart, key=key, width="stretch")
     where.caption(caption)
 
