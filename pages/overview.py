@@ -20,7 +20,7 @@ if data is None:
 
 summary = summarize(data)
 st.subheader(f"Catalogue: {summary.name}")
-cols = st.columns(5)
+cols = st.columns([1, 1, 1, 1.5, 1.5])  # the time span and the median's label need more room
 cols[0].metric("Customers", f"{summary.users:,}")
 cols[1].metric("Products", f"{summary.items:,}")
 cols[2].metric("Purchases", f"{summary.interactions:,}")

@@ -70,7 +70,8 @@ def vega_chart(chart, key: str, caption: str, container=None) -> None:
     where.caption(caption)
 
     def spec() -> dict:
-        return chart.properties(title=alt.TitleParams(title, subtitle=caption, anchor="start")).to_dict()
+        # a fixed width: the page's chart follows its column, a file needs a size of its own (16:9-friendly)
+        return chart.properties(title=alt.TitleParams(title, subtitle=caption, anchor="start"), width=640).to_dict()
 
     def png() -> bytes:
         import vl_convert

@@ -21,9 +21,9 @@ def category_bars(mix: pd.DataFrame, title: str) -> alt.Chart:
             :func:`core.data.summary.category_mix`).
         title: The chart's title.
     """
-    return alt.Chart(mix[["category", "purchases"]], title=title, height=380).mark_bar().encode(
+    return alt.Chart(mix[["category", "purchases"]], title=title, height=24 * len(mix) + 40).mark_bar().encode(
         x=alt.X("purchases:Q", title="Purchases"),
-        y=alt.Y("category:N", title="Category", sort="-x"),
+        y=alt.Y("category:N", title="Category", sort="-x", axis=alt.Axis(labelOverlap=False)),  # every bar named
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("purchases:Q", title="Purchases", format=",")],
     )
 
