@@ -24,7 +24,8 @@ def category_bars(mix: pd.DataFrame, title: str) -> alt.Chart:
     return alt.Chart(mix[["category", "purchases"]], title=title, height=24 * len(mix) + 40).mark_bar().encode(
         x=alt.X("purchases:Q", title="Purchases"),
         y=alt.Y("category:N", title="Category", sort="-x", axis=alt.Axis(labelOverlap=False)),  # every bar named
-        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("purchases:Q", title="Purchases", format=",")],
+        tooltip=[alt.Tooltip("category:N", title="Category"),
+                 alt.Tooltip("purchases:Q", title="Purchases", format=",")],
     )
 
 

@@ -1,8 +1,8 @@
 """Start the dashboard with the first page's imports warmed up while the browser loads.
 
 ``python -m pages.common.serve [streamlit run options]`` is ``streamlit run app.py [options]``
-plus a background thread that imports what the first page needs (numpy, pandas, Altair, Plotly, the data
-layer) and loads the first dataset while Streamlit starts and the browser fetches its frontend;
+plus a background thread that imports what the first page needs (numpy, pandas, Altair, Plotly,
+the data layer) and loads the first dataset while Streamlit starts and the browser fetches its frontend;
 the first page then skips about 2 s of imports and loading on a 2-core machine. ``make app`` and
 ``benchmarks/app_cold_start.py`` start the dashboard this way. Torch is not warmed: the Overview
 does not need it, and the explorer loads it with the first trained run.
@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-WARM_MODULES: tuple[str, ...] = ("numpy", "pandas", "altair", "plotly.graph_objects", "core.data", "core.data.summary",
-                                 "core.data.browse", "core.training.run_dir")
+WARM_MODULES: tuple[str, ...] = ("numpy", "pandas", "altair", "plotly.graph_objects", "core.data",
+                                 "core.data.summary", "core.data.browse", "core.training.run_dir")
 
 
 def warm_imports(modules: tuple[str, ...] = WARM_MODULES) -> None:
