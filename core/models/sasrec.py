@@ -60,14 +60,15 @@ class SASRec(Recommender):
     def max_len(self) -> int:
         return self.config.max_len
 
-    def encode(self, items: torch.Tensor) -> torch.Tensor:
-        """Hidden state at every position: ``items`` ``(B, T)`` -> ``(B, T, D)``."""
+    def encode(self, items: torch.Tensor, last_only: bool = False) -> torch.Tensor:
+        """Hidden state at every position: ``items`` ``(B, T)`` -> ``(B, T, D)``; with ``last_only``
+        the last position alone, ``(B, 1, D)`` (exact; see :class:`~core.models.layers.CausalEncoder`)."""
         valid = items != self.spec.n_items  # (B, T)
         t = items.shape[1]
         positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)  # (T,) from the right
         x = self.item_emb(items) + self.pos_emb(positions)[None]  # (B, T, D)
         x = self.dropout(self.norm(x))
-        return self.encoder(x, valid)  # (B, T, D)
+        return self.encoder(x, valid, last_only=last_only)  # (B, T, D) or (B, 1, D)
 
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         h = self.encode(batch.items)  # (B, T, D)
@@ -77,7 +78,7 @@ class SASRec(Recommender):
         return {"loss": ce, "ce": ce.detach()}
 
     def score_all(self, batch: Batch) -> torch.Tensor:
-        h = self.encode(batch.items)[:, -1]  # (B, D)
+        h = self.encode(batch.items, last_only=True)[:, -1]  # (B, D)
         return h @ self.item_emb.weight[:-1].T  # (B, N)
 
     def item_embeddings(self) -> torch.Tensor:
