@@ -21,7 +21,8 @@ import pandas as pd
 import torch
 
 from core.data import load_dataset
-from core.evaluation.segments import metric_by_segment, read_personas
+from core.data.browse import read_personas
+from core.evaluation.segments import metric_by_segment
 from core.training import TrainConfig, train_run
 from core.training.run_dir import dataset_fingerprint
 

@@ -25,7 +25,7 @@ import torch
 from quality import persona_ndcg  # benchmarks/quality.py, next to this script
 
 from core.data import load_dataset
-from core.evaluation.segments import read_personas
+from core.data.browse import read_personas
 from core.training import TrainConfig, train_run
 from core.training.run_dir import dataset_fingerprint
 

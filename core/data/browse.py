@@ -55,14 +55,19 @@ def purchase_history(data: Dataset, user_id: str) -> pd.DataFrame:
     })
 
 
+def read_personas(dataset_dir: str | Path) -> pd.DataFrame | None:
+    """The sample catalogue's hidden personas (``truth/customers.csv``), or None if absent."""
+    path = Path(dataset_dir) / PERSONAS_FILE
+    return pd.read_csv(path, dtype=str) if path.is_file() else None
+
+
 def customer_segments(data: Dataset) -> pd.Series:
     """A segment label per customer, indexed by raw user id.
 
     The sample catalogue's hidden persona (``truth/customers.csv``) when the dataset has one,
     otherwise the top-level category the customer bought most often (ties: alphabetical).
     """
-    path = Path(data.root) / PERSONAS_FILE
-    personas = pd.read_csv(path, dtype=str) if path.is_file() else None
+    personas = read_personas(data.root)
     if personas is not None and "persona" in personas.columns:
         known = personas.set_index("user_id")["persona"]
         return pd.Series([known.get(u, "unknown") for u in data.user_ids], index=data.user_ids,

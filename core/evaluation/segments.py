@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 
@@ -26,9 +24,3 @@ def metric_by_segment(per_user: pd.DataFrame, segments: pd.DataFrame, by: str,
     out = grouped[list(metrics)].mean()
     out.insert(0, "users", grouped.size())
     return out.reset_index()
-
-
-def read_personas(dataset_dir: str | Path) -> pd.DataFrame | None:
-    """The sample catalogue's hidden personas (``truth/customers.csv``), or None if absent."""
-    path = Path(dataset_dir) / "truth" / "customers.csv"
-    return pd.read_csv(path, dtype=str) if path.is_file() else None

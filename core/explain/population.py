@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.evaluation.segments import read_personas
+from core.data.browse import read_personas
 from core.explain.recommend import top_parts
 from core.training.runs import TrainedRun
 
