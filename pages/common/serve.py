@@ -11,6 +11,7 @@ does not need it, and the explorer loads it with the first trained run.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -26,6 +27,11 @@ def warm_imports(modules: tuple[str, ...] = WARM_MODULES) -> None:
         importlib.import_module(name)
 
 
+# Streamlit warns "missing ScriptRunContext! This warning can be ignored..." when a cached function
+# runs outside a page, as the warm-up's does by design; a new user should not read that as a fault.
+CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
 def warm_start() -> None:
     """Import the first page's modules, then load the first dataset into the loaders' cache
     (``st.cache_resource`` is process-wide, so the first session finds it there). A dataset that
@@ -34,10 +40,15 @@ def warm_start() -> None:
     from core.data import DataError
     from pages.common import loaders
 
+    logger = logging.getLogger(CONTEXT_LOGGER)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
         loaders.dataset(loaders.data_dirs()[0], loaders.DEFAULT_K_CORE)  # the page's call, so the same cache key
     except (DataError, OSError, IndexError):
         pass
+    finally:
+        logger.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,3 +36,25 @@ def test_the_launcher_runs_streamlit_on_app_py_with_the_given_options(monkeypatc
     serve.main(["--server.port", "8600"])
     assert seen == [["streamlit", "run", str(serve.APP), "--server.port", "8600"]]
     assert serve.APP.name == "app.py" and serve.APP.is_file()
+
+
+def test_warm_start_prints_no_missing_context_warning(monkeypatch, shop_dir):
+    import logging
+
+    monkeypatch.setenv("MODALITY_LENS_DATA", str(shop_dir))
+    loaders.dataset.clear()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger(serve.CONTEXT_LOGGER)
+    level = logger.level
+    logger.addHandler(handler)
+    try:
+        worker = threading.Thread(target=serve.warm_start)  # a bare thread, as in the launcher
+        worker.start()
+        worker.join()
+    finally:
+        logger.removeHandler(handler)
+        loaders.dataset.clear()
+    assert not [r for r in records if "ScriptRunContext" in r.getMessage()]
+    assert logger.level == level  # the logger's level is given back
