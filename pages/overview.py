@@ -37,7 +37,9 @@ if runs:
     metric_cols = [c for c in table.columns if c.startswith("test ") and c.split("@")[-1] in ("10", "20")]
     export.table(table[["model", "best epoch", "epoch seconds", *metric_cols]], "overview_runs",
                  "Test metrics with full ranking over all products (higher is better); each row is one trained run.",
-                 f"{data.name} trained models")
+                 f"{data.name} trained models",  # the CSV keeps every digit; the screen rounds for reading
+                 column_config={"epoch seconds": st.column_config.NumberColumn(format="%.1f"),
+                                **{c: st.column_config.NumberColumn(format="%.4f") for c in metric_cols}})
 else:
     first_run.offer_training(data, "overview_train")
 

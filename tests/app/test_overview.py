@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -46,7 +47,10 @@ def test_overview_lists_trained_runs_with_their_metrics(app_env, cyclic_data):
     assert not at.exception
     table = at.dataframe[0].value
     assert table["model"].tolist() == ["popularity"]
-    assert table["test ndcg@10"].iloc[0] == pytest.approx(metrics["test"]["ndcg@10"])
+    assert table["test ndcg@10"].iloc[0] == pytest.approx(metrics["test"]["ndcg@10"])  # exact values underneath
+    shown = json.loads(at.dataframe[0].proto.columns)  # rounded on screen for reading
+    assert shown["epoch seconds"]["type_config"]["format"] == "%.1f"
+    assert shown["test ndcg@10"]["type_config"]["format"] == "%.4f"
 
 
 def test_unreadable_dataset_shows_a_clear_message(monkeypatch, tmp_path):
