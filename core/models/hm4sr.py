@@ -11,10 +11,10 @@ The score of a candidate is a sum over modalities, so each modality's share is e
 Differences from the reference code, all deliberate: the temporal experts are registered
 parameters; padding is masked and intervals are clamped at 0; time enters as days since the
 dataset start, and by default as its position in the year (``absolute_time="calendar"``; the
-reference's ``cos(ω ⊙ Linear(t))`` is ``"paper"``); the device is the trainer's choice; content features are centred and scaled to a
-mean row norm of 1 (``normalize_features``, see :func:`normalize_features`); per-position layers
-run on real positions only and the encoders skip left padding (exact, only faster). One
-documented extension (``use_query_time``):
+reference's ``cos(ω ⊙ Linear(t))`` is ``"paper"``); the device is the trainer's choice; content
+features are centred and scaled to a mean row norm of 1 (``normalize_features``, see
+:func:`normalize_features`); per-position layers run on real positions only and the encoders
+skip left padding (exact, only faster). One documented extension (``use_query_time``):
 the encoder output at each position is rescaled by a second Temporal MoE routed on the moment of
 the event being predicted (the gap from the last purchase to "now", and the date of "now"). It
 keeps the score exactly additive and lets the dashboard ask "what if they shop in six months?".
