@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.errors import DataError
+from core.data.feature_files import align_features, load_features
 from core.data.filtering import k_core
 from core.data.reader import RawDataset, read_dataset
 
@@ -193,8 +194,6 @@ def prepare(raw: RawDataset, k: int = 5) -> Dataset:
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     items = raw.items.set_index("item_id").loc[item_ids].reset_index()
-    from core.features.store import align_features, load_features  # features depend on core.data
-
     features, missing = {}, {}
     feature_set = load_features(raw.root)
     if feature_set is not None:

@@ -2,7 +2,7 @@
 
 A dataset directory holds ``interactions.csv`` (``user_id,item_id,timestamp``) and ``items.csv``
 (``item_id,title,description,categories,image``, extra columns kept as metadata), plus optional
-precomputed features under ``features/`` (read by :mod:`core.features.store`).
+precomputed features under ``features/`` (read by :mod:`core.data.feature_files`).
 
 Every problem is reported as a :class:`DataError` naming the file, the line and the field. Two
 problems are repaired instead, and the repair is recorded in :attr:`RawDataset.repairs`:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.errors import DataError
+from core.data.reader import read_items
 from core.features.image import encode_image_files_report
 from core.features.store import FeatureSet, align_features, load_features, save_features
 from core.features.text import TEXT_DIM, TextEncoder, item_text
@@ -79,8 +80,6 @@ def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALI
             (all listed, up to 10, with their items.csv line and item id).
         ValueError: On unknown modalities.
     """
-    from core.data.reader import read_items  # imported here: core.data imports this package
-
     chosen = _check_modalities(modalities)
     root = Path(dataset_dir)
     if not root.is_dir():
