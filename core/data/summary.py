@@ -1,9 +1,11 @@
-"""Plain-number summaries of a dataset and of trained runs, for the overview page and the CLI."""
+"""Plain-number summaries of a dataset, for the overview page and the CLI.
+
+The table of trained runs is :func:`core.training.run_table.runs_table`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,19 +63,3 @@ def monthly_purchases(data: Dataset) -> pd.DataFrame:
     counts = pd.Series(1, index=months).groupby(level=0).sum()
     return pd.DataFrame({"month": counts.index.to_timestamp(), "purchases": counts.to_numpy()})
 
-
-def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
-    """One row per complete run: model, dataset, best epoch, epoch time and test metrics."""
-    from core.training.run_dir import RunDir
-
-    rows = []
-    for path in run_dirs:
-        run = RunDir(Path(path))
-        metrics = run.metrics()
-        if metrics is None:
-            continue
-        info = run.info()
-        rows.append({"run": str(run.root), "model": info["model"], "dataset": info["data"]["name"],
-                     "best epoch": metrics["best_epoch"], "epoch seconds": metrics["median_epoch_seconds"],
-                     **{f"test {k}": v for k, v in sorted(metrics["test"].items())}})
-    return pd.DataFrame(rows)

@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, load_dataset
-from core.data.summary import runs_table
 from core.training.run_dir import find_runs
+from core.training.run_table import runs_table
 
 
 def data_dirs() -> list[str]:
