@@ -36,8 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.explain.forgetting import _overlap, _rowwise_cosine
-from core.models.graph import cosine_knn
+from core.explain.neighbours import cosine_knn, neighbour_overlap, rowwise_cosine
 from core.training.run_dir import RunDir
 from core.training.runs import TrainedRun
 from core.training.storage import read_json, save_array, write_json
@@ -143,9 +142,9 @@ def drift_table(snapshots: Mapping[int, np.ndarray],
     for e in epochs:
         emb = np.asarray(snapshots[e], dtype=np.float32)  # (n, D)
         neighbours = cosine_knn(emb, k).numpy()  # (n, k)
-        row: dict[str, Any] = {"epoch": int(e), "mean_cosine_to_init": float(_rowwise_cosine(emb, first).mean())}
+        row: dict[str, Any] = {"epoch": int(e), "mean_cosine_to_init": float(rowwise_cosine(emb, first).mean())}
         for name, (ref, valid) in references.items():
-            kept = _overlap(neighbours, ref)  # (n,)
+            kept = neighbour_overlap(neighbours, ref)  # (n,)
             row[f"knn_overlap_{name}"] = float(kept[valid].mean()) if valid.any() else float("nan")
         row["mean_step"] = float("nan") if previous is None else \
             float(np.linalg.norm(emb.astype(np.float64) - previous, axis=1).mean())

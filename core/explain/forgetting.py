@@ -20,23 +20,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from core.models.graph import cosine_knn
-
-
-def _rowwise_cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``(n,)`` cosine of matching rows; 0 where either row is all zeros."""
-    a = a.astype(np.float64)
-    b = b.astype(np.float64)
-    num = (a * b).sum(1)
-    den = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
-def _overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``(n,)`` fraction of shared entries between matching rows of two ``(n, k)`` index lists."""
-    k = x.shape[1]
-    hits = (x[:, :, None] == y[:, None, :]) & (x[:, :, None] >= 0)  # (n, k, k)
-    return hits.any(2).sum(1) / k
+from core.explain.neighbours import cosine_knn, neighbour_overlap, rowwise_cosine
 
 
 def forgetting_curve(snapshots: Mapping[int, np.ndarray] | Sequence[np.ndarray], content: np.ndarray,
@@ -68,7 +52,8 @@ def forgetting_curve(snapshots: Mapping[int, np.ndarray] | Sequence[np.ndarray],
         if emb.ndim != 2 or emb.shape[0] != n:
             raise ValueError(f"snapshot of epoch {epoch} has shape {emb.shape}; expected ({n}, D), "
                              "one row per content row")
-        cosine = float(_rowwise_cosine(emb, content).mean()) if emb.shape[1] == content.shape[1] else float("nan")
+        cosine = float(rowwise_cosine(emb, content).mean()) if emb.shape[1] == content.shape[1] else float("nan")
         emb_nb = cosine_knn(emb, k).numpy() if n > 1 else np.full((n, k), -1)
-        rows.append({"epoch": int(epoch), "cosine": cosine, "knn_overlap": float(_overlap(emb_nb, content_nb).mean())})
+        overlap = float(neighbour_overlap(emb_nb, content_nb).mean())
+        rows.append({"epoch": int(epoch), "cosine": cosine, "knn_overlap": overlap})
     return pd.DataFrame(rows, columns=["epoch", "cosine", "knn_overlap"])

@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from core.models.graph import stepwise_sum
+from core.models.sparse import stepwise_sum
 
 GraphSource = torch.Tensor | Callable[[], torch.Tensor]
 

@@ -402,7 +402,7 @@ class HM4SR(Recommender):
         (explanations re-score one customer many times); recomputed when any weight changes."""
         if self.training or torch.is_grad_enabled():
             return self.item_tables()
-        from core.models.graph import KeyedCache, tensor_state_key
+        from core.models.caching import KeyedCache, tensor_state_key
 
         if getattr(self, "_tables_cache", None) is None:
             self._tables_cache = KeyedCache()

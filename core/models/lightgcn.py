@@ -8,7 +8,7 @@ left to the optimiser (``weight_decay`` of the trainer, L2 through Adam as for e
 
 State: ``Â`` is kept as an edge list in two buffers (``adj_index`` ``(2, E)``, ``adj_value``
 ``(E,)``). ``E`` is only known after :meth:`prepare`, so the buffers start empty and are resized by
-``load_state_dict`` (:class:`~core.models.graph.ResizableBuffers`): a fresh model that loads a
+``load_state_dict`` (:class:`~core.models.resizable.ResizableBuffers`): a fresh model that loads a
 trained state dict scores identically without ``prepare``.
 
 Efficiency: propagation is a few sparse-dense products over the whole graph; during training it
@@ -27,7 +27,8 @@ from torch import nn
 
 from core.data.dataset import Dataset
 from core.models.base import DataSpec
-from core.models.graph import GraphRecommender, spmm_sym
+from core.models.graph import GraphRecommender
+from core.models.sparse import spmm_sym
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ Three parts, each switchable for ablations (``use_mi``, ``use_fsc``, ``use_bsc``
    scale as the whitened ones) -- zero columns would be a saddle BPR can never leave. Without any
    feature (or ``use_mi=False``) the embeddings start ``N(0, init_std²)`` as in LightGCN.
    The content initialisation is kept in the buffer ``item_init`` for the forgetting measurement.
-2. **Forward stepwise convolution (FSC)**, :func:`~core.models.graph.stepwise_sum`. Column ``j``
+2. **Forward stepwise convolution (FSC)**, :func:`~core.models.sparse.stepwise_sum`. Column ``j``
    of the output is ``(1-β_j)/(1-β_j^{L+1}) Σ_l β_j^l (Â^l E)[:, j]`` with
    ``β_j = 0.9 (1 - (j/d)^γ)``, ``j = 0 .. d-1`` and ``Â`` the normalised user-item graph of the
    training interactions. ``use_fsc=False`` means no convolution at all: scores are inner products
@@ -65,8 +65,9 @@ from core.data.batches import Batch
 from core.data.dataset import Dataset
 from core.models.base import DataSpec
 from core.models.bsc_optimizer import BSCAdamW
-from core.models.graph import (GraphRecommender, KeyedCache, cosine_knn, knn_edges, stepwise_sum, tensor_state_key,
-                               to_sparse)
+from core.models.caching import KeyedCache, tensor_state_key
+from core.models.graph import GraphRecommender
+from core.models.sparse import cosine_knn, knn_edges, stepwise_sum, to_sparse
 
 BETA_MAX = 0.9  # the largest forward strength; the smallest backward strength is 1 - BETA_MAX
 

@@ -11,7 +11,7 @@ import torch
 from core.data import load_dataset
 from core.data.batches import eval_batches, pair_batches
 from core.models import DataSpec, build_model
-from core.models.graph import bipartite_edges, cosine_knn, knn_edges, spmm_sym, to_sparse
+from core.models.sparse import bipartite_edges, cosine_knn, knn_edges, spmm_sym, to_sparse
 from tests.conftest import write_dataset
 
 

@@ -13,7 +13,7 @@ from core.data.batches import eval_batches, pair_batches
 from core.features.store import save_features
 from core.models import DataSpec, build_model
 from core.models.bsc_optimizer import BSCAdamW
-from core.models.graph import knn_edges, stepwise_sum, to_sparse
+from core.models.sparse import knn_edges, stepwise_sum, to_sparse
 from core.models.stair import backward_betas, forward_betas, modality_init, whiten
 from tests.conftest import cyclic_interactions, write_dataset
 
