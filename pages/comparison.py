@@ -3,57 +3,10 @@ agree, for one customer and across all customers."""
 
 from __future__ import annotations
 
-import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import drift_loaders, export, first_run, loaders, sidebar
+from pages.common import charts, drift_loaders, export, first_run, loaders, sidebar
 
-HEIGHT = 420
-
-
-def metrics_figure(table: pd.DataFrame, metrics: list[str]) -> go.Figure:
-    long = table.melt(id_vars=["run"], value_vars=metrics, var_name="metric", value_name="value")
-    long["metric"] = long["metric"].str.removeprefix("test ").str.upper()
-    fig = px.bar(long, x="run", y="value", color="metric", barmode="group",
-                 title="Test accuracy of every trained model",
-                 labels={"run": "Trained model", "value": "Score on held-out purchases (higher is better)",
-                         "metric": "Measure"})
-    fig.update_layout(height=HEIGHT)
-    return fig
-
-
-def overlap_heatmap(matrix: pd.DataFrame, title: str) -> go.Figure:
-    fig = px.imshow(100.0 * matrix, zmin=0, zmax=100, text_auto=".0f", color_continuous_scale="Blues",
-                    title=title, labels={"x": "Model", "y": "Model", "color": "Shared products (%)"})
-    fig.update_layout(height=max(HEIGHT, 60 * len(matrix) + 160))
-    return fig
-
-
-def overlap_histogram(pairs: pd.DataFrame, k: int) -> go.Figure:
-    frame = pairs.assign(pair=pairs["model_a"] + " vs " + pairs["model_b"], shared=100.0 * pairs["overlap"])
-    fig = px.histogram(frame, x="shared", color="pair", barmode="overlay", opacity=0.6,
-                       title=f"How many customers get similar top-{k} lists from two models",
-                       labels={"shared": f"Products the two top-{k} lists share (%)", "pair": "Models compared"})
-    width = 100.0 / k  # one bar per possible number of shared products, 0 .. k
-    fig.update_traces(xbins={"start": -width / 2, "end": 100 + width / 2, "size": width})
-    fig.update_layout(yaxis_title="Customers", height=HEIGHT, xaxis_range=[-width, 100 + width])
-    return fig
-
-
-def segment_figure(by_segment: pd.DataFrame, k: int) -> go.Figure:
-    frame = by_segment.assign(pair=by_segment["model_a"] + " vs " + by_segment["model_b"],
-                              shared=100.0 * by_segment["mean_overlap"])
-    fig = px.bar(frame, x="segment", y="shared", color="pair", barmode="group", hover_data={"customers": True},
-                 title=f"Agreement of the models' top-{k} by customer group",
-                 labels={"segment": "Customer group", "shared": f"Average share of the top-{k} in common (%)",
-                         "pair": "Models compared", "customers": "Customers"})
-    fig.update_layout(yaxis_range=[0, 100], height=HEIGHT)
-    return fig
-
-
-# ------------------------------------------------------------------------------------------- page
 st.title("Model comparison")
 data = sidebar.selected_dataset()
 if data is None:
@@ -74,7 +27,7 @@ export.table(shown, "comparison_metrics", "Test metrics with full ranking over a
              "position.", f"metrics {data.name}")
 main_metrics = [c for c in ("test ndcg@10", "test hr@10") if c in table]
 if main_metrics:
-    export.chart(metrics_figure(table, main_metrics), "comparison_metrics_chart",
+    export.chart(charts.run_metrics_bars(table, main_metrics), "comparison_metrics_chart",
                  "Taller bars: the model more often puts the product the customer actually bought next near the top.")
 
 st.subheader("Do the models recommend the same products?")
@@ -103,22 +56,23 @@ matrix, side_by_side = drift_loaders.customer_overlap(runs, keys, user, k)
 export.table(side_by_side, "comparison_lists", f"The top-{k} of {user} from each model; ✓ marks a product every "
              "model recommends.", f"top {k} {user} by model")
 left, _ = st.columns([3, 2])
-export.chart(overlap_heatmap(matrix, f"Products shared by the models' top-{k} for {user}"), "comparison_customer",
+export.chart(charts.topk_overlap_heatmap(matrix, f"Products shared by the models' top-{k} for {user}"),
+             "comparison_customer",
              "Each square: the share of the customer's top-K products that the two models both recommend "
              "(100 % = the same products, in any order).", left)
 
 st.subheader(f"All {data.n_users:,} customers")
 pairs = drift_loaders.population_overlap(runs, keys, tuple(data.user_ids), k)
 summary = drift_loaders.overlap_summary(pairs)
-export.chart(overlap_heatmap(drift_loaders.overlap_matrix(pairs, runs),
+export.chart(charts.topk_overlap_heatmap(drift_loaders.overlap_matrix(pairs, runs),
                              f"Products shared by the models' top-{k}, average over all customers"),
              "comparison_population",
              "High numbers: the two models mostly agree; low numbers: they recommend different products.")
-export.chart(overlap_histogram(pairs, k), "comparison_population_histogram",
+export.chart(charts.topk_overlap_histogram(pairs, k), "comparison_population_histogram",
              "Bars on the left: customers for whom the two models disagree; on the right: they agree.")
 directory = loaders.customer_directory(data, loaders.data_key(data))
 by_segment = drift_loaders.overlap_by_segment(pairs, directory.set_index("user_id")["segment"])
-export.chart(segment_figure(by_segment, k), "comparison_segments",
+export.chart(charts.topk_overlap_by_segment(by_segment, k), "comparison_segments",
              "Lower bars: customer groups (the sample's hidden personas, or each customer's favourite category) "
              "for whom the models disagree most.")
 export.table(summary, "comparison_population_table", "Per pair of models: mean and median share of shared products "

@@ -3,104 +3,13 @@ them away from their content, and (when both runs exist) STAIR with vs without b
 
 from __future__ import annotations
 
-import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import drift_loaders, export, loaders, sidebar
+from pages.common import charts, drift_loaders, export, loaders, sidebar
 
-HEIGHT = 520
 METHOD_NAMES = {"pca": "Straight-line view (PCA, every epoch, instant)",
                 "umap": "Neighbourhood view (aligned UMAP, a few epochs)"}
-COLOUR_NAMES = {"category": "Top-level category", "subcategory": "Category",
-                "main_buyer_persona": "Persona of most buyers (hidden truth)"}
-CURVE_NAMES = {"mean_cosine_to_init": "Same direction as before training (mean cosine)",
-               "knn_overlap_init": "Nearest products kept from before training",
-               "knn_overlap_content": "Nearest products shared with the content (all modalities)"}
 
-
-def colour_name(column: str) -> str:
-    return COLOUR_NAMES.get(column, f"{column.replace('_', ' ').capitalize()} (hidden truth)")
-
-
-def curve_name(column: str) -> str:
-    if column in CURVE_NAMES:
-        return CURVE_NAMES[column]
-    return f"Nearest products shared with the {column.removeprefix('knn_overlap_')} features alone"
-
-
-def epoch_name(epoch: int) -> str:
-    return "before training" if epoch == 0 else f"after epoch {epoch}"
-
-
-def padded_range(values: pd.Series) -> list[float]:
-    lo, hi = float(values.min()), float(values.max())
-    pad = 0.05 * (hi - lo or 1.0)
-    return [lo - pad, hi + pad]
-
-
-def axis_titles(method: str, explained: list[float]) -> tuple[str, str]:
-    if method == "pca" and len(explained) == 2:
-        return (f"Main direction of difference ({100 * explained[0]:.0f} % of the spread)",
-                f"Second direction ({100 * explained[1]:.0f} % of the spread)")
-    return "Map position, left–right (no unit)", "Map position, down–up (no unit)"
-
-
-def projection_figure(proj: pd.DataFrame, labels: pd.DataFrame, epoch: int, colour: str, method: str,
-                      title: str) -> go.Figure:
-    """One epoch of an aligned projection; axis ranges cover every epoch so movement is visible."""
-    frame = proj.loc[proj["epoch"] == epoch].merge(labels, on="item_id", how="left")
-    frame[colour] = frame[colour].fillna("").replace("", "(none)")
-    x_title, y_title = axis_titles(method, proj.attrs.get("explained", []))
-    fig = px.scatter(frame, x="x", y="y", color=colour, hover_name="title", hover_data={"item_id": True, "x": False,
-                     "y": False}, title=title, labels={"x": x_title, "y": y_title, colour: colour_name(colour)},
-                     category_orders={colour: sorted(frame[colour].unique())},
-                     range_x=padded_range(proj["x"]), range_y=padded_range(proj["y"]), render_mode="webgl")
-    fig.update_traces(marker={"size": 5, "opacity": 0.75})
-    fig.update_layout(height=HEIGHT)
-    return fig
-
-
-def curves_figure(stats: pd.DataFrame, title: str, by: str | None = None) -> go.Figure:
-    columns = [c for c in stats.columns if c == "mean_cosine_to_init" or c.startswith("knn_overlap_")]
-    long = stats.melt(id_vars=["epoch"] + ([by] if by else []), value_vars=columns, var_name="measure",
-                      value_name="value").dropna(subset=["value"])
-    long["measure"] = long["measure"].map(curve_name)
-    fig = px.line(long, x="epoch", y="value", color="measure", line_dash=by, markers=True, title=title,
-                  labels={"epoch": "Epoch (0 = before training)", "value": "Share kept (1 = unchanged)",
-                          "measure": "Measure", **({by: "Run"} if by else {})})
-    fig.update_layout(yaxis_range=[0, 1.05], height=HEIGHT, legend={"orientation": "h", "y": -0.25})
-    return fig
-
-
-def ablation_figure(stats: pd.DataFrame, title: str) -> go.Figure:
-    """Two panels (content neighbours kept, direction kept), one line per run."""
-    measures = {"knn_overlap_content": "Nearest products shared with the content",
-                "mean_cosine_to_init": "Same direction as before training"}
-    measures = {c: name for c, name in measures.items() if c in stats and stats[c].notna().any()}
-    long = stats.melt(id_vars=["epoch", "run"], value_vars=list(measures), var_name="measure", value_name="value")
-    long["measure"] = long["measure"].map(measures)
-    fig = px.line(long, x="epoch", y="value", color="run", facet_col="measure", markers=True, title=title,
-                  color_discrete_sequence=["#4C78A8", "#E45756"],
-                  labels={"epoch": "Epoch (0 = before training)", "value": "Share kept (1 = unchanged)",
-                          "run": "Run", "measure": ""})
-    fig.for_each_annotation(lambda a: a.update(text=a.text.lstrip("=")))
-    fig.update_yaxes(matches=None, showticklabels=True)
-    fig.update_layout(height=HEIGHT, legend={"orientation": "h", "y": -0.25})
-    return fig
-
-
-def steps_figure(stats: pd.DataFrame, title: str, by: str | None = None) -> go.Figure:
-    frame = stats.dropna(subset=["mean_step"])
-    fig = px.bar(frame, x="epoch", y="mean_step", color=by, barmode="group", title=title,
-                 labels={"epoch": "Epoch", "mean_step": "Average distance a product moved",
-                         **({by: "Run"} if by else {})})
-    fig.update_layout(height=380)
-    return fig
-
-
-# ------------------------------------------------------------------------------------------- page
 st.title("Embedding drift")
 data, trained = sidebar.dataset_and_run("drift_train")
 sidebar.show_notes()
@@ -123,7 +32,7 @@ left, right = st.columns([2, 1])
 umap_ready = drift_loaders.umap_ready(run_dir)
 methods = ["pca", "umap"] if umap_ready else ["pca"]
 method = left.radio("View", methods, format_func=METHOD_NAMES.get, key="drift_method", horizontal=True)
-colour = right.selectbox("Colour products by", colour_options, format_func=colour_name, key="drift_colour")
+colour = right.selectbox("Colour products by", colour_options, format_func=charts.colour_name, key="drift_colour")
 if not umap_ready:
     left.caption("The neighbourhood view (aligned UMAP) keeps close products close but takes a few minutes to "
                  "compute once per run (or run `python -m core drift RUN_DIR --umap` beforehand).")
@@ -135,10 +44,10 @@ proj = drift_loaders.projection(trained, run_dir, key, method)
 epochs = sorted(int(e) for e in proj["epoch"].unique())
 if st.session_state.get("drift_epoch") not in epochs:
     st.session_state.pop("drift_epoch", None)
-epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", format_func=epoch_name,
+epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", format_func=charts.epoch_name,
                          help="0 is the starting point (for STAIR and HM4SR: the product content).")
-export.chart(projection_figure(proj, labels, epoch, colour, method,
-                               f"Products {epoch_name(epoch)} — {model_name}"), "drift_projection",
+export.chart(charts.embedding_map(proj, labels, epoch, colour, method,
+                                 f"Products {charts.epoch_name(epoch)} — {model_name}"), "drift_projection",
              "Each dot is a product; products the model finds similar sit close together. The axes stay the same "
              "for every epoch, so a dot that moves when you change the epoch really changed.")
 
@@ -154,11 +63,11 @@ if "knn_overlap_content" in stats:
     cols[2].metric("Nearest products shared with the content", f"{100 * last['knn_overlap_content']:.0f} %",
                    help="Of each product's 10 nearest products, the share that are also nearest in its text and "
                         "image features.")
-export.chart(curves_figure(stats, f"What each product keeps of its start and its content — {model_name}"),
+export.chart(charts.drift_curves(stats, f"What each product keeps of its start and its content — {model_name}"),
              "drift_curves",
              "Lines near 1 mean training kept products where their start (and their text and image) put them; falling "
              "lines mean the model moved them to follow purchases instead.")
-export.chart(steps_figure(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
+export.chart(charts.drift_steps(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
              "Tall bars: training still moves products a lot; shrinking bars: the model is settling.")
 export.table(stats, "drift_stats_table", "Drift measures per epoch (shares 0–1; distances in embedding units).",
              f"drift {trained.name}")
@@ -179,10 +88,9 @@ except (OSError, ValueError) as exc:
 names = {with_run.run.root: f"with smoothing ({loaders.run_label(pair[0])})",
          without_run.run.root: f"without smoothing ({loaders.run_label(pair[1])})"}
 short = {with_run.run.root: "With smoothing", without_run.run.root: "Without smoothing"}
-both = pd.concat([drift_loaders.drift_statistics(t, str(t.run.root), drift_loaders.drift_key(str(t.run.root)))
-                  .assign(run=names[t.run.root]) for t in (with_run, without_run)], ignore_index=True)
-both = both[["run", *[c for c in both.columns if c != "run"]]]
-export.chart(ablation_figure(both, "Content kept with and without backward smoothing"), "drift_bsc_curves",
+both = drift_loaders.runs_drift_statistics([with_run, without_run], [names[with_run.run.root],
+                                                                      names[without_run.run.root]])
+export.chart(charts.bsc_ablation_curves(both, "Content kept with and without backward smoothing"), "drift_bsc_curves",
              "One line per run: the higher a line stays, the more of the product content (left) and of the starting "
              "point (right) survives training. Each panel has its own scale.")
 export.table(both, "drift_bsc_table", "Drift measures per epoch of both runs.", "drift with vs without smoothing")
@@ -192,13 +100,11 @@ shared = sorted(set.intersection(*({int(e) for e in p["epoch"].unique()} for p i
 if st.session_state.get("drift_bsc_epoch") not in shared:
     st.session_state.pop("drift_bsc_epoch", None)
 bsc_epoch = st.select_slider("Epoch (both runs)", shared, value=shared[-1], key="drift_bsc_epoch",
-                             format_func=epoch_name)
+                             format_func=charts.epoch_name)
 columns = st.columns(2)
 for column, t in zip(columns, (with_run, without_run)):
-    fig = projection_figure(projections[t.run.root], labels, bsc_epoch, colour, "pca",
-                            f"{short[t.run.root]}, {epoch_name(bsc_epoch)}")
-    fig.update_layout(legend={"orientation": "h", "y": -0.3})
-    export.chart(fig,
+    export.chart(charts.embedding_map(projections[t.run.root], labels, bsc_epoch, colour, "pca",
+                                      f"{short[t.run.root]}, {charts.epoch_name(bsc_epoch)}", legend_below=True),
                  f"drift_bsc_projection_{'with' if t is with_run else 'without'}",
                  f"{names[t.run.root].capitalize()}. Same colours as above; compare how tightly each colour stays "
                  "together in the two runs.", column)

@@ -34,6 +34,13 @@ def drift_statistics(_trained, run_dir: str, key: str) -> pd.DataFrame:
     return compute(_trained)
 
 
+def runs_drift_statistics(runs, names: list[str]) -> pd.DataFrame:
+    """Several runs' :func:`drift_statistics` stacked, with a leading ``run`` column holding ``names``."""
+    both = pd.concat([drift_statistics(t, str(t.run.root), drift_key(str(t.run.root))).assign(run=name)
+                      for t, name in zip(runs, names)], ignore_index=True)
+    return both[["run", *[c for c in both.columns if c != "run"]]]
+
+
 @st.cache_data(show_spinner="Projecting the embeddings of every epoch…", max_entries=16)
 def projection(_trained, run_dir: str, key: str, method: str) -> pd.DataFrame:
     """The aligned projection (computing and caching it on disk if needed; UMAP takes minutes)."""
