@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -10,6 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from core.data import DataError
+from core.training.config import TrainConfig
+
+# The registered model names (``core.models.MODELS``), kept here so that building the parser (and
+# ``--help``) does not import torch; tests/test_cli.py checks that the two stay equal.
+MODEL_NAMES = ("hm4sr", "lightgcn", "popularity", "sasrec", "stair")
+
+TRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}  # one source: the dataclass
 
 DESCRIPTION = """\
 Modality Lens: train multimodal recommenders and see why they recommend what they do.
@@ -109,7 +117,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core.data import load_dataset
-    from core.training import TrainConfig, train_run
+    from core.training import train_run
 
     data = load_dataset(args.data, k=args.k_core)
     for line in data.report.lines():
@@ -238,22 +246,25 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(default: images/ next to the dump)")
     p.set_defaults(func=cmd_import)
 
-    from core.models import MODELS
     p = sub.add_parser("train", help="train a model; re-running with the same --out resumes it")
     p.add_argument("--data", required=True, help="dataset directory, e.g. sample_data")
-    p.add_argument("--model", required=True, choices=sorted(MODELS), help="model to train")
+    p.add_argument("--model", required=True, choices=sorted(MODEL_NAMES), help="model to train")
     p.add_argument("--out", help="run directory (default: runs/<dataset>/<model>)")
-    p.add_argument("--epochs", type=int, default=50, help="maximum epochs (default 50)")
-    p.add_argument("--patience", type=int, default=10, help="early-stopping patience in epochs (default 10)")
-    p.add_argument("--batch-size", type=int, default=128, help="training batch size (default 128)")
-    p.add_argument("--steps-per-epoch", type=int, default=None,
+    d = TRAIN_DEFAULTS  # help texts show them through argparse's %(default)
+    p.add_argument("--epochs", type=int, default=d["epochs"], help="maximum epochs (default %(default)s)")
+    p.add_argument("--patience", type=int, default=d["patience"],
+                   help="early-stopping patience in epochs (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=d["batch_size"],
+                   help="training batch size (default %(default)s)")
+    p.add_argument("--steps-per-epoch", type=int, default=d["steps_per_epoch"],
                    help="split each epoch into this many batches instead of --batch-size "
                         "(default: the model's choice; graph models use a fixed number)")
-    p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default 0)")
-    p.add_argument("--k-core", type=int, default=5, help="min interactions per user and item (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
+    p.add_argument("--lr", type=float, default=d["lr"], help="learning rate (default %(default)g)")
+    p.add_argument("--weight-decay", type=float, default=d["weight_decay"], help="weight decay (default %(default)g)")
+    p.add_argument("--k-core", type=int, default=5, help="min interactions per user and item (default %(default)s)")
+    p.add_argument("--seed", type=int, default=d["seed"], help="random seed (default %(default)s)")
+    p.add_argument("--device", default=d["device"],
+                   help="auto (CUDA if present), cpu or cuda (default %(default)s)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="model config override, repeatable, e.g. --set dim=32 --set dropout=0.2")
     p.set_defaults(func=cmd_train)

@@ -59,3 +59,47 @@ def test_help_names_every_command(capsys):
     text = capsys.readouterr().out
     for command in ("make-sample", "features", "train", "evaluate", "recommend"):
         assert command in text
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"]])
+def test_help_does_not_import_torch(argv):
+    """``python -m core --help`` stays quick: building the parser loads no torch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = ("import runpy, sys\n"
+             f"sys.argv = ['python -m core', *{argv!r}]\n"
+             "try:\n    runpy.run_module('core', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('TORCH', 'torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert "usage: python -m core" in done.stdout
+    assert done.stdout.strip().endswith("TORCH False")
+
+
+def test_model_names_are_the_registered_models():
+    from core.cli import MODEL_NAMES
+    from core.models import MODELS
+
+    assert sorted(MODEL_NAMES) == sorted(MODELS)
+
+
+def test_train_defaults_come_from_train_config(capsys):
+    import dataclasses
+
+    from core.cli import build_parser
+    from core.training import TrainConfig
+
+    args = build_parser().parse_args(["train", "--data", "d", "--model", "sasrec"])
+    for name in ("epochs", "patience", "batch_size", "steps_per_epoch", "lr", "weight_decay", "seed", "device"):
+        assert getattr(args, name) == getattr(TrainConfig(), name), name
+    assert {f.name for f in dataclasses.fields(TrainConfig)} >= {"epochs", "lr", "batch_size"}
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"maximum epochs (default {TrainConfig.epochs})" in text
+    assert f"learning rate (default {TrainConfig.lr:g})" in text
+    assert f"training batch size (default {TrainConfig.batch_size})" in text
