@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 PORT ?= 8501
 
-.PHONY: install app test test-browser bench-app sample clean
+.PHONY: install app lint test test-browser bench-app sample clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,11 @@ $(VENV)/.installed: pyproject.toml
 app: install
 	$(BIN)/python -m pages.common.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: install
+# Style (ruff) and the layering contracts of core (import-linter), both configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check . && $(BIN)/lint-imports
+
+test: install lint
 	$(BIN)/python -m pytest -q
 
 # Only the browser test (needs Debian's chromium at /usr/bin/chromium; .ci/run installs it).
