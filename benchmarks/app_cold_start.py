@@ -220,7 +220,8 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             phases: list[dict] = []
-            overview = [cold_start(browser, data_dir, runs_dir, "", overview_ready, phases) for _ in range(args.repeats)]
+            overview = [cold_start(browser, data_dir, runs_dir, "", overview_ready, phases)
+                        for _ in range(args.repeats)]
             explorer = [cold_start(browser, data_dir, runs_dir, f"explorer?run={run_id}&user={users[0]}",
                                    lambda page: share_chart(page, users[0]).wait_for(timeout=TIMEOUT_MS))
                         for _ in range(args.repeats)]

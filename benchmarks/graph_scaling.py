@@ -112,7 +112,8 @@ def main() -> None:
     sizes = {"base": Path(args.data), f"users_x{args.factor}": scaled_sample(args.data, args.factor, work)}
     results: dict[str, dict] = {}
     for model in args.models:
-        rows = {size: time_model(path, model, work / "runs" / size / model, args.epochs) for size, path in sizes.items()}
+        rows = {size: time_model(path, model, work / "runs" / size / model, args.epochs)
+                for size, path in sizes.items()}
         small, large = rows["base"], rows[f"users_x{args.factor}"]
         results[model] = {
             "sizes": rows,

@@ -28,9 +28,10 @@ import time
 from pathlib import Path
 
 TARGET_BYTES = 1 << 30
-WORDS = ("good quality fits well colour bright soft warm cheap sturdy light heavy small large battery "
-         "screen sound fast slow works broke returned gift daughter son recommend love hate okay fine "
-         "product price value shipping arrived box").split()
+WORDS = ["good", "quality", "fits", "well", "colour", "bright", "soft", "warm", "cheap", "sturdy", "light", "heavy",
+         "small", "large", "battery", "screen", "sound", "fast", "slow", "works", "broke", "returned", "gift",
+         "daughter", "son", "recommend", "love", "hate", "okay", "fine", "product", "price", "value", "shipping",
+         "arrived", "box"]
 
 
 def _maxrss_bytes() -> int:

@@ -103,7 +103,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--k", type=int, default=10, help="neighbours compared per item")
     parser.add_argument("--device", default="auto", help="training device: auto, cpu or cuda")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="STAIR config overrides (both variants)")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="STAIR config overrides (both variants)")
     args = parser.parse_args()
 
     data = load_dataset(args.data)

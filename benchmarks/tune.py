@@ -64,7 +64,8 @@ def main() -> None:
     train_grid = parse_grid(args.grid_train)
     unknown = set(train_grid) - train_fields
     if unknown:
-        raise SystemExit(f"--grid-train: unknown TrainConfig fields {sorted(unknown)}; choose from {sorted(train_fields)}")
+        raise SystemExit(f"--grid-train: unknown TrainConfig fields {sorted(unknown)}; "
+                         f"choose from {sorted(train_fields)}")
 
     data = load_dataset(args.data)
     personas = read_personas(args.data)

@@ -54,10 +54,10 @@ def _read_csv(path: Path, required: tuple[str, ...], fix_hint: str) -> pd.DataFr
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     except pd.errors.EmptyDataError:
         raise DataError(path, "the file is empty (no header row).",
-                        f"write a header line '{','.join(required)}' followed by one row per record.")
+                        f"write a header line '{','.join(required)}' followed by one row per record.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(path, f"the file is not valid UTF-8 CSV ({exc}).",
-                        "save it as UTF-8 CSV with a comma separator and quote fields that contain commas.")
+                        "save it as UTF-8 CSV with a comma separator and quote fields that contain commas.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:

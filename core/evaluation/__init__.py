@@ -3,5 +3,5 @@
 from core.evaluation.metrics import DEFAULT_KS, hit_rate, metric_columns, mrr, ndcg, target_ranks
 from core.evaluation.ranking import EvalResult, evaluate, seen_mask
 
-__all__ = ["DEFAULT_KS", "hit_rate", "metric_columns", "mrr", "ndcg", "target_ranks", "EvalResult",
-           "evaluate", "seen_mask"]
+__all__ = ["DEFAULT_KS", "EvalResult", "evaluate", "hit_rate", "metric_columns", "mrr", "ndcg", "seen_mask",
+           "target_ranks"]

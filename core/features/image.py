@@ -7,9 +7,10 @@ dimension can be explained on the dashboard. The encoder captures what shoppers 
 
 Pipeline (version :data:`IMAGE_ENCODER_VERSION`):
 
-1. **Normalise the picture.** (Files: the EXIF camera rotation is applied.) Transparent pixels are composited onto white, the image is
-   converted to RGB, resized (antialiased bilinear) so its longer side is 64 px, and padded to
-   64x64 with the background colour, so the aspect ratio survives.
+1. **Normalise the picture.** (Files: the EXIF camera rotation is applied.) Transparent pixels are
+   composited onto white, the image is converted to RGB, resized (antialiased bilinear) so its
+   longer side is 64 px, and padded to 64x64 with the background colour, so the aspect ratio
+   survives.
 2. **Background and foreground.** The background colour is the most common colour of the
    image border (colours quantised to 8 levels per channel, then averaged within the winning
    bin). Foreground = pixels whose largest per-channel difference from it exceeds 0.1 (on a

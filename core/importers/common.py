@@ -204,7 +204,7 @@ def parse_timestamp(value: object, path: Path, line: int, field_name: str) -> in
     if number > _MAX_SECONDS:
         raise DataError(path, f"{field_name} {value!r} is too large for unix seconds (it looks like "
                         "milliseconds).", "divide the column by 1000 before importing.", line=line, field=field_name)
-    return int(math.floor(number))
+    return math.floor(number)
 
 
 def clean_text(value: object) -> str:

@@ -182,7 +182,7 @@ class _ItemLayout:
 
     def __init__(self, header: Header, item_field: str):
         lower = [n.lower() for n in header.names]
-        self.id_col = header.find((item_field.lower(),) + ITEM_FIELDS)
+        self.id_col = header.find((item_field.lower(), *ITEM_FIELDS))
         if self.id_col is None:
             raise DataError(header.path, f"no item id field in the header (fields: {header.raw}); the .inter "
                             f"file calls it '{item_field}'.", f"name the id column '{item_field}:token' in both "

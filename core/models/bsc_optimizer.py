@@ -19,7 +19,7 @@ optimiser equals ``torch.optim.AdamW`` step for step.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 

@@ -64,7 +64,7 @@ def interval_buckets(intervals: torch.Tensor, scale: float, n_buckets: int) -> t
 
 def bucket_count(scale: float, max_interval_days: float) -> int:
     """Number of interval buckets needed to cover gaps up to ``max_interval_days``."""
-    return int(math.floor(scale * math.log2(max_interval_days * 86_400 + 1))) + 1
+    return math.floor(scale * math.log2(max_interval_days * 86_400 + 1)) + 1
 
 
 class TimeEncoder(nn.Module):

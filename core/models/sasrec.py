@@ -65,7 +65,8 @@ class SASRec(Recommender):
         the last position alone, ``(B, 1, D)`` (exact; see :class:`~core.models.layers.CausalEncoder`)."""
         valid = items != self.spec.n_items  # (B, T)
         t = items.shape[1]
-        positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)  # (T,) from the right
+        # (T,) positions counted from the right
+        positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)
         x = self.item_emb(items) + self.pos_emb(positions)[None]  # (B, T, D)
         x = self.dropout(self.norm(x))
         return self.encoder(x, valid, last_only=last_only)  # (B, T, D) or (B, 1, D)

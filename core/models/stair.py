@@ -266,7 +266,7 @@ class STAIR(GraphRecommender):
             index, value = knn_edges(lists, self.spec.n_items)
             return to_sparse(index, value, self.spec.n_items).to(self.item_emb.device)
 
-        return self._item_graph_cache.get(tensor_state_key(lists) + (str(self.item_emb.device),), build)
+        return self._item_graph_cache.get((*tensor_state_key(lists), str(self.item_emb.device)), build)
 
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         wd = weight_decay if weight_decay > 0 else self.config.weight_decay

@@ -27,7 +27,7 @@ customers stay active for at least most of a year so their switching shows).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -36,8 +36,8 @@ import pandas as pd
 PERSONAS: tuple[str, ...] = ("visual", "textual", "seasonal", "collaborative")
 
 #: First and one-past-last second of the simulated period (UTC): 2023-01-01 .. 2024-12-31.
-PERIOD_START = int(datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp())
-PERIOD_END = int(datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp())
+PERIOD_START = int(datetime(2023, 1, 1, tzinfo=UTC).timestamp())
+PERIOD_END = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
 
 #: Months (1-12) in which seasonal customers buy winter goods, and summer goods.
 WINTER_MONTHS: frozenset[int] = frozenset({11, 12, 1, 2})

@@ -9,8 +9,8 @@ offset and pattern phase keep items with equal attributes from being pixel-ident
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -122,7 +122,7 @@ def _edge(mask: Image.Image, radius: int) -> Image.Image:
 
 
 def _mix(colour: tuple[int, int, int], target: int, amount: float) -> tuple[int, int, int]:
-    r, g, b = (int(round(c + (target - c) * amount)) for c in colour)
+    r, g, b = (round(c + (target - c) * amount) for c in colour)
     return r, g, b
 
 

@@ -21,5 +21,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'core.training' has no attribute {name!r}")
 
 
-__all__ = ["TrainConfig", "RunDir", "find_runs", "TrainedRun", "open_run", "train_run", "Progress",
-           "Trainer", "resolve_device"]
+__all__ = ["Progress", "RunDir", "TrainConfig", "TrainedRun", "Trainer", "find_runs", "open_run", "resolve_device",
+           "train_run"]
