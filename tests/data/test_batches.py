@@ -17,7 +17,7 @@ def _data(tmp_path, n=7):
 
 def test_sequence_windows_cover_every_training_transition_once(tmp_path):
     data = _data(tmp_path, n=7)  # u1 trains on i0..i4 (4 transitions), u2 on i0 only (none)
-    users, ends = sequence_windows(data, max_len=3)
+    users, _ends = sequence_windows(data, max_len=3)
     assert users.tolist() == [0, 0]  # windows of 3 + 1 transitions
     batch = next(sequence_batches(data, max_len=3, batch_size=8, rng=np.random.default_rng(0)))
     pad = data.pad

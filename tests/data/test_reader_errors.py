@@ -15,7 +15,7 @@ def _rewrite(path, text: str) -> None:
 
 
 def test_missing_directory_names_it(tmp_path):
-    with pytest.raises(DataError, match="does not exist.*Fix: pass a directory"):
+    with pytest.raises(DataError, match=r"does not exist.*Fix: pass a directory"):
         read_dataset(tmp_path / "nope")
 
 
@@ -47,7 +47,7 @@ def test_non_numeric_timestamp_names_line_and_field(tmp_path):
 
 def test_millisecond_timestamps_are_caught(tmp_path):
     root = write_dataset(tmp_path, [("u1", "a", 1_700_000_000_000)])
-    with pytest.raises(DataError, match="milliseconds.*divide the column by 1000"):
+    with pytest.raises(DataError, match=r"milliseconds.*divide the column by 1000"):
         read_dataset(root)
 
 
@@ -81,7 +81,7 @@ def test_duplicate_item_rows(tmp_path):
 
 
 def test_duplicate_interactions_are_repaired_and_reported(tmp_path):
-    root = write_dataset(tmp_path, GOOD + [("u1", "b", 200)])
+    root = write_dataset(tmp_path, [*GOOD, ("u1", "b", 200)])
     raw = read_dataset(root)
     assert len(raw.interactions) == 3
     assert raw.repairs == ["interactions.csv: dropped 1 exact duplicate row(s) (lines [5])."]

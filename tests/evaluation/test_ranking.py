@@ -25,7 +25,7 @@ def test_evaluate_masks_history_and_reports_per_user(tmp_path):
     from core.data import load_dataset
     rows = [("u1", "a", 1), ("u1", "b", 2), ("u1", "c", 3), ("u1", "d", 4),   # test target d
             ("u2", "d", 1), ("u2", "c", 2), ("u2", "a", 3)]                   # test target a
-    data = load_dataset(write_dataset(tmp_path, rows + [("u3", "e", 1), ("u3", "f", 2), ("u3", "b", 3)]), k=1)
+    data = load_dataset(write_dataset(tmp_path, [*rows, ("u3", "e", 1), ("u3", "f", 2), ("u3", "b", 3)]), k=1)
     model = FixedScores(DataSpec(data.n_users, data.n_items))
     result = evaluate(model, data, "test", ks=(1, 5))
     table = result.per_user.set_index("user_id")

@@ -10,8 +10,18 @@ import torch
 
 from core.cli import main
 from core.data.batches import history_batch
-from core.explain import (drop_modality, drop_purchase, evidence, explain_customer, gates, part_names,
-                          population_shares, recommendations, routing_by_interval, time_shift)
+from core.explain import (
+    drop_modality,
+    drop_purchase,
+    evidence,
+    explain_customer,
+    gates,
+    part_names,
+    population_shares,
+    recommendations,
+    routing_by_interval,
+    time_shift,
+)
 from core.explain.context import customer_batch
 from core.inference import recommend
 from core.training import TrainConfig, open_run, train_run

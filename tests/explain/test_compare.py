@@ -6,9 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.explain import (list_overlap, overlap_by_segment, overlap_matrix, overlap_summary, pairwise_overlap,
-                          top_k_lists, topk_overlap, topk_table)
 from core.data import load_dataset
+from core.explain import (
+    list_overlap,
+    overlap_by_segment,
+    overlap_matrix,
+    overlap_summary,
+    pairwise_overlap,
+    top_k_lists,
+    topk_overlap,
+    topk_table,
+)
 from core.inference import recommend
 from core.training import TrainConfig, open_run, train_run
 from tests.conftest import cyclic_interactions, write_dataset

@@ -13,7 +13,6 @@ from core.training import TrainConfig, open_run, train_run
 from tests.explain.tiny_models import SMALL, small_model
 
 
-
 @pytest.mark.parametrize("config", [SMALL, {**SMALL, "use_imoe": False, "use_tmoe": False},
                                     {**SMALL, "modalities": ("id", "image")}])
 @torch.no_grad()

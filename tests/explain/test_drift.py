@@ -13,8 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.explain import (aligned_pca, drift_statistics, drift_table, find_ablation_pair, item_labels,
-                          projection_is_cached, projections)
+from core.explain import (
+    aligned_pca,
+    drift_statistics,
+    drift_table,
+    find_ablation_pair,
+    item_labels,
+    projection_is_cached,
+    projections,
+)
 from core.explain import drift as drift_module
 from core.explain.drift import content_spaces, umap_epochs
 from core.training import TrainConfig, open_run, train_run

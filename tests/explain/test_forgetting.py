@@ -54,7 +54,10 @@ def test_hand_computed_overlap_and_cosine():
     # NN in content: 0->1, 1->0, 2->3, 3->2. NN in emb: 0->2? emb rows: 0=[1,0],1=[0,1],2=[.9,.1],3=[.1,.9]
     # -> 0->2, 1->3, 2->0, 3->1: no item keeps its neighbour.
     assert curve["knn_overlap"].iloc[0] == 0.0
-    cos = lambda a, b: float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    def cos(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
     expected = np.mean([1.0, cos(content[2], content[1]), cos(content[1], content[2]), 1.0])
     assert curve["cosine"].iloc[0] == pytest.approx(expected, rel=1e-6)
     assert curve["epoch"].tolist() == [5]

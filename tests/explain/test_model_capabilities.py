@@ -11,7 +11,6 @@ import torch
 from tests.explain.tiny_models import SMALL, small_model
 
 
-
 @torch.no_grad()
 def test_hm4sr_parts_are_exact_and_dropping_a_modality_is_zeroing_its_input(featured_data, batch):
     model = small_model("hm4sr", featured_data, SMALL)

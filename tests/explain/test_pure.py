@@ -61,7 +61,7 @@ def test_shifted_times_moves_now_or_one_purchase():
     moved, nows = shifted_times(times, 1000, np.array([0.5]), 1)
     np.testing.assert_array_equal(moved[0], [100, 200 + round(0.5 * SECONDS_PER_MONTH), 300])
     np.testing.assert_array_equal(nows, [1000])
-    assert SECONDS_PER_MONTH == pytest.approx(30.4375 * 86_400)
+    assert pytest.approx(30.4375 * 86_400) == SECONDS_PER_MONTH
 
 
 def test_nearest_rows_by_cosine():

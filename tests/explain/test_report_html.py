@@ -55,7 +55,7 @@ def test_report_holds_every_section_with_the_tables_numbers(tmp_path):
 
 
 def test_report_refuses_an_item_outside_the_list(tmp_path):
-    history, recs, dropped, removed, evidence = tables(tmp_path)
+    history, recs, _dropped, _removed, _evidence = tables(tmp_path)
     with pytest.raises(ValueError, match="item 'zzz' is not in the customer's top 2"):
         render_customer_report(customer_id="C1", dataset_name="shop", model_label="m", root=tmp_path,
                                history=history, recs=recs, parts=PARTS, item_id="zzz", dropped_modalities=None,

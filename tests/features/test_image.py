@@ -96,7 +96,7 @@ def test_truncated_png_raises(tmp_path):
     product("red").save(good)
     cut = tmp_path / "cut.png"
     cut.write_bytes(good.read_bytes()[:200])
-    with pytest.raises(DataError, match="cut.png"):
+    with pytest.raises(DataError, match=r"cut.png"):
         encode_image_files([cut], ["x"])
 
 

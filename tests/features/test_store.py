@@ -127,7 +127,7 @@ def test_orphan_mask(store: Path):
 
 
 def test_save_rejects_bad_input(tmp_path: Path):
-    with pytest.raises(DataError, match="row 1.*'b'.*NaN"):
+    with pytest.raises(DataError, match=r"row 1.*'b'.*NaN"):
         save_features(tmp_path, ["a", "b"], {"text": np.array([[0.0], [np.nan]])})
     with pytest.raises(DataError, match="appears at rows 0 and 1"):
         save_features(tmp_path, ["a", "a"], {"text": np.zeros((2, 1))})

@@ -161,7 +161,7 @@ def test_existing_dataset_needs_force(tmp_path):
     import_amazon([src], out)
     (out / "features").mkdir()
     np.save(out / "features" / "text.npy", np.zeros((6, 2), dtype=np.float32))
-    with pytest.raises(DataError, match="already holds a dataset.*pass --force"):
+    with pytest.raises(DataError, match=r"already holds a dataset.*pass --force"):
         import_amazon([src], out)
     import_amazon([src], out, overwrite=True)
     assert not (out / "features" / "text.npy").exists()  # stale features removed

@@ -92,5 +92,5 @@ def test_nan_feature_row_and_bad_item_id(tmp_path):
 def test_sources_must_hold_one_inter_file(tmp_path):
     src = mmrec(tmp_path / "src")
     (src / "fix.inter").unlink()
-    with pytest.raises(DataError, match="expected exactly one .inter file, found 0"):
+    with pytest.raises(DataError, match=r"expected exactly one .inter file, found 0"):
         import_mmrec([src], tmp_path / "out")

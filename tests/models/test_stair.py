@@ -70,7 +70,7 @@ def test_stepwise_sum_matches_the_neumann_formula():
     beta = torch.tensor([0.9, 0.5, 0.0], dtype=torch.float64)
     expected = torch.zeros_like(x)
     for j in range(3):
-        col = sum(beta[j] ** l * torch.linalg.matrix_power(dense, l) @ x[:, j] for l in range(4))
+        col = sum(beta[j] ** p * torch.linalg.matrix_power(dense, p) @ x[:, j] for p in range(4))
         expected[:, j] = (1 - beta[j]) / (1 - beta[j] ** 4) * col
     torch.testing.assert_close(stepwise_sum(a, x.float(), beta.float(), 3).double(), expected, rtol=1e-5, atol=1e-6)
 
@@ -155,7 +155,7 @@ def _adamw_pair(graph, wd=0.05):
 def test_bsc_with_isolated_nodes_equals_adamw_step_for_step(empty):
     graph = to_sparse(torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), 6)
     a, b, ours, ref = _adamw_pair(graph if empty == "no_edges" else (lambda: graph))
-    for step in range(20):
+    for _ in range(20):
         grads = [torch.randn_like(p) for p in a]
         for p, q, g in zip(a, b, grads):
             p.grad, q.grad = g.clone(), g.clone()
