@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.explain.report_html import customer_report_html
 from pages.common import charts, export, loaders, sidebar
 
 THUMBS = 8  # latest purchases shown as pictures
@@ -177,7 +176,7 @@ with st.expander(f"All {len(history)} purchases as a table"):
 st.divider()
 report_item = item if item in ranks else None
 st.download_button("Download this customer's one-page report (HTML)",
-                   data=lambda: customer_report_html(trained, user, item_id=report_item, k=k),
+                   data=lambda: loaders.customer_report(trained, key, user, report_item, k),
                    file_name=f"modality-lens-{user}.html", mime="text/html", key="explorer_report",
                    on_click="ignore", type="primary", icon=":material/description:")
 st.caption("A single HTML file with the history, the recommendations, their modality shares and the "

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, load_dataset
-from core.training.run_dir import find_runs
+from core.training.run_dir import RunDir, find_runs
 from core.training.run_table import runs_table
 
 
@@ -80,7 +80,8 @@ def trained_run(run_dir: str, _data: Dataset, stamp: float):
 
 
 def checkpoint_stamp(run_dir: str) -> float:
-    path = Path(run_dir) / "checkpoints" / "best.pt"
+    """The mtime of the run's best checkpoint (0.0 before there is one): changes when it is retrained."""
+    path = RunDir(Path(run_dir)).best_path
     return path.stat().st_mtime if path.exists() else 0.0
 
 
@@ -193,8 +194,15 @@ def routing_by_interval(_trained, key) -> pd.DataFrame:
     return explain.routing_by_interval(_trained)
 
 
-@st.cache_data(show_spinner="Writing the report…", max_entries=64)
+# No spinner: the explorer's download button calls this on click, in a thread of its own where a
+# spinner (a Streamlit command) would only log a "missing ScriptRunContext" warning.
+@st.cache_data(show_spinner=False, max_entries=64)
 def customer_report(_trained, key, user_id: str, item_id: str | None, k: int) -> str:
+    """The customer's one-page HTML report (:func:`core.explain.customer_report_html`).
+
+    The report explains the customer at their last purchase ("now" is not a setting of the report),
+    so (run and checkpoint time, customer, item, K) identify it.
+    """
     from core.explain.report_html import customer_report_html
 
     return customer_report_html(_trained, user_id, item_id=item_id, k=k)
