@@ -8,10 +8,7 @@ import streamlit as st
 from pages.common import charts, export, loaders, sidebar
 
 st.title("Experts & modalities")
-data, trained = sidebar.dataset_and_run("experts_train")
-user = sidebar.selected_customer(data, sync_url=True)
-k = sidebar.selected_k()
-sidebar.show_notes()
+data, trained, user, k = sidebar.customer_page("experts_train")
 key = loaders.run_key(trained)
 parts = loaders.part_names(trained, key)
 model_name = trained.info.get("model", "this model")

@@ -17,9 +17,7 @@ from pages.common import charts, export, loaders, sidebar
 THUMBS = 8  # latest purchases shown as pictures
 
 st.title("Customer explorer")
-data, trained = sidebar.dataset_and_run("explorer_train")
-user = sidebar.selected_customer(data, sync_url=True)
-k = sidebar.selected_k()
+data, trained, user, k = sidebar.customer_page("explorer_train", notes=False)
 key = loaders.run_key(trained)
 root = Path(data.root)
 parts = loaders.part_names(trained, key)

@@ -13,10 +13,7 @@ from pages.common import charts, export, loaders, sidebar
 MONTHS = tuple(range(-12, 13))
 
 st.title("Time effects")
-data, trained = sidebar.dataset_and_run("time_train")
-user = sidebar.selected_customer(data, sync_url=True)
-k = sidebar.selected_k()
-sidebar.show_notes()
+data, trained, user, k = sidebar.customer_page("time_train")
 key = loaders.run_key(trained)
 root = Path(data.root)
 model_name = trained.info.get("model", "this model")

@@ -178,3 +178,22 @@ def dataset_and_run(train_key: str):
             first_run.offer_training(data, train_key)
         st.stop()
     return data, trained
+
+
+def customer_page(train_key: str, notes: bool = True):
+    """The pickers a customer page opens with: dataset, trained run, customer and K.
+
+    Args:
+        train_key: Button key of the first-run training offer (see :func:`dataset_and_run`).
+        notes: Show the link messages right away; the explorer passes False and shows them itself
+            once it has checked its own ``item`` link.
+
+    Returns:
+        ``(data, trained, user, k)``; the run and customer follow the URL's ``run`` and ``user``.
+    """
+    data, trained = dataset_and_run(train_key)
+    user = selected_customer(data, sync_url=True)
+    k = selected_k()
+    if notes:
+        show_notes()
+    return data, trained, user, k
