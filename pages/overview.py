@@ -10,7 +10,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data.summary import category_mix, monthly_purchases, summarize
 from pages.common import export, first_run, light_charts, loaders, sidebar
 
 st.title("Overview")
@@ -18,7 +17,8 @@ data = sidebar.selected_dataset()
 if data is None:
     st.stop()
 
-summary = summarize(data)
+key = loaders.data_key(data)
+summary = loaders.dataset_summary(data, key)
 st.subheader(f"Catalogue: {summary.name}")
 cols = st.columns([1, 1, 1, 1.5, 1.5])  # the time span and the median's label need more room
 cols[0].metric("Customers", f"{summary.users:,}")
@@ -45,12 +45,13 @@ else:
 
 # Vega-Lite, not Plotly, on this first page: see pages/common/light_charts.py
 left, right = st.columns(2)
-export.vega_chart(light_charts.category_bars(category_mix(data).head(15), "Purchases by product category"),
+export.vega_chart(light_charts.category_bars(loaders.category_mix(data, key).head(15), "Purchases by product category"),
                   "overview_categories", "Longer bars: categories customers bought more often.", left)
-export.vega_chart(light_charts.monthly_line(monthly_purchases(data), "Purchases per month"), "overview_monthly",
+export.vega_chart(light_charts.monthly_line(loaders.monthly_purchases(data, key), "Purchases per month"),
+                  "overview_monthly",
                   "Seasonal peaks show when customers shop; the dashboard's time views build on this.", right)
 
-thumbs = loaders.catalogue_thumbnails(data, loaders.data_key(data), 24)
+thumbs = loaders.catalogue_thumbnails(data, key, 24)
 if len(thumbs):
     st.subheader("Best-selling products")
     grid = st.columns(8)

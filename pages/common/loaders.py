@@ -117,6 +117,30 @@ def catalogue_thumbnails(_data: Dataset, key: tuple[str, int], n: int) -> pd.Dat
     return build(_data, n)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def dataset_summary(_data: Dataset, key: tuple[str, int]):
+    """The overview's headline numbers (:func:`core.data.summary.summarize`)."""
+    from core.data.summary import summarize
+
+    return summarize(_data)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def category_mix(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
+    """Purchases per top-level category (:func:`core.data.summary.category_mix`)."""
+    from core.data.summary import category_mix as build
+
+    return build(_data)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def monthly_purchases(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
+    """Purchases per calendar month (:func:`core.data.summary.monthly_purchases`)."""
+    from core.data.summary import monthly_purchases as build
+
+    return build(_data)
+
+
 def data_key(data: Dataset) -> tuple[str, int]:
     """What identifies a prepared dataset in the caches: its directory and k-core."""
     return str(Path(data.root).resolve()), data.report.k_core if data.report else 0
