@@ -159,14 +159,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from core.inference import recommend
+    from core.explain import recommendations
     from core.training import open_run
 
     trained = open_run(args.run_dir)
-    try:
-        table = recommend(trained, args.user, k=args.k)
+    try:  # the dashboard's list, without the part columns
+        table = recommendations(trained, args.user, k=args.k)[["rank", "item_id", "title", "score"]]
     except KeyError as exc:
-        raise SystemExit(str(exc.args[0]))
+        raise SystemExit(str(exc.args[0])) from None
     if args.json:
         print(table.to_json(orient="records", indent=2))
     else:
@@ -183,7 +183,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     try:
         explanation = explain_customer(trained, args.user, item_id=args.item, k=args.k)
     except KeyError as exc:
-        raise SystemExit(str(exc.args[0]))
+        raise SystemExit(str(exc.args[0])) from None
     if args.json:
         print(json.dumps(explanation.to_dict(), indent=2))
     else:
@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("explain", help="why a customer gets their recommendations (parts, gates, time, counterfactuals)",
+    p = sub.add_parser("explain",
+                       help="why a customer gets their recommendations (parts, gates, time, counterfactuals)",
                        description="Explain one customer's top-K and one item in depth: exact score parts and "
                                    "shares, gates and routes, the effect of shifting 'now' by -12..+12 months, "
                                    "re-scoring without each part or each purchase, and the nearest past purchases.")

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.data import load_dataset
-from core.explain import overlap_by_segment, overlap_matrix, pairwise_overlap
 from core.data.browse import customer_directory
+from core.explain import overlap_by_segment, overlap_matrix, pairwise_overlap
 from core.inference import recommend
 from core.training import open_run
 

@@ -82,5 +82,5 @@ def test_customer_report_of_a_trained_run(shop_trained):
     assert " · ".join(f"{p} {100 * top[f'share_{p}']:.0f}%" for p in ("id", "text", "image")) in page
     assert "What if the model could not see one modality?" in page
     assert page.count("data:image/png;base64,") >= 9 + 5  # history strip and recommendations
-    with pytest.raises(KeyError, match="customer|user"):
+    with pytest.raises(KeyError, match=r"customer|user"):
         customer_report_html(shop_trained, "NOPE")

@@ -30,7 +30,8 @@ def test_the_training_button_trains_the_starter_models_and_the_overview_lists_th
     assert not at.exception
     table = at.dataframe[0].value
     assert sorted(table["model"]) == ["hm4sr", "popularity"]
-    assert json.loads((tmp_path / "runs" / cyclic_dir.name / "hm4sr" / "run.json").read_text())["model_config"]["pcl_weight"] == 0.0
+    info = json.loads((tmp_path / "runs" / cyclic_dir.name / "hm4sr" / "run.json").read_text())
+    assert info["model_config"]["pcl_weight"] == 0.0
     metrics = json.loads((tmp_path / "runs" / cyclic_dir.name / "popularity" / "metrics.json").read_text())
     popularity = table.loc[table["model"] == "popularity"].iloc[0]
     assert popularity["test ndcg@10"] == pytest.approx(metrics["test"]["ndcg@10"])
