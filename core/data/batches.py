@@ -7,8 +7,8 @@ are ``None``. Times are int64 seconds since the dataset's first interaction (``D
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -38,7 +38,7 @@ class Batch:
     pos: torch.Tensor | None = None
     neg: torch.Tensor | None = None
 
-    def to(self, device: torch.device | str) -> "Batch":
+    def to(self, device: torch.device | str) -> Batch:
         """The same batch with every tensor on ``device``."""
         moved = {f.name: getattr(self, f.name) for f in fields(self)}
         return replace(self, **{k: v.to(device) for k, v in moved.items() if v is not None})
@@ -61,6 +61,32 @@ def _left_pad(rows: list[np.ndarray], width: int, value: int) -> np.ndarray:
     return out
 
 
+def padded_batch(data: Dataset, users: np.ndarray, items: list[np.ndarray], times: list[np.ndarray],
+                 query_times: np.ndarray, max_len: int) -> Batch:
+    """A scoring batch from explicit histories, each right-aligned and cut to its last ``max_len``.
+
+    The one place where histories become padded model input; rows may repeat a user with an
+    altered history (a purchase removed, a date shifted).
+
+    Args:
+        data: The prepared dataset (for ``pad`` and ``t0``).
+        users: ``(B,)`` user index of every row.
+        items: ``B`` item-index sequences in time order.
+        times: ``B`` unix-second sequences of the same lengths.
+        query_times: ``(B,)`` unix seconds of the moment predicted for each row.
+        max_len: Window length T.
+
+    Returns:
+        A batch with ``users``, ``items``, ``times`` and ``query_times`` (seconds since ``t0``).
+    """
+    items = [np.asarray(s)[-max_len:] for s in items]
+    stamps = [np.asarray(s, dtype=np.int64)[-max_len:] - data.t0 for s in times]
+    return Batch(users=torch.as_tensor(np.asarray(users), dtype=torch.long),
+                 items=torch.as_tensor(_left_pad(items, max_len, data.pad)),  # (B, T)
+                 times=torch.as_tensor(_left_pad(stamps, max_len, 0)),  # (B, T)
+                 query_times=torch.as_tensor(np.asarray(query_times, dtype=np.int64) - data.t0))  # (B,)
+
+
 def history_batch(data: Dataset, users: np.ndarray, ends: np.ndarray, max_len: int,
                   query_times: np.ndarray | None = None) -> Batch:
     """Histories ending just before given flat positions, for scoring "what comes next".
@@ -78,13 +104,27 @@ def history_batch(data: Dataset, users: np.ndarray, ends: np.ndarray, max_len: i
         A batch with ``users``, ``items``, ``times`` and ``query_times`` (seconds since ``t0``).
     """
     starts = np.maximum(data.offsets[users], ends - max_len)
-    seqs = [data.flat_items[s:e] for s, e in zip(starts, ends)]
-    stamps = [data.flat_times[s:e] - data.t0 for s, e in zip(starts, ends)]
-    return Batch(users=torch.as_tensor(users, dtype=torch.long),
-                 items=torch.as_tensor(_left_pad(seqs, max_len, data.pad)),  # (B, T)
-                 times=torch.as_tensor(_left_pad(stamps, max_len, 0)),  # (B, T)
-                 query_times=torch.as_tensor(np.asarray(query_times if query_times is not None
-                                                        else data.flat_times[ends]) - data.t0))  # (B,)
+    return padded_batch(data, users, [data.flat_items[s:e] for s, e in zip(starts, ends)],
+                        [data.flat_times[s:e] for s, e in zip(starts, ends)],
+                        query_times if query_times is not None else data.flat_times[ends], max_len)
+
+
+def seen_mask(data: Dataset, users: np.ndarray, ends: np.ndarray | None = None) -> torch.Tensor:
+    """``(B, N)`` bool: True at the items each user interacted with before flat position ``ends``.
+
+    The one seen-item mask: evaluation masks the history before each target, recommendations
+    and explanations the whole known history (``ends`` None: each user's end). Built in one
+    scatter from the CSR arrays, O(total history length).
+    """
+    users = np.asarray(users, dtype=np.int64)
+    starts = data.offsets[users]
+    ends = data.offsets[users + 1] if ends is None else np.asarray(ends, dtype=np.int64)
+    mask = torch.zeros(len(users), data.n_items, dtype=torch.bool)
+    lengths = ends - starts  # (B,)
+    rows = np.repeat(np.arange(len(users)), lengths)
+    flat = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))  # flat positions
+    mask[torch.as_tensor(rows, dtype=torch.long), torch.as_tensor(data.flat_items[flat], dtype=torch.long)] = True
+    return mask
 
 
 def eval_batches(data: Dataset, split: str, max_len: int, batch_size: int,

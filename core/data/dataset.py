@@ -12,7 +12,9 @@ Indexing conventions used by every model:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -101,13 +103,39 @@ class Dataset:
         """``(n_users,)`` number of interactions of every user."""
         return np.diff(self.offsets)
 
+    @cached_property
+    def _user_lookup(self) -> pd.Index:
+        """Raw user id -> index, built once per dataset (a hash index; O(n_users))."""
+        return pd.Index(self.user_ids)
+
+    @cached_property
+    def _item_lookup(self) -> pd.Index:
+        """Raw item id -> index, built once per dataset (a hash index; O(n_items))."""
+        return pd.Index(self.item_ids)
+
+    def user_indices(self, user_ids: Iterable[str]) -> np.ndarray:
+        """``(n,)`` int64 indices of raw user ids, one vectorised hash lookup (O(n)).
+
+        Raises:
+            KeyError: Naming the first unknown id and what known ids look like.
+        """
+        return _lookup(self._user_lookup, user_ids, "user", self.name)
+
+    def item_indices(self, item_ids: Iterable[str]) -> np.ndarray:
+        """``(n,)`` int64 indices of raw item ids, one vectorised hash lookup (O(n)).
+
+        Raises:
+            KeyError: Naming the first unknown id and what known ids look like.
+        """
+        return _lookup(self._item_lookup, item_ids, "item", self.name)
+
     def user_index(self, user_id: str) -> int:
         """Index of a raw user id; raises KeyError with a readable message."""
-        return _lookup(self.user_ids, user_id, "user", self.name)
+        return int(self.user_indices([user_id])[0])
 
     def item_index(self, item_id: str) -> int:
         """Index of a raw item id; raises KeyError with a readable message."""
-        return _lookup(self.item_ids, item_id, "item", self.name)
+        return int(self.item_indices([item_id])[0])
 
     def user_sequence(self, user: int) -> tuple[np.ndarray, np.ndarray]:
         """All of a user's interactions in time order: ``(items (n,), times (n,))``."""
@@ -152,12 +180,14 @@ class Dataset:
         return users[mask], self.flat_items[mask]
 
 
-def _lookup(ids: list[str], value: str, kind: str, dataset: str) -> int:
-    index = {v: i for i, v in enumerate(ids)}
-    if value not in index:
+def _lookup(index: pd.Index, values: Iterable[str], kind: str, dataset: str) -> np.ndarray:
+    values = np.asarray(list(values), dtype=object)  # (n,) any iterable of raw ids
+    found = index.get_indexer(values)  # (n,), -1 where unknown
+    if len(found) and found.min() < 0:
+        value = values[int(np.argmin(found))]
         raise KeyError(f"{kind} {value!r} is not in dataset {dataset!r} (after filtering); "
-                       f"known {kind}s look like {ids[:3]}")
-    return index[value]
+                       f"known {kind}s look like {list(index[:3])}")
+    return found.astype(np.int64)
 
 
 def prepare(raw: RawDataset, k: int = 5) -> Dataset:

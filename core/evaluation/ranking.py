@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.data.batches import eval_batches
+from core.data.batches import eval_batches, seen_mask
 from core.data.dataset import Dataset
 from core.evaluation.metrics import DEFAULT_KS, metric_columns, target_ranks
 
@@ -27,16 +27,6 @@ class EvalResult:
     split: str
     summary: dict[str, float]
     per_user: pd.DataFrame
-
-
-def seen_mask(data: Dataset, users: np.ndarray, ends: np.ndarray) -> torch.Tensor:
-    """``(B, N)`` bool: True for items each user interacted with before flat position ``ends``."""
-    mask = torch.zeros(len(users), data.n_items, dtype=torch.bool)
-    starts = data.offsets[users]
-    rows = np.repeat(np.arange(len(users)), ends - starts)
-    cols = np.concatenate([data.flat_items[s:e] for s, e in zip(starts, ends)]) if len(users) else []
-    mask[torch.as_tensor(rows, dtype=torch.long), torch.as_tensor(cols, dtype=torch.long)] = True
-    return mask
 
 
 @torch.no_grad()

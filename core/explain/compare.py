@@ -2,7 +2,7 @@
 
 The overlap of two top-K lists is ``|A ∩ B| / K`` (order ignored): 1 means the same K items,
 0 none in common. Every list is the model's top-K after the customer's whole known history with
-already bought items excluded -- the same list :func:`core.inference.recommend` gives.
+already bought items excluded -- the same list :func:`core.explain.recommendations` gives.
 
 All runs compared must be trained on the same prepared data (same items and customers).
 """
@@ -13,9 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 
-from core.data.batches import history_batch
 from core.training.runs import TrainedRun
 
 
@@ -38,15 +36,14 @@ def _check_same_data(runs: Sequence[TrainedRun]) -> None:
                              "only runs on the same dataset (and k-core) can be compared")
 
 
-@torch.no_grad()
-def top_k_lists(trained: TrainedRun, users: Sequence[str], k: int = 10, batch_size: int = 256) -> np.ndarray:
+def top_k_lists(trained: TrainedRun, users: Sequence[str], k: int = 10, batch_size: int | None = None) -> np.ndarray:
     """Top-``k`` item indices of many customers at once (already bought items excluded).
 
     Args:
         trained: A reopened run.
         users: Raw customer ids.
         k: List length (clamped so every customer has ``k`` unbought items).
-        batch_size: Customers scored per batch.
+        batch_size: Customers scored at once (default: the scorer's memory-bounded batch).
 
     Returns:
         ``(len(users), k)`` item indices, best first.
@@ -54,23 +51,7 @@ def top_k_lists(trained: TrainedRun, users: Sequence[str], k: int = 10, batch_si
     Raises:
         KeyError: For an unknown customer id.
     """
-    data, model = trained.data, trained.model
-    index = np.array([data.user_index(u) for u in users], dtype=np.int64)  # (U,)
-    if len(index) == 0:
-        return np.zeros((0, k), dtype=np.int64)
-    most_bought = int(max(len(np.unique(data.user_sequence(u)[0])) for u in index))
-    k = max(1, min(k, data.n_items - most_bought))
-    out = np.zeros((len(index), k), dtype=np.int64)
-    for lo in range(0, len(index), batch_size):
-        chunk = index[lo:lo + batch_size]  # (B,)
-        ends = data.offsets[chunk + 1]  # (B,)
-        now = data.flat_times[ends - 1]  # (B,) the last purchase, as in recommend()
-        batch = history_batch(data, chunk, ends, model.max_len, query_times=now)
-        scores = model.score_all(batch).clone()  # (B, N)
-        for row, u in enumerate(chunk):
-            scores[row, torch.as_tensor(data.user_sequence(int(u))[0])] = -torch.inf
-        out[lo:lo + len(chunk)] = torch.topk(scores, k, dim=1).indices.numpy()  # (B, k)
-    return out
+    return trained.scorer.top(trained.data.user_indices(users), k, batch_size=batch_size).items  # (U, k)
 
 
 def list_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:

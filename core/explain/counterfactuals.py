@@ -12,20 +12,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.explain.context import customer, item_index, make_batch, users_batch
-from core.explain.parts import total_scores
-from core.explain.ranks import rank_of
-from core.explain.recommend import top_parts
+from core.scoring import rank_of
 from core.training.runs import TrainedRun
 
 MODALITY_COLUMNS = ["part", "score", "rank", "new_score", "new_rank", "score_change", "rank_change"]
 PURCHASE_COLUMNS = ["position", "removed_item_id", "title", "new_score", "new_rank", "score_change", "rank_change"]
-
-
-def _seen(trained: TrainedRun, items: np.ndarray) -> np.ndarray:
-    seen = np.zeros(trained.data.n_items, dtype=bool)
-    seen[np.unique(items)] = True
-    return seen
 
 
 @torch.no_grad()
@@ -44,18 +35,16 @@ def drop_modality(trained: TrainedRun, user_id: str, item_id: str, now: int | No
     Raises:
         KeyError: For an unknown customer or item id.
     """
-    c = customer(trained, user_id)
-    target = item_index(trained, item_id)
-    now = c.last_time if now is None else int(now)
-    batch = make_batch(trained, np.array([c.user]), [c.items], [c.times], np.array([now]))
-    model = trained.model
-    split = model.score_parts(batch)
-    names = list(split)
+    scorer = trained.scorer
+    h = scorer.history(user_id)
+    target = trained.data.item_index(item_id)
+    names = list(scorer.capabilities.parts)
     if len(names) < 2:
         return pd.DataFrame(columns=MODALITY_COLUMNS)
-    seen = _seen(trained, c.items)
-    base = sum(split.values())[0].numpy().astype(np.float64)  # (N,)
-    new = model.score_without_each(batch, names)[:, 0].numpy().astype(np.float64)  # (P, N)
+    batch = scorer.batch(np.array([h.user]), np.array([h.last_time if now is None else int(now)]))
+    seen = h.seen_row(trained.data.n_items)
+    base = scorer.scores(batch)[0].numpy().astype(np.float64)  # (N,)
+    new = scorer.without_parts(batch)[:, 0].numpy().astype(np.float64)  # (P, N)
     rank = int(rank_of(base, target, seen))
     new_rank = rank_of(new, target, seen)
     return pd.DataFrame({"part": names, "score": base[target], "rank": rank, "new_score": new[:, target],
@@ -76,18 +65,13 @@ def drop_purchase(trained: TrainedRun, user_id: str, item_id: str, now: int | No
     Raises:
         KeyError: For an unknown customer or item id.
     """
-    c = customer(trained, user_id)
-    target = item_index(trained, item_id)
-    now = c.last_time if now is None else int(now)
-    positions = np.arange(c.window_start, len(c.items))
-    seen = _seen(trained, c.items)
-    rows_items = [c.items] + [np.delete(c.items, p) for p in positions]
-    rows_times = [c.times] + [np.delete(c.times, p) for p in positions]
-    batch = make_batch(trained, np.full(len(rows_items), c.user), rows_items, rows_times,
-                       np.full(len(rows_items), now))
-    scores = total_scores(trained.model, batch).numpy().astype(np.float64)  # (1 + W, N)
-    ranks = rank_of(scores, target, seen)
-    removed = c.items[positions]
+    h = trained.scorer.history(user_id)
+    target = trained.data.item_index(item_id)
+    positions = np.arange(h.window_start, len(h.items))
+    scores = trained.scorer.without_purchases(h, positions, h.last_time if now is None else int(now))
+    scores = scores.numpy().astype(np.float64)  # (1 + W, N)
+    ranks = rank_of(scores, target, h.seen_row(trained.data.n_items))
+    removed = h.items[positions]
     return pd.DataFrame({"position": positions, "removed_item_id": [trained.data.item_ids[i] for i in removed],
                          "title": trained.data.items["title"].to_numpy()[removed],
                          "new_score": scores[1:, target], "new_rank": ranks[1:],
@@ -103,7 +87,7 @@ def faithfulness(trained: TrainedRun, users: list[str] | None = None, batch_size
     """Check that shares point at what matters: remove the most and the least attributed part.
 
     For every customer, take the top recommendation, the part with the largest share and the one
-    with the smallest (see :mod:`core.explain.parts`), and re-score the item without each
+    with the smallest (see :mod:`core.scoring.shares`), and re-score the item without each
     (``Recommender.score_without``). A faithful attribution gives ``top_drop > least_drop``.
 
     Args:
@@ -119,25 +103,26 @@ def faithfulness(trained: TrainedRun, users: list[str] | None = None, batch_size
     Raises:
         KeyError: For an unknown customer id.
     """
-    data, model = trained.data, trained.model
+    data, scorer = trained.data, trained.scorer
     ids = list(data.user_ids) if users is None else list(users)
-    index = np.array([data.user_index(u) for u in ids], dtype=np.int64)
-    top = top_parts(trained, index, k=1, batch_size=batch_size)
-    if len(top.names) < 2:
+    index = data.user_indices(ids)  # (B,)
+    names = scorer.capabilities.parts
+    if len(names) < 2:
         return pd.DataFrame(columns=FAITHFULNESS_COLUMNS)
+    top = scorer.top(index, k=1)
     shares = top.shares[:, 0]  # (B, P)
     hi, lo = shares.argmax(1), shares.argmin(1)  # (B,)
     item = top.items[:, 0]  # (B,)
-    drops = np.zeros((len(ids), len(top.names)))
+    drops = np.zeros((len(ids), len(names)))
     for start in range(0, len(ids), batch_size):
         rows = slice(start, start + batch_size)
-        batch = users_batch(trained, index[rows])
-        cols = torch.as_tensor(item[rows])[:, None]
-        base = total_scores(model, batch).gather(1, cols)[:, 0]  # (b,)
-        without = model.score_without_each(batch, list(top.names))  # (P, b, N)
-        drops[rows] = (base[None] - without.gather(2, cols[None].expand(len(top.names), -1, -1))[:, :, 0]).T.numpy()
+        batch = scorer.batch(index[rows])
+        cols = torch.as_tensor(item[rows])[:, None]  # (b, 1)
+        base = scorer.scores(batch).gather(1, cols)[:, 0]  # (b,)
+        without = scorer.without_parts(batch)  # (P, b, N)
+        drops[rows] = (base[None] - without.gather(2, cols[None].expand(len(names), -1, -1))[:, :, 0]).T.numpy()
     r = np.arange(len(ids))
     return pd.DataFrame({"user_id": ids, "item_id": [data.item_ids[i] for i in item],
-                         "top_part": np.array(top.names, dtype=object)[hi],
-                         "least_part": np.array(top.names, dtype=object)[lo],
+                         "top_part": np.array(names, dtype=object)[hi],
+                         "least_part": np.array(names, dtype=object)[lo],
                          "top_drop": drops[r, hi], "least_drop": drops[r, lo]}, columns=FAITHFULNESS_COLUMNS)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.explain.context import customer, item_index
 from core.training.runs import TrainedRun
 
 COLUMNS = ["space", "item_id", "title", "time", "similarity"]
@@ -69,8 +68,8 @@ def evidence(trained: TrainedRun, user_id: str, item_id: str, per_space: int = 3
     Raises:
         KeyError: For an unknown customer or item id.
     """
-    c = customer(trained, user_id)
-    target = item_index(trained, item_id)
+    c = trained.scorer.history(user_id)
+    target = trained.data.item_index(item_id)
     data = trained.data
     past = np.unique(c.items)
     latest = {int(i): int(t) for i, t in zip(c.items, c.times)}  # later purchases overwrite earlier

@@ -1,8 +1,8 @@
 """Gate and route views of a model's trace: Interactive-MoE gates, modality weights, Temporal-MoE routes.
 
-A model exposes these through ``Recommender.explain(batch)``; a trace with ``gates`` /
-``routes`` / ``query_routes`` fields (HM4SR's :class:`~core.models.hm4sr.HM4SRTrace`) is read,
-any of them may be None (the layer is off). Models whose ``explain`` returns None have no gates:
+A model declares them in ``Recommender.capabilities`` and returns them from
+``Recommender.explain(batch)`` as a :class:`~core.models.base.GateTrace`, whose ``gates`` /
+``routes`` / ``query_routes`` are None where the layer is off. For models that trace nothing,
 :func:`gates` returns None and :func:`routing_by_interval` an empty frame.
 
 Gates show what the model attended to, not how much it mattered; pair them with the exact score
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.explain.context import customer, customer_batch, users_batch
+from core.models.base import GateTrace
 from core.training.runs import TrainedRun
 
 IMOE_COLUMNS = ["position", "item_id", "title", "time", "modality", "expert", "gate"]
@@ -46,10 +46,11 @@ class GateView:
     query_routes: pd.DataFrame | None
 
 
-def _trace(trained: TrainedRun, batch):
+def _trace(trained: TrainedRun, batch) -> GateTrace | None:
+    if not trained.model.capabilities.traced:
+        return None
     with torch.no_grad():
-        trace = trained.model.explain(batch)
-    return trace if trace is not None and hasattr(trace, "gates") else None
+        return trained.model.explain(batch)
 
 
 def gates(trained: TrainedRun, user_id: str, now: int | None = None) -> GateView | None:
@@ -66,9 +67,9 @@ def gates(trained: TrainedRun, user_id: str, now: int | None = None) -> GateView
     Raises:
         KeyError: For an unknown customer id.
     """
-    c = customer(trained, user_id)
-    trace = _trace(trained, customer_batch(trained, user_id, now))
-    if trace is None or (trace.gates is None and trace.routes is None and trace.query_routes is None):
+    c = trained.scorer.history(user_id)
+    trace = _trace(trained, trained.scorer.batch(np.array([c.user]), None if now is None else np.array([int(now)])))
+    if trace is None:
         return None
     data = trained.data
     valid = trace.valid[0].numpy()  # (T,)
@@ -131,11 +132,10 @@ def routing_by_interval(trained: TrainedRun, users: list[str] | None = None,
         KeyError: For an unknown customer id.
     """
     data = trained.data
-    index = (np.arange(data.n_users) if users is None
-             else np.array([data.user_index(u) for u in users], dtype=np.int64))
+    index = np.arange(data.n_users) if users is None else data.user_indices(users)
     days, weights = [], []
     for lo in range(0, len(index), batch_size):
-        trace = _trace(trained, users_batch(trained, index[lo:lo + batch_size]))
+        trace = _trace(trained, trained.scorer.batch(index[lo:lo + batch_size]))
         if trace is None or trace.routes is None:
             return pd.DataFrame(columns=["interval_days", "expert", "weight", "positions"])
         has_previous = trace.valid & torch.nn.functional.pad(trace.valid[:, :-1], (1, 0))  # (b, T)

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from core.data.browse import read_personas
-from core.explain.recommend import top_parts
 from core.training.runs import TrainedRun
 
 
@@ -26,11 +25,10 @@ def population_shares(trained: TrainedRun, users: list[str] | None = None, k: in
     """
     data = trained.data
     ids = list(data.user_ids) if users is None else list(users)
-    index = np.array([data.user_index(u) for u in ids], dtype=np.int64)
-    top = top_parts(trained, index, k)
-    mean = top.shares.mean(1)  # (B, P)
+    top = trained.scorer.top(data.user_indices(ids), k)  # O(customers x products), batched
+    mean = top.mean_shares()  # (B, P)
     frame = pd.DataFrame({"user_id": ids})
-    for p, name in enumerate(top.names):
+    for p, name in enumerate(top.parts):
         frame[f"share_{name}"] = mean[:, p]
     return frame
 

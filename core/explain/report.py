@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from core.explain.context import customer, item_index
 from core.explain.counterfactuals import drop_modality, drop_purchase
 from core.explain.evidence import evidence
 from core.explain.gates import GateView, gates
@@ -108,7 +107,7 @@ class CustomerExplanation:
             for space, group in self.evidence.groupby("space", sort=False):
                 near = "; ".join(f"{r.item_id} \"{r.title}\" ({r.similarity:.2f})" for r in group.itertuples())
                 lines.append(f"    {space:<8} {near}")
-        lines += [""] + self._gate_lines() + self._time_lines()
+        lines += ["", *self._gate_lines(), *self._time_lines()]
         return "\n".join(lines).rstrip() + "\n"
 
     def _gate_lines(self) -> list[str]:
@@ -145,7 +144,7 @@ class CustomerExplanation:
 
 
 def _date(seconds: int) -> str:
-    return datetime.fromtimestamp(int(seconds), tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(int(seconds), tz=UTC).strftime("%Y-%m-%d")
 
 
 def _plain(value):
@@ -172,7 +171,7 @@ def _table(recs: pd.DataFrame, parts: tuple[str, ...]) -> list[str]:
         header += "".join(f" {p[:8]:>8}" for p in parts) + "   " + " ".join(f"{p[:5] + '%':>6}" for p in parts)
     out = [header]
     for r in recs.to_dict(orient="records"):
-        line = f"  {r['rank']:>4}  {str(r['item_id']):<10} {str(r['title'])[:width]:<{width}} {r['score']:>8.3f}"
+        line = f"  {r['rank']:>4}  {r['item_id']!s:<10} {str(r['title'])[:width]:<{width}} {r['score']:>8.3f}"
         if show_parts:
             line += "".join(f" {r[f'part_{p}']:>8.3f}" for p in parts)
             line += "   " + " ".join(f"{r[f'share_{p}']:>6.0%}" for p in parts)
@@ -196,16 +195,15 @@ def explain_customer(trained: TrainedRun, user_id: str, item_id: str | None = No
     Raises:
         KeyError: For an unknown customer or item id.
     """
-    c = customer(trained, user_id)
+    c = trained.scorer.history(user_id)
     if item_id is not None:
-        item_index(trained, item_id)
+        trained.data.item_index(item_id)
     recs = recommendations(trained, user_id, k=k, now=now)
     item = item_id if item_id is not None else str(recs["item_id"].iloc[0])
-    parts = tuple(c[len("part_"):] for c in recs.columns if c.startswith("part_"))
     return CustomerExplanation(
         user_id=user_id, model=str(trained.info.get("model", type(trained.model).__name__)), run=trained.name,
-        parts=parts, purchases=len(c.items), last_purchase=c.last_time, item_id=item,
-        item_title=str(trained.data.items["title"].to_numpy()[item_index(trained, item)]), recommendations=recs,
+        parts=trained.scorer.capabilities.parts, purchases=len(c.items), last_purchase=c.last_time, item_id=item,
+        item_title=str(trained.data.items["title"].to_numpy()[trained.data.item_index(item)]), recommendations=recs,
         gates=gates(trained, user_id, now=now),
         time_effects=time_shift(trained, user_id, SHIFT_MONTHS, k=k, item_id=item, now=now),
         drop_modality=drop_modality(trained, user_id, item, now=now),

@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.explain.context import SECONDS_PER_MONTH, customer, item_index, make_batch
-from core.explain.parts import total_scores
-from core.explain.ranks import overlap_fraction, rank_of
+from core.scoring import overlap_fraction, rank_of, top_k
 from core.training.runs import TrainedRun
 
 COLUMNS = ["months", "top_k", "overlap"]
+SECONDS_PER_MONTH = 365.25 / 12 * 86_400  # a mean calendar month
 
 
 def shifted_times(times: np.ndarray, now: int, months: np.ndarray, purchase: int | None
@@ -71,25 +70,23 @@ def time_shift(trained: TrainedRun, user_id: str, months: Iterable[float] = rang
         KeyError: For an unknown customer or item id.
         ValueError: If ``purchase`` is not a position the model reads (the last ``max_len``).
     """
-    c = customer(trained, user_id)
-    target = item_index(trained, item_id) if item_id is not None else None
+    scorer = trained.scorer
+    c = scorer.history(user_id)
+    target = trained.data.item_index(item_id) if item_id is not None else None
     columns = COLUMNS + (["item_score", "item_rank"] if item_id is not None else [])
     months = [float(m) for m in months]
     if purchase is not None and not c.window_start <= purchase < len(c.items):
         raise ValueError(f"purchase must be a history position the model reads, "
                          f"{c.window_start}..{len(c.items) - 1} for customer {user_id}; got {purchase}")
-    if not getattr(trained.model, "time_aware", False):
+    if not scorer.capabilities.time_aware:
         return pd.DataFrame(columns=columns)
     grid = np.array(([0.0] if 0.0 not in months else []) + months)
     now = c.last_time if now is None else int(now)
     times, nows = shifted_times(c.times, now, grid, purchase)
-    batch = make_batch(trained, np.full(len(grid), c.user), [c.items] * len(grid), times, nows)
-    scores = total_scores(trained.model, batch).numpy().astype(np.float64)  # (S, N)
-    seen = np.zeros(trained.data.n_items, dtype=bool)
-    seen[c.seen()] = True
-    masked = np.where(seen, -np.inf, scores)
-    kk = min(k, int((~seen).sum()))
-    top = np.argsort(-masked, axis=1, kind="stable")[:, :kk]  # (S, k)
+    scores = scorer.scores(scorer.rows(c, [c.items] * len(grid), times, nows))  # (S, N)
+    seen = c.seen_row(trained.data.n_items)
+    top = top_k(scores, torch.as_tensor(seen), k)[1].numpy()  # (S, k)
+    scores = scores.numpy().astype(np.float64)
     reference = top[list(grid).index(0.0)]
     ids = trained.data.item_ids
     frame = pd.DataFrame({"months": grid, "top_k": [[ids[i] for i in row] for row in top],

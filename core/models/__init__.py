@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.models.base import DataSpec, Recommender
+from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
 from core.models.config import config_from_dict, config_to_dict, stored_config
-from core.models.hm4sr import HM4SR, HM4SRConfig, HM4SRTrace
+from core.models.hm4sr import HM4SR, HM4SRConfig
 from core.models.lightgcn import LightGCN, LightGCNConfig
 from core.models.popularity import Popularity, PopularityConfig
 from core.models.sasrec import SASRec, SASRecConfig
@@ -36,6 +36,24 @@ def build_model(name: str, spec: DataSpec, config: dict[str, Any] | None = None,
     return model_cls(spec, (stored_config if stored else config_from_dict)(config_cls, config))
 
 
-__all__ = ["MODELS", "DataSpec", "Recommender", "build_model", "config_from_dict", "config_to_dict", "stored_config",
-           "HM4SR", "HM4SRConfig", "HM4SRTrace", "Popularity", "PopularityConfig", "SASRec", "SASRecConfig",
-           "LightGCN", "LightGCNConfig", "STAIR", "STAIRConfig"]
+__all__ = [
+    "HM4SR",
+    "MODELS",
+    "STAIR",
+    "Capabilities",
+    "DataSpec",
+    "GateTrace",
+    "HM4SRConfig",
+    "LightGCN",
+    "LightGCNConfig",
+    "Popularity",
+    "PopularityConfig",
+    "Recommender",
+    "SASRec",
+    "SASRecConfig",
+    "STAIRConfig",
+    "build_model",
+    "config_from_dict",
+    "config_to_dict",
+    "stored_config",
+]

@@ -15,13 +15,18 @@ holds no training loop, picks no device, prints nothing:
 - ``item_embeddings() -> (n_items, D) | None``: the current item representation, snapshotted
   every epoch for the drift view.
 - ``make_optimizer(lr, weight_decay)``: the optimiser for its parameters.
+
+What a model can explain is declared once, in ``capabilities`` (:class:`Capabilities`): the names
+of its additive score parts, whether each part's input can be removed, and which gates and time
+routes ``explain(batch)`` traces (a :class:`GateTrace`). The explainer reads only that, never a
+model's name or attributes; the shared contract tests check every model keeps its declaration.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -48,7 +53,7 @@ class DataSpec:
     n_categories: int = 0
 
     @classmethod
-    def of(cls, data: Dataset) -> "DataSpec":
+    def of(cls, data: Dataset) -> DataSpec:
         return cls(n_users=data.n_users, n_items=data.n_items,
                    feature_dims={m: int(x.shape[1]) for m, x in sorted(data.features.items())},
                    n_categories=len(data.category_matrix()[0]))
@@ -56,6 +61,73 @@ class DataSpec:
     def to_dict(self) -> dict:
         return {"n_users": self.n_users, "n_items": self.n_items, "feature_dims": dict(self.feature_dims),
                 "n_categories": self.n_categories}
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a model's scores can be explained by.
+
+    Attributes:
+        parts: Names of the additive score parts, in order: :meth:`Recommender.score_parts`
+            returns exactly these keys, and they sum to :meth:`Recommender.score_all`.
+        removable: :meth:`Recommender.score_without` can remove each part's input.
+        gates: :meth:`Recommender.explain` traces Interactive-MoE gates and modality weights.
+        time_routes: ... and a Temporal-MoE route per history position (scores read purchase times).
+        query_time: ... and a route for the moment predicted (scores read "now").
+    """
+
+    parts: tuple[str, ...] = ("score",)
+    removable: bool = False
+    gates: bool = False
+    time_routes: bool = False
+    query_time: bool = False
+
+    @property
+    def time_aware(self) -> bool:
+        """Scores depend on ``batch.times`` / ``batch.query_times`` (the time-shift views apply)."""
+        return self.time_routes or self.query_time
+
+    @property
+    def traced(self) -> bool:
+        """:meth:`Recommender.explain` returns a :class:`GateTrace` (else None)."""
+        return self.gates or self.time_routes or self.query_time
+
+
+@dataclass(frozen=True)
+class GateTrace:
+    """Gates and routes of one forward pass over a batch of histories (CPU tensors).
+
+    A field is None when its layer is off (see :class:`Capabilities`).
+
+    Attributes:
+        modalities: Names of the M streams, in order.
+        valid: ``(B, T)`` True at real history positions.
+        gates: ``(B, T, M, K)`` Interactive-MoE gate of every modality at every real position, 0 at
+            padding.
+        modality_weights: ``(M,)`` Interactive-MoE modality weights.
+        intervals: ``(B, T)`` seconds since the previous purchase (0 at the first and at padding).
+        buckets: ``(B, T)`` interval buckets, 0 at padding.
+        routes: ``(B, T, K)`` Temporal-MoE routes per real position, 0 at padding.
+        query_gap: ``(B,)`` seconds from the last purchase to the moment predicted.
+        query_routes: ``(B, K)`` routes of the query-time MoE.
+        parts: ``(B, M, N)`` every candidate's score split by modality; ``parts.sum(1)`` is the score.
+    """
+
+    modalities: tuple[str, ...]
+    valid: torch.Tensor
+    gates: torch.Tensor | None
+    modality_weights: torch.Tensor | None
+    intervals: torch.Tensor
+    buckets: torch.Tensor | None
+    routes: torch.Tensor | None
+    query_gap: torch.Tensor
+    query_routes: torch.Tensor | None
+    parts: torch.Tensor
+
+    @property
+    def scores(self) -> torch.Tensor:
+        """``(B, N)`` total scores."""
+        return self.parts.sum(dim=1)
 
 
 class Recommender(nn.Module, ABC):
@@ -89,11 +161,14 @@ class Recommender(nn.Module, ABC):
         return None
 
     # ------------------------------------------------------------------ explanation capabilities
-    # Generic hooks the explainer (core.explain) reads; a model states what it can explain by
-    # overriding them, so the explainer never branches on a model's name.
+    # Generic hooks the explainer (core.explain) reads; a model states what it can explain in
+    # ``capabilities`` and overrides the hooks that go with it, so the explainer never branches
+    # on a model's name.
 
-    time_aware: ClassVar[bool] = False
-    """True when scores depend on ``batch.times`` / ``batch.query_times`` (time-shift views)."""
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this model's scores can be explained by (default: one part, nothing traced)."""
+        return Capabilities()
 
     def score_parts(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Scores split into named additive parts: ``{part: (B, n_items)}`` summing to
@@ -116,8 +191,8 @@ class Recommender(nn.Module, ABC):
         """
         return torch.stack([self.score_without(batch, p) for p in parts])  # (P, B, N)
 
-    def explain(self, batch: Batch) -> Any:
-        """A trace of gates/routes for a batch, or None when the model has none (the default)."""
+    def explain(self, batch: Batch) -> GateTrace | None:
+        """The gates and routes of a batch when ``capabilities.traced``, else None (the default)."""
         return None
 
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer | None:

@@ -32,7 +32,7 @@ from torch import nn
 
 from core.data.batches import Batch
 from core.data.dataset import Dataset
-from core.models.base import DataSpec, Recommender
+from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
 from core.models.layers import CausalEncoder, FastDropout
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
 
@@ -97,41 +97,6 @@ class HM4SRConfig:
 
     #: Values that reproduce runs stored before a field existed (see ``core.models.config.stored_config``).
     LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper"}
-
-
-@dataclass(frozen=True)
-class HM4SRTrace:
-    """Everything the dashboard reads off one forward pass (all tensors on the CPU side of a batch).
-
-    Attributes:
-        modalities: Names of the M streams, in order.
-        valid: ``(B, T)`` True at real history positions.
-        gates: ``(B, T, M, K)`` Interactive-MoE gate of every modality at every real position, 0 at
-            padding (None if off).
-        modality_weights: ``(M,)`` Interactive-MoE modality weights w (None if off).
-        intervals: ``(B, T)`` seconds since the previous purchase (0 at the first and at padding).
-        buckets: ``(B, T)`` interval buckets, 0 at padding (None when no time layer is on).
-        routes: ``(B, T, K)`` Temporal-MoE routes per real position, 0 at padding (None if off).
-        query_gap: ``(B,)`` seconds from the last purchase to the moment predicted.
-        query_routes: ``(B, K)`` routes of the query-time MoE (None if off).
-        parts: ``(B, M, N)`` every candidate's score split by modality; ``parts.sum(1)`` is the score.
-    """
-
-    modalities: tuple[str, ...]
-    valid: torch.Tensor
-    gates: torch.Tensor | None
-    modality_weights: torch.Tensor | None
-    intervals: torch.Tensor
-    buckets: torch.Tensor | None
-    routes: torch.Tensor | None
-    query_gap: torch.Tensor
-    query_routes: torch.Tensor | None
-    parts: torch.Tensor
-
-    @property
-    def scores(self) -> torch.Tensor:
-        """``(B, N)`` total scores."""
-        return self.parts.sum(dim=1)
 
 
 def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
@@ -206,8 +171,8 @@ class HM4SR(Recommender):
         self.imoe = (InteractiveMoE(m, d, config.n_experts, [init[x] for x in self.modalities])
                      if config.use_imoe else None)
         needs_time = config.use_tmoe or config.use_query_time or (config.pcl_weight > 0 and self.content_modalities)
-        self.time = (TimeEncoder(d, config.interval_scale, bucket_count(config.interval_scale, config.max_interval_days),
-                                 config.absolute_time) if needs_time else None)
+        buckets = bucket_count(config.interval_scale, config.max_interval_days)
+        self.time = TimeEncoder(d, config.interval_scale, buckets, config.absolute_time) if needs_time else None
         self.tmoe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_tmoe else None
         self.query_moe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_query_time else None
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(m))
@@ -294,7 +259,7 @@ class HM4SR(Recommender):
                         for i, x in enumerate(self.modalities)]
             mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
             streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
-        positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)  # (T,) from the right
+        positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)  # (T,) right end
         streams = streams + self.pos_emb(positions.expand(b, t)[valid])[:, None]  # (P, M, D)
         gates = routes = None
         if self.imoe is not None:
@@ -373,29 +338,34 @@ class HM4SR(Recommender):
         h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
         return h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """One exact part per modality; gates when the Interactive MoE is on; time routes and the
+        query route when the Temporal and query-time MoEs are on."""
+        return Capabilities(parts=self.modalities, removable=True, gates=self.imoe is not None,
+                            time_routes=self.tmoe is not None, query_time=self.query_moe is not None)
+
+    def _split(self, batch: Batch) -> tuple[torch.Tensor, dict]:
+        """``(B, M, N)`` every candidate's score split by modality, and the encoder's trace."""
+        tables = self._inference_tables()  # (M, N+1, D)
+        h, trace = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
+        return torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :self.spec.n_items]), trace  # (B, M, N)
+
     @torch.no_grad()
-    def explain(self, batch: Batch) -> HM4SRTrace:
+    def explain(self, batch: Batch) -> GateTrace:
         """Scores split by modality, with every gate and route, for a batch of histories.
 
         This is an explicit method (not forward hooks) so the explanation is computed by the
         same code that scores. ``trace.parts.sum(1)`` equals :meth:`score_all` up to float error.
         """
-        n = self.spec.n_items
-        tables = self.item_tables()  # (M, N+1, D)
-        h, trace = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        parts = torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :n])  # (B, M, N)
-        return HM4SRTrace(
+        parts, trace = self._split(batch)  # (B, M, N)
+        return GateTrace(
             modalities=self.modalities, valid=trace["valid"], gates=trace["gates"],
             modality_weights=None if self.imoe is None else self.imoe.weights.detach().clone(),
             intervals=trace["intervals"], buckets=trace["buckets"], routes=trace["routes"],
             query_gap=trace["gap"][:, -1],
             query_routes=None if trace["query_routes"] is None else trace["query_routes"][:, -1],
             parts=parts)
-
-    @property
-    def time_aware(self) -> bool:
-        """Scores read purchase times whenever a time layer is on."""
-        return self.tmoe is not None or self.query_moe is not None
 
     def _inference_tables(self) -> torch.Tensor:
         """:meth:`item_tables`, kept between calls while the model is in eval mode with autograd off
@@ -412,10 +382,7 @@ class HM4SR(Recommender):
 
     def score_parts(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Scores split by modality, ``{modality: (B, N)}`` (exact: they sum to :meth:`score_all`)."""
-        n = self.spec.n_items
-        tables = self._inference_tables()  # (M, N+1, D)
-        h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        parts = torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :n])  # (B, M, N)
+        parts, _ = self._split(batch)  # (B, M, N)
         return {name: parts[:, i] for i, name in enumerate(self.modalities)}
 
     def score_without(self, batch: Batch, part: str) -> torch.Tensor:

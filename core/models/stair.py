@@ -63,7 +63,7 @@ from torch import nn
 
 from core.data.batches import Batch
 from core.data.dataset import Dataset
-from core.models.base import DataSpec
+from core.models.base import Capabilities, DataSpec
 from core.models.bsc_optimizer import BSCAdamW
 from core.models.caching import KeyedCache, tensor_state_key
 from core.models.graph import GraphRecommender
@@ -282,6 +282,11 @@ class STAIR(GraphRecommender):
         if self.config.use_fsc:
             x = stepwise_sum(self.adjacency(), x, self.beta, self.config.n_layers)
         return x[:self.spec.n_users], x[self.spec.n_users:]
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Two exact parts, the collaborative and the content-preserving dimension bands."""
+        return Capabilities(parts=("collaborative", "content"), removable=True)
 
     def score_split(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Scores split into the collaborative (``j < split_dim``) and content (``j >= split_dim``)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import torch
 
 from core.data.dataset import Dataset, load_dataset
 from core.models import MODELS, DataSpec, Recommender, build_model, config_from_dict, config_to_dict
+from core.scoring import Scorer
 from core.training.config import TrainConfig
 from core.training.run_dir import RunDir, dataset_fingerprint
 from core.training.storage import load_checkpoint
@@ -73,6 +75,11 @@ class TrainedRun:
     @property
     def name(self) -> str:
         return self.run.root.name
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The scoring service of this model on this dataset (the one road to every number)."""
+        return Scorer(self.data, self.model)
 
 
 def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:

@@ -12,8 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data import load_dataset
 from core.data.browse import customer_directory
-from core.explain import overlap_by_segment, overlap_matrix, pairwise_overlap
-from core.inference import recommend
+from core.explain import overlap_by_segment, overlap_matrix, pairwise_overlap, recommendations
 from core.training import open_run
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "comparison.py")
@@ -48,7 +47,7 @@ def test_comparison_shows_metrics_and_top_k_overlap(monkeypatch, shop_dir, shop_
     k = at.sidebar.slider(key="sidebar_k").value
     lists = _table(at, "rank")
     assert lists["rank"].tolist() == list(range(1, k + 1))
-    top = {t.name: recommend(t, "U003", k=k) for t in runs}
+    top = {t.name: recommendations(t, "U003", k=k) for t in runs}
     assert [t.removesuffix(" ✓") for t in lists["popularity"]] == top["popularity"]["title"].tolist()
     shared = set(top["hm4sr"]["item_id"]) & set(top["popularity"]["item_id"])
     assert sum(t.endswith(" ✓") for t in lists["hm4sr"]) == len(shared)

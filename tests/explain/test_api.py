@@ -16,14 +16,11 @@ from core.explain import (
     evidence,
     explain_customer,
     gates,
-    part_names,
     population_shares,
     recommendations,
     routing_by_interval,
     time_shift,
 )
-from core.explain.context import customer_batch
-from core.inference import recommend
 from core.training import TrainConfig, open_run, train_run
 
 SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 6, "dropout": 0.0, "n_layers": 1}
@@ -53,19 +50,36 @@ def sasrec(featured_data, tmp_path_factory):
 USER = "U003"
 
 
+def customer_batch(trained, user_id):
+    """The customer's whole history, built here from the raw arrays (independent of core.scoring)."""
+    data = trained.data
+    user = data.user_index(user_id)
+    return history_batch(data, np.array([user]), np.array([data.offsets[user + 1]]), trained.model.max_len,
+                         query_times=np.array([data.user_sequence(user)[1][-1]]))
+
+
+def plain_top(trained, user_id, k):
+    """``(items, scores)`` of the top-``k`` unbought items straight from ``score_all`` (a test oracle)."""
+    with torch.no_grad():
+        scores = trained.model.score_all(customer_batch(trained, user_id))[0].numpy().astype(np.float64)
+    scores[trained.data.user_sequence(trained.data.user_index(user_id))[0]] = -np.inf
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [trained.data.item_ids[i] for i in order], scores[order]
+
+
 def test_part_names_come_from_the_model(hm4sr, stair, sasrec):
-    assert part_names(hm4sr) == ("id", "text", "image")
-    assert part_names(stair) == ("collaborative", "content")
-    assert part_names(sasrec) == ("score",)
+    assert hm4sr.model.capabilities.parts == ("id", "text", "image")
+    assert stair.model.capabilities.parts == ("collaborative", "content")
+    assert sasrec.model.capabilities.parts == ("score",)
 
 
 @pytest.mark.parametrize("run", ["hm4sr", "stair", "sasrec"])
 def test_recommendations_match_inference_and_parts_are_exact(run, request):
     trained = request.getfixturevalue(run)
     recs = recommendations(trained, USER, k=5)
-    plain = recommend(trained, USER, k=5)
-    assert recs["item_id"].tolist() == plain["item_id"].tolist()
-    np.testing.assert_allclose(recs["score"], plain["score"], rtol=1e-5, atol=1e-5)
+    items, scores = plain_top(trained, USER, k=5)
+    assert recs["item_id"].tolist() == items
+    np.testing.assert_allclose(recs["score"], scores, rtol=1e-5, atol=1e-5)
     parts = [c for c in recs.columns if c.startswith("part_")]
     shares = [c for c in recs.columns if c.startswith("share_")]
     np.testing.assert_allclose(recs[parts].sum(axis=1), recs["score"], rtol=1e-4, atol=1e-4)
@@ -246,7 +260,7 @@ def test_faithfulness_rows_agree_with_drop_modality(hm4sr, sasrec):
 
 
 def test_time_shift_of_one_purchase_rescores_with_that_timestamp_moved(hm4sr):
-    from core.explain.context import make_batch
+    from core.data.batches import padded_batch
 
     data = hm4sr.data
     user = data.user_index(USER)
@@ -257,7 +271,7 @@ def test_time_shift_of_one_purchase_rescores_with_that_timestamp_moved(hm4sr):
     assert frame["top_k"].iloc[0] == recommendations(hm4sr, USER, k=5)["item_id"].tolist()
     moved = np.asarray(times, dtype=np.int64).copy()
     moved[last] += round(3 * 30.4375 * 86_400)
-    batch = make_batch(hm4sr, np.array([user]), [items], [moved], np.array([times[-1]]))
+    batch = padded_batch(data, np.array([user]), [items], [moved], np.array([times[-1]]), hm4sr.model.max_len)
     with torch.no_grad():
         expected = float(hm4sr.model.score_all(batch)[0, data.item_index(item)])
     assert frame["item_score"].iloc[1] == pytest.approx(expected, rel=1e-5)

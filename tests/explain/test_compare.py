@@ -13,11 +13,11 @@ from core.explain import (
     overlap_matrix,
     overlap_summary,
     pairwise_overlap,
+    recommendations,
     top_k_lists,
     topk_overlap,
     topk_table,
 )
-from core.inference import recommend
 from core.training import TrainConfig, open_run, train_run
 from tests.conftest import cyclic_interactions, write_dataset
 
@@ -57,7 +57,7 @@ def test_batched_lists_match_single_customer_recommendations(three_runs, cyclic_
     for trained in three_runs:
         lists = top_k_lists(trained, users, k=5, batch_size=3)
         for user, row in zip(users, lists):
-            expected = recommend(trained, user, k=5)["item_id"].tolist()
+            expected = recommendations(trained, user, k=5)["item_id"].tolist()
             assert [cyclic_data.item_ids[i] for i in row] == expected
 
 
@@ -66,7 +66,7 @@ def test_overlap_matrix_equals_hand_computed_sets(three_runs, cyclic_data):
     k = 5
     matrix = overlap_matrix(three_runs, users, k=k)
     assert list(matrix.index) == ["popularity", "popularity_again", "sasrec"]
-    tops = {t.name: [set(recommend(t, u, k=k)["item_id"]) for u in users] for t in three_runs}
+    tops = {t.name: [set(recommendations(t, u, k=k)["item_id"]) for u in users] for t in three_runs}
     expected = np.mean([len(a & b) / k for a, b in zip(tops["popularity"], tops["sasrec"])])
     assert matrix.loc["popularity", "sasrec"] == pytest.approx(expected)
     assert matrix.loc["sasrec", "popularity"] == pytest.approx(expected)
@@ -79,8 +79,8 @@ def test_overlap_matrix_equals_hand_computed_sets(three_runs, cyclic_data):
 def test_per_customer_overlap_and_side_by_side_table(three_runs, cyclic_data):
     user = cyclic_data.user_ids[3]
     single = topk_overlap(three_runs, user, k=4)
-    a = set(recommend(three_runs[0], user, k=4)["item_id"])
-    b = set(recommend(three_runs[2], user, k=4)["item_id"])
+    a = set(recommendations(three_runs[0], user, k=4)["item_id"])
+    b = set(recommendations(three_runs[2], user, k=4)["item_id"])
     assert single.loc["popularity", "sasrec"] == pytest.approx(len(a & b) / 4)
     pairs = pairwise_overlap(three_runs, cyclic_data.user_ids[:6], k=4)
     assert len(pairs) == 6 * 3 and set(pairs["model_a"]) == {"popularity", "popularity_again"}

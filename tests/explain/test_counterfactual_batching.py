@@ -7,8 +7,7 @@ import pytest
 import torch
 
 from core.explain import drop_modality, faithfulness, recommendations
-from core.explain.context import customer, customer_batch
-from core.explain.ranks import rank_of
+from core.scoring import rank_of
 from core.training import TrainConfig, open_run, train_run
 from tests.explain.tiny_models import SMALL, small_model
 
@@ -72,10 +71,10 @@ def hm4sr(featured_data, tmp_path_factory):
 @pytest.mark.parametrize("user", ["U001", "U003", "U007"])
 def test_drop_modality_equals_rescoring_one_part_at_a_time(hm4sr, user):
     recs = recommendations(hm4sr, user, k=3)
-    c = customer(hm4sr, user)
+    c = hm4sr.scorer.history(user)
     seen = np.zeros(hm4sr.data.n_items, dtype=bool)
     seen[c.items] = True
-    batch = customer_batch(hm4sr, user)
+    batch = hm4sr.scorer.batch(np.array([c.user]))
     for item in recs["item_id"]:
         frame = drop_modality(hm4sr, user, item).set_index("part")
         j = hm4sr.data.item_index(item)
@@ -89,7 +88,7 @@ def test_drop_modality_equals_rescoring_one_part_at_a_time(hm4sr, user):
 def test_faithfulness_drops_equal_rescoring_one_part_at_a_time(hm4sr):
     frame = faithfulness(hm4sr, users=["U001", "U003"])
     for row in frame.itertuples():
-        batch = customer_batch(hm4sr, row.user_id)
+        batch = hm4sr.scorer.batch(hm4sr.data.user_indices([row.user_id]))
         j = hm4sr.data.item_index(row.item_id)
         with torch.no_grad():
             base = float(sum(hm4sr.model.score_parts(batch).values())[0, j])

@@ -27,7 +27,7 @@ def test_hm4sr_parts_are_exact_and_dropping_a_modality_is_zeroing_its_input(feat
     torch.testing.assert_close(model.score_without(batch, "id"), without.score_all(batch), rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="HM4SR has no modality 'sound'"):
         model.score_without(batch, "sound")
-    assert model.time_aware
+    assert model.capabilities.time_aware
 
 
 @torch.no_grad()
@@ -42,7 +42,7 @@ def test_hm4sr_cached_item_tables_follow_weight_changes(featured_data, batch):
 
 def test_hm4sr_without_time_layers_is_not_time_aware(featured_data):
     model = small_model("hm4sr", featured_data, {**SMALL, "use_tmoe": False, "use_query_time": False})
-    assert not model.time_aware
+    assert not model.capabilities.time_aware
 
 
 @torch.no_grad()
@@ -51,9 +51,9 @@ def test_stair_bands_and_generic_defaults(featured_data, batch):
     bands = stair.score_parts(batch)
     assert list(bands) == ["collaborative", "content"]
     torch.testing.assert_close(stair.score_without(batch, "collaborative"), bands["content"])
-    assert not stair.time_aware and stair.explain(batch) is None
+    assert not stair.capabilities.time_aware and stair.explain(batch) is None
     sasrec = small_model("sasrec", featured_data, {"dim": 16, "max_len": 8})
     np.testing.assert_allclose(sasrec.score_parts(batch)["score"].numpy(), sasrec.score_all(batch).numpy())
     with pytest.raises(ValueError, match="SASRec has no separable score parts"):
         sasrec.score_without(batch, "score")
-    assert sasrec.explain(batch) is None and not sasrec.time_aware
+    assert sasrec.explain(batch) is None and not sasrec.capabilities.time_aware

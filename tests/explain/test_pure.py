@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.explain import overlap_fraction, part_shares, rank_of, shares_by_segment
-from core.explain.context import SECONDS_PER_MONTH
+from core.explain import shares_by_segment
 from core.explain.evidence import nearest_rows
 from core.explain.gates import interval_bin
-from core.explain.time_effects import shifted_times
+from core.explain.time_effects import SECONDS_PER_MONTH, shifted_times
+from core.scoring import overlap_fraction, part_shares, rank_of
 
 
 def test_shares_measure_each_part_against_the_average_item():

@@ -1,10 +1,33 @@
-"""Pure helpers on rankings: an item's rank among candidates, and how much two top-K lists share."""
+"""The one top-K and the one rank among candidates: every list and rank a user sees comes from here.
+
+Candidates are the items a customer has not bought (the seen-item mask is
+:func:`core.data.batches.seen_mask`). A list is capped at the fewest candidates any row has, so
+every row of a batch has the same length.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import torch
+
+
+def top_k(scores: torch.Tensor, seen: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` best unseen items of every row.
+
+    Args:
+        scores: ``(B, N)`` scores.
+        seen: ``(B, N)`` bool, True at items that are not candidates (or ``(N,)``, shared by all rows).
+        k: List length, capped at the fewest candidates of any row.
+
+    Returns:
+        ``(values (B, k'), indices (B, k'))``, best first.
+    """
+    seen = seen.expand_as(scores)
+    k = max(0, min(int(k), scores.shape[1] - int(seen.sum(1).max())))
+    top = torch.topk(scores.masked_fill(seen, -torch.inf), k, dim=1)  # (B, k)
+    return top.values, top.indices
 
 
 def rank_of(scores: np.ndarray, item: int, excluded: np.ndarray | None = None) -> np.ndarray:

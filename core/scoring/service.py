@@ -1,0 +1,181 @@
+"""The scoring service: the one road from a trained model to the numbers anyone sees.
+
+A :class:`Scorer` builds customers' history batches (:func:`core.data.batches.padded_batch`),
+scores every product once per *variant* of a history — as is, a part's input removed, a purchase
+removed, "now" or a purchase date shifted —, masks what each customer bought
+(:func:`core.data.batches.seen_mask`) and takes the top-K (:func:`core.scoring.ranking.top_k`).
+The command line, the explanations and every dashboard page call it; no other code scores.
+
+Customers are scored in batches whose ``(B, P, N)`` part tensor stays within
+:data:`PART_BUDGET_BYTES`, so memory is bounded whatever the catalogue size; work is
+O(customers × products) and nothing loops over customers in Python except to cut batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.data.batches import Batch, history_batch, padded_batch, seen_mask
+from core.data.dataset import Dataset
+from core.models.base import Capabilities, Recommender
+from core.scoring.ranking import top_k
+from core.scoring.result import PartScores
+
+PART_BUDGET_BYTES = 256 * 2**20  # the (B, P, N) float32 part tensor of one customer batch
+MAX_ROWS = 256
+
+
+@dataclass(frozen=True)
+class History:
+    """One customer's whole known history, as explanations see it.
+
+    Positions are 0-based indices into the full, time-ordered history; the model reads only the
+    last ``max_len`` of them, from ``window_start`` on.
+
+    Attributes:
+        user_id: Raw id.
+        user: Index in the dataset.
+        items: ``(n,)`` item indices in time order.
+        times: ``(n,)`` unix seconds.
+        window_start: First position the model reads (``max(0, n - max_len)``).
+    """
+
+    user_id: str
+    user: int
+    items: np.ndarray
+    times: np.ndarray
+    window_start: int
+
+    @property
+    def last_time(self) -> int:
+        """Unix seconds of the last purchase (the default "now")."""
+        return int(self.times[-1])
+
+    def seen(self) -> np.ndarray:
+        """Distinct items the customer bought (excluded from recommendations)."""
+        return np.unique(self.items)
+
+    def seen_row(self, n_items: int) -> np.ndarray:
+        """``(N,)`` bool, True at the items the customer bought."""
+        row = np.zeros(n_items, dtype=bool)
+        row[self.items] = True
+        return row
+
+
+class Scorer:
+    """Scores customers of one dataset with one model (see the module docstring).
+
+    Args:
+        data: The prepared dataset.
+        model: A model in eval mode following :mod:`core.models.base`.
+    """
+
+    def __init__(self, data: Dataset, model: Recommender):
+        self.data = data
+        self.model = model
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the model's scores can be explained by."""
+        return self.model.capabilities
+
+    @property
+    def rows_per_batch(self) -> int:
+        """Customers scored at once: the part tensor stays within :data:`PART_BUDGET_BYTES`."""
+        per_row = 4 * len(self.capabilities.parts) * max(1, self.data.n_items)
+        return int(np.clip(PART_BUDGET_BYTES // per_row, 1, MAX_ROWS))
+
+    # ------------------------------------------------------------------ histories and batches
+
+    def history(self, user_id: str) -> History:
+        """A customer's history; raises KeyError with a readable message for an unknown id."""
+        user = self.data.user_index(user_id)
+        items, times = self.data.user_sequence(user)
+        return History(user_id=user_id, user=user, items=np.asarray(items),
+                       times=np.asarray(times, dtype=np.int64),
+                       window_start=max(0, len(items) - self.model.max_len))
+
+    def batch(self, users: np.ndarray, now: np.ndarray | None = None) -> Batch:
+        """Whole histories of ``users`` (indices), predicting for ``now`` (unix seconds per row;
+        default each customer's last purchase)."""
+        users = np.asarray(users, dtype=np.int64)
+        ends = self.data.offsets[users + 1]  # (B,) one past each history
+        query = self.data.flat_times[ends - 1] if now is None else np.asarray(now, dtype=np.int64)
+        return history_batch(self.data, users, ends, self.model.max_len, query_times=query)
+
+    def rows(self, h: History, items: Sequence[np.ndarray], times: Sequence[np.ndarray],
+             now: np.ndarray) -> Batch:
+        """Variants of one customer's history, one row each (a purchase removed, a date moved)."""
+        return padded_batch(self.data, np.full(len(items), h.user), list(items), list(times), now,
+                            self.model.max_len)
+
+    # ------------------------------------------------------------------ scoring
+
+    @torch.no_grad()
+    def parts(self, batch: Batch) -> torch.Tensor:
+        """``(B, P, N)`` every product's score split into the model's parts (sum over P = score)."""
+        split = self.model.score_parts(batch)
+        return torch.stack([split[p] for p in self.capabilities.parts], dim=1)  # (B, P, N)
+
+    @torch.no_grad()
+    def scores(self, batch: Batch) -> torch.Tensor:
+        """``(B, N)`` scores, the sum of the parts (so lists and explanations agree exactly)."""
+        return self.parts(batch).sum(1)  # (B, N)
+
+    @torch.no_grad()
+    def without_parts(self, batch: Batch) -> torch.Tensor:
+        """``(P, B, N)`` scores with each part's input removed in turn (``Recommender.score_without``).
+
+        Raises:
+            ValueError: If the model cannot remove its parts (``capabilities.removable`` is False).
+        """
+        return self.model.score_without_each(batch, list(self.capabilities.parts))  # (P, B, N)
+
+    def without_purchases(self, h: History, positions: np.ndarray, now: int) -> torch.Tensor:
+        """``(1 + W, N)`` scores of the history as is (row 0) and with each position removed."""
+        rows_items = [h.items] + [np.delete(h.items, p) for p in positions]
+        rows_times = [h.times] + [np.delete(h.times, p) for p in positions]
+        return self.scores(self.rows(h, rows_items, rows_times, np.full(len(rows_items), now)))
+
+    def seen(self, users: np.ndarray) -> torch.Tensor:
+        """``(B, N)`` bool, True at the items each customer bought."""
+        return seen_mask(self.data, np.asarray(users, dtype=np.int64))
+
+    # ------------------------------------------------------------------ lists
+
+    def top(self, users: np.ndarray, k: int = 10, now: np.ndarray | None = None,
+            batch_size: int | None = None) -> PartScores:
+        """Top-``k`` unseen products of customers, with the exact parts of every score.
+
+        Batched over customers (:attr:`rows_per_batch`); O(B × N) time, memory bounded by the batch.
+
+        Args:
+            users: ``(B,)`` user indices.
+            k: Items per customer (capped by the unseen items of the customer with the most purchases).
+            now: ``(B,)`` unix seconds to predict for; default each customer's last purchase.
+            batch_size: Customers scored at once (default :attr:`rows_per_batch`).
+        """
+        users = np.asarray(users, dtype=np.int64)
+        n_parts, step = len(self.capabilities.parts), batch_size or self.rows_per_batch
+        chunks = []
+        for lo in range(0, len(users), step):
+            chunk = users[lo:lo + step]
+            parts = self.parts(self.batch(chunk, None if now is None else np.asarray(now)[lo:lo + step]))  # (b, P, N)
+            values, index = top_k(parts.sum(1), self.seen(chunk), k)  # (b, K)
+            picked = parts.gather(2, index[:, None, :].expand(-1, n_parts, -1))  # (b, P, K)
+            chunks.append((index.numpy(), values.numpy(), picked.permute(0, 2, 1).numpy(),  # (b, K, P)
+                           parts.mean(2).numpy()))  # (b, P)
+        if not chunks:
+            return PartScores(parts=self.capabilities.parts, users=users, items=np.zeros((0, 0), dtype=np.int64),
+                              scores=np.zeros((0, 0)), contributions=np.zeros((0, 0, n_parts)),
+                              baseline=np.zeros((0, n_parts)))
+        kk = min(c[0].shape[1] for c in chunks)  # every row as long as the shortest list of any batch
+        return PartScores(parts=self.capabilities.parts, users=users,
+                          items=np.concatenate([c[0][:, :kk] for c in chunks]),
+                          scores=np.concatenate([c[1][:, :kk] for c in chunks]),
+                          contributions=np.concatenate([c[2][:, :kk] for c in chunks]).astype(np.float64),
+                          baseline=np.concatenate([c[3] for c in chunks]).astype(np.float64))
