@@ -154,11 +154,9 @@ def recommendations(_trained, key, user_id: str, k: int, now: int | None = None)
     return explain.recommendations(_trained, user_id, k=k, now=now)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def part_names(_trained, key) -> tuple[str, ...]:
-    from core import explain
-
-    return tuple(explain.part_names(_trained))
+def part_names(trained, key) -> tuple[str, ...]:
+    """The model's additive score parts, in order (declared by the model: ``Capabilities.parts``)."""
+    return tuple(trained.scorer.capabilities.parts)
 
 
 @st.cache_data(show_spinner="Reading the gates…", max_entries=256)
