@@ -42,7 +42,7 @@ def drop_modality(trained: TrainedRun, user_id: str, item_id: str, now: int | No
     if len(names) < 2:
         return pd.DataFrame(columns=MODALITY_COLUMNS)
     batch = scorer.batch(np.array([h.user]), np.array([h.last_time if now is None else int(now)]))
-    seen = h.seen_row(trained.data.n_items)
+    seen = trained.scorer.seen([h.user])[0].numpy()
     base = scorer.scores(batch)[0].numpy().astype(np.float64)  # (N,)
     new = scorer.without_parts(batch)[:, 0].numpy().astype(np.float64)  # (P, N)
     rank = int(rank_of(base, target, seen))
@@ -70,7 +70,7 @@ def drop_purchase(trained: TrainedRun, user_id: str, item_id: str, now: int | No
     positions = np.arange(h.window_start, len(h.items))
     scores = trained.scorer.without_purchases(h, positions, h.last_time if now is None else int(now))
     scores = scores.numpy().astype(np.float64)  # (1 + W, N)
-    ranks = rank_of(scores, target, h.seen_row(trained.data.n_items))
+    ranks = rank_of(scores, target, trained.scorer.seen([h.user])[0].numpy())
     removed = h.items[positions]
     return pd.DataFrame({"position": positions, "removed_item_id": [trained.data.item_ids[i] for i in removed],
                          "title": trained.data.items["title"].to_numpy()[removed],

@@ -84,8 +84,8 @@ def time_shift(trained: TrainedRun, user_id: str, months: Iterable[float] = rang
     now = c.last_time if now is None else int(now)
     times, nows = shifted_times(c.times, now, grid, purchase)
     scores = scorer.scores(scorer.rows(c, [c.items] * len(grid), times, nows))  # (S, N)
-    seen = c.seen_row(trained.data.n_items)
-    top = top_k(scores, torch.as_tensor(seen), k)[1].numpy()  # (S, k)
+    seen = scorer.seen([c.user])[0]  # (N,)
+    top = top_k(scores, seen, k)[1].numpy()  # (S, k)
     scores = scores.numpy().astype(np.float64)
     reference = top[list(grid).index(0.0)]
     ids = trained.data.item_ids
@@ -93,6 +93,6 @@ def time_shift(trained: TrainedRun, user_id: str, months: Iterable[float] = rang
                           "overlap": [overlap_fraction(reference, row) for row in top]})
     if target is not None:
         frame["item_score"] = scores[:, target]
-        frame["item_rank"] = rank_of(scores, target, seen)
+        frame["item_rank"] = rank_of(scores, target, seen.numpy())
     frame = frame[frame["months"].isin(months)].sort_values("months").reset_index(drop=True)
     return frame[columns]

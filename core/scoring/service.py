@@ -59,12 +59,6 @@ class History:
         """Distinct items the customer bought (excluded from recommendations)."""
         return np.unique(self.items)
 
-    def seen_row(self, n_items: int) -> np.ndarray:
-        """``(N,)`` bool, True at the items the customer bought."""
-        row = np.zeros(n_items, dtype=bool)
-        row[self.items] = True
-        return row
-
 
 class Scorer:
     """Scores customers of one dataset with one model (see the module docstring).

@@ -81,3 +81,42 @@ def test_popularity_scores_are_training_counts(featured_data):
     expected = np.bincount(items, minlength=featured_data.n_items)
     _, batch = next(eval_batches(featured_data, "test", 50, 2))
     assert model.score_all(batch)[1].tolist() == expected.tolist()
+
+
+# Model variants whose declared capabilities differ: every layer on, the time layers off, no gates.
+CAPABILITY_CASES = [(name, SMALL.get(name, {})) for name in sorted(MODELS)] + [
+    ("hm4sr", {**SMALL["hm4sr"], "use_tmoe": False, "use_query_time": False}),
+    ("hm4sr", {**SMALL["hm4sr"], "use_imoe": False}),
+    ("hm4sr", {**SMALL["hm4sr"], "modalities": ("id", "text")}),
+]
+
+
+@pytest.mark.parametrize(("name", "config"), CAPABILITY_CASES)
+@torch.no_grad()
+def test_declared_capabilities_are_what_the_model_does(name, config, featured_data):
+    torch.manual_seed(0)
+    model = build_model(name, DataSpec.of(featured_data), config)
+    model.prepare(featured_data)
+    model.eval()
+    caps = model.capabilities
+    _, batch = next(eval_batches(featured_data, "test", model.max_len, 6))
+    n = featured_data.n_items
+    split = model.score_parts(batch)
+    assert tuple(split) == caps.parts  # the declared parts, in order, with no discovery pass
+    torch.testing.assert_close(sum(split.values()), model.score_all(batch), rtol=1e-4, atol=1e-4)
+    if caps.removable:
+        assert model.score_without_each(batch, list(caps.parts)).shape == (len(caps.parts), 6, n)
+    else:
+        with pytest.raises(ValueError, match="no separable score parts"):
+            model.score_without(batch, caps.parts[0])
+    trace = model.explain(batch)
+    assert (trace is not None) == caps.traced
+    if trace is not None:
+        assert trace.modalities == caps.parts
+        assert (trace.gates is not None) == caps.gates and (trace.routes is not None) == caps.time_routes
+        assert (trace.query_routes is not None) == caps.query_time
+        torch.testing.assert_close(trace.scores, model.score_all(batch), rtol=1e-4, atol=1e-4)
+    if not caps.time_aware:  # a model that declares no time dependence scores the same whatever the dates
+        moved = type(batch)(users=batch.users, items=batch.items, times=batch.times * 3 + 86_400 * 40,
+                            query_times=batch.query_times * 3 + 86_400 * 90)
+        torch.testing.assert_close(model.score_all(moved), model.score_all(batch))
