@@ -26,7 +26,7 @@ mode = st.radio("What moves in time", [NOW, PURCHASE], key="time_mode", horizont
 purchase = None
 what = "“now”"
 if mode == PURCHASE:
-    first_read = max(0, len(history) - trained.model.max_len)  # the model reads only its window
+    first_read = loaders.window_start(trained, key, user)  # the model reads only its window
     positions = history["position"].tolist()[first_read:][::-1]
     labels = {int(r.position): f"{int(r.position)}. {r.title} ({r.date:%d %b %Y})" for r in history.itertuples()}
     if st.session_state.get("time_purchase") not in positions:

@@ -230,6 +230,12 @@ def customer_report(_trained, key, user_id: str, item_id: str | None, k: int) ->
     return customer_report_html(_trained, user_id, item_id=item_id, k=k)
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def window_start(_trained, key, user_id: str) -> int:
+    """The first history position the model reads for this customer (``core.scoring.History.window_start``)."""
+    return _trained.scorer.history(user_id).window_start
+
+
 @st.cache_data(show_spinner=False, max_entries=4096)
 def image_data_uri(path: str) -> str:
     """A thumbnail as a ``data:`` URI (for Plotly layout images and standalone exports); ``""`` if unreadable."""

@@ -61,3 +61,16 @@ def test_the_customer_report_is_one_cached_loader(shop_trained, monkeypatch):
     assert len(calls) == 3
     loaders.customer_report.clear()
 
+
+def test_window_start_is_the_first_purchase_core_lets_the_page_move(shop_trained):
+    import pytest
+
+    from core import explain
+
+    key = loaders.run_key(shop_trained)
+    for user in ("U001", "U006"):
+        first = loaders.window_start(shop_trained, key, user)
+        explain.time_shift(shop_trained, user, months=[0, 1], purchase=first, k=5)  # accepted
+        if first > 0:
+            with pytest.raises(ValueError, match="history position the model reads"):
+                explain.time_shift(shop_trained, user, months=[0, 1], purchase=first - 1, k=5)
