@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.data import DataError
+from core.data import DEFAULT_K_CORE, DataError
 from core.training.config import TrainConfig
 
 # The registered model names (``core.models.MODELS``), kept here so that building the parser (and
@@ -203,7 +203,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
                             recompute=args.recompute)
         epochs = sorted(frame["epoch"].unique())
         print(f"{method} projection of epochs {', '.join(map(str, epochs))}: cached under "
-              f"{trained.run.root / 'explain'} ({time.perf_counter() - tic:.1f} s)", file=sys.stderr)
+              f"{trained.run.explain_dir} ({time.perf_counter() - tic:.1f} s)", file=sys.stderr)
     table = drift_statistics(trained, recompute=args.recompute)
     if args.json:
         print(table.to_json(orient="records", indent=2))
@@ -261,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the model's choice; graph models use a fixed number)")
     p.add_argument("--lr", type=float, default=d["lr"], help="learning rate (default %(default)g)")
     p.add_argument("--weight-decay", type=float, default=d["weight_decay"], help="weight decay (default %(default)g)")
-    p.add_argument("--k-core", type=int, default=5, help="min interactions per user and item (default %(default)s)")
+    p.add_argument("--k-core", type=int, default=DEFAULT_K_CORE,
+                   help="min interactions per user and item (default %(default)s)")
     p.add_argument("--seed", type=int, default=d["seed"], help="random seed (default %(default)s)")
     p.add_argument("--device", default=d["device"],
                    help="auto (CUDA if present), cpu or cuda (default %(default)s)")

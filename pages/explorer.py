@@ -21,7 +21,8 @@ data, trained, user, k = sidebar.customer_page("explorer_train", notes=False)
 key = loaders.run_key(trained)
 root = Path(data.root)
 parts = loaders.part_names(trained, key)
-recs = loaders.recommendations(trained, key, user, k)
+top = loaders.customer_top(trained, key, user, k)
+recs = top.wide(data)
 
 # ---- the item explained below: a linked item (even outside the top-K), else the picker's choice
 wanted = sidebar.link_value("item")
@@ -97,8 +98,10 @@ view = st.segmented_control("Show", WHY_VIEWS, default=WHY_VIEWS[0], required=Tr
 if view == "Score split":
     if item in ranks:
         row = recs.loc[recs["item_id"] == item].iloc[0]
-        split = pd.DataFrame({"modality": list(parts), "contribution": [float(row[f"part_{p}"]) for p in parts],
-                              "share_pct": [100.0 * float(row[f"share_{p}"]) for p in parts]})
+        tidy = top.long(data)  # one row per (product, part): contribution and share
+        rows = tidy[tidy["item_id"] == item]
+        split = pd.DataFrame({"modality": rows["part"].to_numpy(), "contribution": rows["contribution"].to_numpy(),
+                              "share_pct": 100.0 * rows["share"].to_numpy()})
         left, right = st.columns(2)
         export.chart(charts.score_split(split, parts, f"How the score of “{row['title']}” adds up"), "explorer_split",
                      f"The parts add up exactly to the score {row['score']:.3f}; longer bars pushed the item up more.",

@@ -6,7 +6,7 @@ The batch helpers need torch; they are imported on first use, so reading and val
 
 from importlib import import_module
 
-from core.data.dataset import Dataset, PrepareReport, load_dataset, prepare
+from core.data.dataset import DEFAULT_K_CORE, Dataset, PrepareReport, load_dataset, prepare
 from core.data.errors import DataError
 from core.data.filtering import k_core
 from core.data.reader import RawDataset, read_dataset
@@ -20,5 +20,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'core.data' has no attribute {name!r}")
 
 
-__all__ = [*_BATCH_NAMES, "Dataset", "PrepareReport", "load_dataset", "prepare", "DataError", "k_core",
-           "RawDataset", "read_dataset"]
+__all__ = ["DEFAULT_K_CORE", *_BATCH_NAMES, "DataError", "Dataset", "PrepareReport", "RawDataset", "k_core",
+           "load_dataset", "prepare", "read_dataset"]

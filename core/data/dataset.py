@@ -25,6 +25,7 @@ from core.data.feature_files import align_features, load_features
 from core.data.filtering import k_core
 from core.data.reader import RawDataset, read_dataset
 
+DEFAULT_K_CORE = 5  # min interactions per user and item, as in both papers (CLI, dashboard and training)
 MIN_USER_ITEMS = 3  # one training item, one validation target, one test target
 SPLITS = ("valid", "test")
 
@@ -190,7 +191,7 @@ def _lookup(index: pd.Index, values: Iterable[str], kind: str, dataset: str) -> 
     return found.astype(np.int64)
 
 
-def prepare(raw: RawDataset, k: int = 5) -> Dataset:
+def prepare(raw: RawDataset, k: int = DEFAULT_K_CORE) -> Dataset:
     """Filter, index, order and align a raw dataset.
 
     Args:
@@ -236,6 +237,6 @@ def prepare(raw: RawDataset, k: int = 5) -> Dataset:
                    features=features, feature_missing=missing, report=report)
 
 
-def load_dataset(root: str | Path, k: int = 5) -> Dataset:
+def load_dataset(root: str | Path, k: int = DEFAULT_K_CORE) -> Dataset:
     """Read, validate and prepare a dataset directory in one call."""
     return prepare(read_dataset(root), k=k)

@@ -43,7 +43,6 @@ from core.training.storage import read_json, save_array, write_json
 
 METHODS = ("pca", "umap")
 DEFAULT_UMAP_EPOCHS = 4
-CACHE_DIR = "explain"
 
 
 # ---------------------------------------------------------------------------------------- inputs
@@ -360,7 +359,7 @@ def cache_key(run: RunDir, params: Mapping[str, Any]) -> str:
 
 
 def _cache_paths(run: RunDir, name: str, key: str) -> tuple[Path, Path]:
-    base = run.root / CACHE_DIR
+    base = run.explain_dir
     return base / f"{name}-{key}.npy", base / f"{name}-{key}.json"
 
 
@@ -395,7 +394,7 @@ def _cached(run: RunDir, name: str, params: Mapping[str, Any],
         save_array(array_path, array)
     meta = {**meta, "key": key, "params": dict(params), "has_array": array is not None}
     write_json(meta_path, meta)
-    for old in (run.root / CACHE_DIR).glob(f"{name}-*"):
+    for old in run.explain_dir.glob(f"{name}-*"):
         if old not in (array_path, meta_path):
             old.unlink(missing_ok=True)
     return array, meta

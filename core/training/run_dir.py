@@ -68,6 +68,11 @@ class RunDir:
     def snapshot_dir(self) -> Path:
         return self.root / "snapshots"
 
+    @property
+    def explain_dir(self) -> Path:
+        """Cached explanations of the run (drift statistics and projections)."""
+        return self.root / "explain"
+
     def snapshot_path(self, epoch: int) -> Path:
         return self.snapshot_dir / f"epoch_{epoch:04d}.npy"
 

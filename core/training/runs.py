@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from core.data.dataset import Dataset, load_dataset
+from core.data.dataset import DEFAULT_K_CORE, Dataset, load_dataset
 from core.models import MODELS, DataSpec, Recommender, build_model, config_from_dict, config_to_dict
 from core.scoring import Scorer
 from core.training.config import TrainConfig
@@ -47,7 +47,7 @@ def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config:
     """
     train_config = train_config or TrainConfig()
     run = RunDir(Path(run_dir))
-    info = _describe(model_name, model_config or {}, data, data.report.k_core if data.report else 5)
+    info = _describe(model_name, model_config or {}, data, data.report.k_core if data.report else DEFAULT_K_CORE)
     if run.info_path.is_file():
         old = run.info()
         # compare as stored: JSON turns tuples in a config (e.g. HM4SR's modalities) into lists

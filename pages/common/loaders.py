@@ -30,7 +30,6 @@ def runs_root() -> Path:
     return Path(os.environ.get("MODALITY_LENS_RUNS", "runs"))
 
 
-DEFAULT_K_CORE = 5  # the sidebar's k-core before anyone changes it (training's default as well)
 
 
 @st.cache_resource(show_spinner="Loading the catalogue…")
@@ -148,10 +147,16 @@ def data_key(data: Dataset) -> tuple[str, int]:
 
 # ---------------------------------------------------------------- explanations (core.explain)
 @st.cache_data(show_spinner="Scoring the catalogue for this customer…", max_entries=512)
-def recommendations(_trained, key, user_id: str, k: int, now: int | None = None) -> pd.DataFrame:
+def customer_top(_trained, key, user_id: str, k: int, now: int | None = None):
+    """The customer's top-K with every score's parts (:class:`core.scoring.PartScores`, one row)."""
     from core import explain
 
-    return explain.recommendations(_trained, user_id, k=k, now=now)
+    return explain.customer_top(_trained, user_id, k=k, now=now)
+
+
+def recommendations(trained, key, user_id: str, k: int, now: int | None = None) -> pd.DataFrame:
+    """The customer's top-K as a table (``PartScores.wide`` of :func:`customer_top`)."""
+    return customer_top(trained, key, user_id, k, now).wide(trained.data)
 
 
 def part_names(trained, key) -> tuple[str, ...]:

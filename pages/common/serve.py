@@ -37,14 +37,14 @@ def warm_start() -> None:
     (``st.cache_resource`` is process-wide, so the first session finds it there). A dataset that
     cannot be read is left for the page to report."""
     warm_imports()
-    from core.data import DataError
+    from core.data import DEFAULT_K_CORE, DataError
     from pages.common import loaders
 
     logger = logging.getLogger(CONTEXT_LOGGER)
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        loaders.dataset(loaders.data_dirs()[0], loaders.DEFAULT_K_CORE)  # the page's call, so the same cache key
+        loaders.dataset(loaders.data_dirs()[0], DEFAULT_K_CORE)  # the page's call, so the same cache key
     except (DataError, OSError, IndexError):
         pass
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data import DataError
+from core.data import DEFAULT_K_CORE, DataError
 from pages.common import loaders, routing
 
 NOTE_KEY = "sidebar_link_note"
@@ -26,7 +26,7 @@ def selected_dataset():
     choice = st.sidebar.selectbox("Dataset", dirs, key="sidebar_dataset",
                                   format_func=lambda p: Path(p).name or p, persist_state="session")
     k_core = st.sidebar.number_input("Min. purchases per customer and product (k-core)", min_value=1,
-                                     max_value=50, value=loaders.DEFAULT_K_CORE, key="sidebar_k_core",
+                                     max_value=50, value=DEFAULT_K_CORE, key="sidebar_k_core",
                                      persist_state="session",
                                      help="Customers and products with fewer purchases are left out, as in training.")
     try:

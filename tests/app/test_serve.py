@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 
+from core.data import DEFAULT_K_CORE
 from pages.common import loaders, serve
 
 
@@ -16,7 +17,7 @@ def test_warm_start_leaves_the_first_dataset_in_the_pages_cache(monkeypatch, sho
     worker.join()
     calls = []
     monkeypatch.setattr(loaders, "load_dataset", lambda *a, **k: calls.append(a))
-    data = loaders.dataset(str(shop_dir), loaders.DEFAULT_K_CORE)  # what the sidebar asks for on a first visit
+    data = loaders.dataset(str(shop_dir), DEFAULT_K_CORE)  # what the sidebar asks for on a first visit
     assert calls == [] and data.name == "tiny_shop"  # served from the cache, not loaded again
     loaders.dataset.clear()
 
