@@ -9,10 +9,11 @@ products drawn with a popularity skew; random 384-d "text" and 64-d "image" feat
 with the real loader (``load_dataset``, 5-core), and a seeded, untrained compact HM4SR (three exact
 parts, the model the Experts page explains) is wrapped as a run. Then
 :func:`core.explain.population_shares` (every customer's top-10 with shares, through the scoring
-service) is timed once per size. Untrained weights cost the same as trained ones, so the timing
-is what a trained run would give. Before issue 13 the id lookup rebuilt a dict of every customer
-per customer (0.18 ms/customer at 2,000, 1.79 ms at 20,000: quadratic). Prints a table and writes
-JSON (default ``benchmarks/results/population_shares.json``).
+service) is timed at every size. Untrained weights cost the same as trained ones, so the timing is
+what a trained run would give. Each size is timed ``--repeats`` times (median reported) and the load
+average is recorded next to it, since the machine may be shared. Before issue 13 the id lookup
+rebuilt a dict of every customer per customer (0.18 ms/customer at 2,000, 1.79 ms at 20,000:
+quadratic). Prints a table and writes JSON (default ``benchmarks/results/population_shares.json``).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, nargs="+", default=[2_000, 20_000, 200_000])
     parser.add_argument("--items", type=int, default=2_000, help="products in every catalogue (default 2,000)")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per size; the median is reported")
     parser.add_argument("--out", default="benchmarks/results/population_shares.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -84,15 +86,19 @@ def main() -> None:
             prepare_s = time.perf_counter() - tic
             trained = run_on(data)
             population_shares(trained, users=data.user_ids[:200])  # warm-up
-            tic = time.perf_counter()
-            frame = population_shares(trained)
-            seconds = time.perf_counter() - tic
+            runs = []
+            for _ in range(args.repeats):
+                tic = time.perf_counter()
+                frame = population_shares(trained)
+                runs.append(time.perf_counter() - tic)
+            seconds = float(np.median(runs))
             assert len(frame) == data.n_users and np.allclose(frame.filter(like="share_").sum(axis=1), 1.0)
             rows.append({"customers": data.n_users, "items": data.n_items, "purchases": len(data.flat_items),
-                         "seconds": seconds, "ms_per_customer": 1000.0 * seconds / data.n_users,
-                         "generate_and_load_s": prepare_s})
-            print(f"{data.n_users:>8,} customers: {seconds:7.1f} s, {rows[-1]['ms_per_customer']:.3f} ms/customer "
-                  f"(catalogue written and loaded in {prepare_s:.1f} s)", flush=True)
+                         "seconds": seconds, "seconds_each": runs, "ms_per_customer": 1000.0 * seconds / data.n_users,
+                         "generate_and_load_s": prepare_s, "load_average_1m": os.getloadavg()[0]})
+            print(f"{data.n_users:>8,} customers: {seconds:7.1f} s (median of {len(runs)}), "
+                  f"{rows[-1]['ms_per_customer']:.3f} ms/customer (catalogue written and loaded in {prepare_s:.1f} s, "
+                  f"load average {os.getloadavg()[0]:.1f})", flush=True)
     flat = rows[-1]["ms_per_customer"] / rows[0]["ms_per_customer"]
     result = {"model": "hm4sr (compact, untrained)", "config": COMPACT_HM4SR, "threads": args.threads,
               "cpu_count": os.cpu_count(), "machine": platform.machine(), "torch": torch.__version__,
