@@ -229,9 +229,14 @@ def prepare(raw: RawDataset, k: int = DEFAULT_K_CORE) -> Dataset:
     feature_set = load_features(raw.root)
     if feature_set is not None:
         features, missing = align_features(feature_set, item_ids, source=str(raw.root / "features"))
+    repairs = list(raw.repairs)
+    for name in [m for m, lacks in missing.items() if lacks.all()]:  # no phantom modality for any model
+        del features[name], missing[name]
+        repairs.append(f"no product has {name} content (features/{name}.npy is empty for all of them): "
+                       f"the {name} modality is left out.")
     report = PrepareReport(k_core=k, raw_interactions=len(inter), raw_users=inter["user_id"].nunique(),
                            raw_items=len(raw.items), interactions=len(kept), users=len(user_ids),
-                           items=len(item_ids), repairs=tuple(raw.repairs))
+                           items=len(item_ids), repairs=tuple(repairs))
     return Dataset(name=raw.name, root=raw.root, user_ids=user_ids, item_ids=item_ids, items=items,
                    offsets=offsets, flat_items=item_idx[order].astype(np.int64), flat_times=times[order],
                    features=features, feature_missing=missing, report=report)

@@ -29,6 +29,8 @@ class PartScores:
         scores: ``(B, K)`` scores.
         contributions: ``(B, K, P)`` exact parts (their sum over P is the score).
         baseline: ``(B, P)`` mean of each part over the catalogue (the share baseline).
+        available: ``(B, K, P)`` bool, False where the item lacks the part's content (no share
+            for it); None: every item has every part.
     """
 
     parts: tuple[str, ...]
@@ -37,11 +39,12 @@ class PartScores:
     scores: np.ndarray
     contributions: np.ndarray
     baseline: np.ndarray
+    available: np.ndarray | None = None
 
     @property
     def shares(self) -> np.ndarray:
         """``(B, K, P)`` shares (see :mod:`core.scoring.shares`)."""
-        return part_shares(self.contributions, self.baseline[:, None, :])
+        return part_shares(self.contributions, self.baseline[:, None, :], self.available)
 
     def long(self, data: Dataset) -> pd.DataFrame:
         """Tidy rows ``user_id, rank, item_id, title, score, part, contribution, share``, one per

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -76,6 +77,14 @@ class Scorer:
     def capabilities(self) -> Capabilities:
         """What the model's scores can be explained by."""
         return self.model.capabilities
+
+    @cached_property
+    def part_available(self) -> np.ndarray:
+        """``(P, N)`` bool: False where a product lacks the content of the part named after its
+        modality (``Dataset.feature_missing``); parts that are no modality are always available."""
+        n = self.data.n_items
+        return np.stack([~self.data.feature_missing[p] if p in self.data.feature_missing else np.ones(n, dtype=bool)
+                         for p in self.capabilities.parts])
 
     @property
     def rows_per_batch(self) -> int:
@@ -166,10 +175,11 @@ class Scorer:
         if not chunks:
             return PartScores(parts=self.capabilities.parts, users=users, items=np.zeros((0, 0), dtype=np.int64),
                               scores=np.zeros((0, 0)), contributions=np.zeros((0, 0, n_parts)),
-                              baseline=np.zeros((0, n_parts)))
+                              baseline=np.zeros((0, n_parts)), available=np.zeros((0, 0, n_parts), dtype=bool))
         kk = min(c[0].shape[1] for c in chunks)  # every row as long as the shortest list of any batch
-        return PartScores(parts=self.capabilities.parts, users=users,
-                          items=np.concatenate([c[0][:, :kk] for c in chunks]),
+        items = np.concatenate([c[0][:, :kk] for c in chunks])  # (B, K)
+        return PartScores(parts=self.capabilities.parts, users=users, items=items,
                           scores=np.concatenate([c[1][:, :kk] for c in chunks]),
                           contributions=np.concatenate([c[2][:, :kk] for c in chunks]).astype(np.float64),
-                          baseline=np.concatenate([c[3] for c in chunks]).astype(np.float64))
+                          baseline=np.concatenate([c[3] for c in chunks]).astype(np.float64),
+                          available=self.part_available[:, items].transpose(1, 2, 0))  # (B, K, P)

@@ -13,8 +13,10 @@ part over the whole catalogue for the same customer (the "average item"):
     share_p(j) = max(lift_p(j), 0) / Σ_q max(lift_q(j), 0).
 
 Shares are non-negative and sum to 1 per item; a part that pulls the item *below* the average
-item gets share 0 (its negative lift is still visible in the contributions). If no part lifts
-the item above the average (possible only far down a ranking) the shares are split equally.
+item gets share 0 (its negative lift is still visible in the contributions). A product that lacks
+a modality's content (no image, no text) gets share 0 for that modality whatever its part, since
+nothing of the product itself is behind it. If no part lifts the item above the average (possible
+only far down a ranking) the shares are split equally among the parts the item has.
 """
 
 from __future__ import annotations
@@ -22,17 +24,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def part_shares(parts: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+def part_shares(parts: np.ndarray, baseline: np.ndarray, available: np.ndarray | None = None) -> np.ndarray:
     """Non-negative shares of each part in the lift of an item above the average item.
 
     Args:
         parts: ``(..., P)`` exact parts of some items' scores.
         baseline: ``(..., P)`` (broadcastable) mean of each part over the catalogue.
+        available: ``(..., P)`` bool (broadcastable), False where the item lacks the part's
+            content; such a part gets share 0. None: every item has every part.
 
     Returns:
         ``(..., P)`` shares, each row non-negative and summing to 1 (see the module docstring).
     """
     lift = np.clip(np.asarray(parts, dtype=np.float64) - np.asarray(baseline, dtype=np.float64), 0.0, None)
+    has = np.ones_like(lift, dtype=bool) if available is None else np.broadcast_to(available, lift.shape)
+    lift = np.where(has, lift, 0.0)
     total = lift.sum(-1, keepdims=True)
-    uniform = np.full_like(lift, 1.0 / lift.shape[-1])
+    uniform = has / np.maximum(has.sum(-1, keepdims=True), 1)
     return np.where(total > 0, lift / np.where(total > 0, total, 1.0), uniform)
