@@ -4,6 +4,9 @@ The golden file ``tests/golden/explain.json`` was written by this module (``pyth
 tests.test_golden_explain``) at commit 262e978, before the scoring path was redesigned; the
 redesign must print the same numbers. Two tiny models are trained for one epoch on the shipped
 sample with a fixed seed: HM4SR (three modality parts, gates, time routes) and STAIR (two bands).
+Every setting that shapes them is pinned (HM4SR trains on the main loss alone), so a later change
+of a model's defaults or auxiliary losses does not move what this file guards: the road from a
+trained model to the printed numbers.
 Item ids and ranks must match exactly; floats to 1e-4 (the CPU kernels of another machine may
 round differently in the last digits).
 """
@@ -23,8 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "explain.json"
 CUSTOMERS = ("C0001", "C0002", "C0003")  # collaborative, textual, seasonal personas
 MODELS = {
-    "hm4sr": ["dim=8", "n_layers=1", "n_heads=1", "ffn_dim=16", "max_len=12", "n_experts=2", "dropout=0.0"],
-    "stair": ["dim=16", "n_layers=2"],
+    "hm4sr": ["dim=8", "n_layers=1", "n_heads=1", "ffn_dim=16", "max_len=12", "n_experts=2", "dropout=0.0",
+              "cp_weight=0", "idcl_weight=0", "pcl_weight=0", "use_imoe=true", "use_tmoe=true",
+              "use_query_time=true", "absolute_time=calendar", "normalize_features=true"],
+    "stair": ["dim=16", "n_layers=2", "gamma=12", "use_mi=true", "use_fsc=true", "use_bsc=true"],
 }
 
 
