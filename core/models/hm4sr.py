@@ -254,11 +254,6 @@ class HM4SR(Recommender):
         if self.time is not None:
             context, buckets_real = self.time(intervals[valid], times[valid])  # (P, 2D), (P,)
             buckets = self._scatter(buckets_real, valid)  # (B, T)
-        if placeholder_at is not None:
-            replaced = [self.placeholders[x](context) if x in self.placeholders else streams[:, i]
-                        for i, x in enumerate(self.modalities)]
-            mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
-            streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
         positions = torch.arange(self.config.max_len - t, self.config.max_len, device=items.device)  # (T,) right end
         streams = streams + self.pos_emb(positions.expand(b, t)[valid])[:, None]  # (P, M, D)
         gates = routes = None
@@ -269,6 +264,11 @@ class HM4SR(Recommender):
             flat, routes_real = self.tmoe(streams.flatten(1), context)  # (P, MD), (P, K)
             streams = flat.view_as(streams)
             routes = self._scatter(routes_real, valid)  # (B, T, K)
+        if placeholder_at is not None:  # PCL: as in the reference, after both MoEs, before the LayerNorm
+            replaced = [self.placeholders[x](context) if x in self.placeholders else streams[:, i]
+                        for i, x in enumerate(self.modalities)]
+            mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
+            streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
         inputs = self._scatter(torch.stack([self.dropout(norm(streams[:, i])) for i, norm in enumerate(self.norms)],
                                            dim=1), valid)  # (B, T, M, D), 0 at padding
         t_out = 1 if last_only else t
@@ -312,20 +312,23 @@ class HM4SR(Recommender):
             raw = tables[:, batch.items[valid]].permute(1, 0, 2).flatten(1)  # (P', MD)
             parts["cp"] = F.binary_cross_entropy_with_logits(self.cp_head(raw),
                                                              self.item_categories[batch.items[valid]])
-        last_target = batch.targets[:, -1]  # (B,)
+        # IDCL and PCL act on the same rows as the cross-entropy: every trained position.
+        targets = batch.targets[keep]  # (P,)
+        same = targets[:, None] == targets[None, :]  # (P, P) rows with the same target are no negatives
+        trained = h[keep]  # (P, M, D)
         if cfg.idcl_weight > 0 and "id" in self.modalities:
-            h_id = h[:, -1, self.modalities.index("id")]  # (B, D)
-            same = last_target[:, None] == last_target[None, :]  # (B, B)
-            parts["idcl"] = info_nce(h_id, self.item_emb(last_target), cfg.idcl_temperature, same)
+            h_id = trained[:, self.modalities.index("id")]  # (P, D)
+            parts["idcl"] = info_nce(h_id, self.item_emb(targets), cfg.idcl_temperature, same)
         if cfg.pcl_weight > 0 and self.content_modalities:
             lengths = valid.sum(1, keepdim=True)  # (B, 1)
             n_replace = torch.floor(cfg.pcl_ratio * lengths)  # (B, 1)
             noise = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.0)  # (B, T)
             order = noise.argsort(dim=1).argsort(dim=1)  # rank of each position's noise
             placeholder_at = valid & (order < n_replace)  # (B, T)
-            h_aug, _ = self._encode(batch, tables, next_times, placeholder_at, only=self.content_modalities,
-                                    last_only=True)  # (B, 1, M, D)
-            losses = [info_nce(h[:, -1, i], h_aug[:, -1, i], cfg.pcl_temperature)
+            h_aug, _ = self._encode(batch, tables, next_times, placeholder_at,
+                                    only=self.content_modalities)  # (B, T, M, D)
+            augmented = h_aug[keep]  # (P, M, D)
+            losses = [info_nce(trained[:, i], augmented[:, i], cfg.pcl_temperature, same)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]
             parts["pcl"] = torch.stack(losses).mean()
         weights = {"ce": 1.0, "cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight}

@@ -65,7 +65,8 @@ class CausalEncoder(nn.Module):
         n_layers: Number of layers.
         n_heads: Attention heads.
         ffn_dim: Feed-forward width.
-        dropout: Dropout inside the layers.
+        dropout: Dropout after the attention and after the feed-forward block, as in RecBole's
+            transformer (none between the feed-forward block's two linear layers).
     """
 
     def __init__(self, dim: int, n_layers: int, n_heads: int, ffn_dim: int, dropout: float):
@@ -75,7 +76,8 @@ class CausalEncoder(nn.Module):
                                            batch_first=True, norm_first=False)
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
         for block in self.encoder.layers:  # the attention weights' own dropout stays torch's
-            block.dropout, block.dropout1, block.dropout2 = (FastDropout(dropout) for _ in range(3))
+            block.dropout = FastDropout(0.0)  # inside the feed-forward block: RecBole's has none
+            block.dropout1, block.dropout2 = FastDropout(dropout), FastDropout(dropout)
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor, rows_per_chunk: int = 32,
                 last_only: bool = False) -> torch.Tensor:

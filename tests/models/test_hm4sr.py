@@ -193,3 +193,44 @@ def test_scores_from_the_last_position_only_equal_those_of_the_full_encoding(fea
         full, _ = model._encode(batch, tables, model._next_times(batch))  # (B, T, M, D), every position
         expected = full[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
         assert torch.allclose(model.score_all(batch), expected, atol=1e-4)
+
+
+@torch.no_grad()
+def test_auxiliary_losses_act_on_every_trained_position(featured_data):
+    """IDCL is the InfoNCE of the ID state at every position the cross-entropy trains, not the last only."""
+    from core.models.hm4sr import info_nce
+
+    torch.manual_seed(0)
+    model = build_model("hm4sr", DataSpec.of(featured_data), {"dim": 16, "ffn_dim": 32, "max_len": 8, "dropout": 0.0,
+                                                               "pcl_weight": 0.0, "cp_weight": 0.0})
+    model.prepare(featured_data)
+    batch = next(sequence_batches(featured_data, 8, 16, np.random.default_rng(0)))
+    n = featured_data.n_items
+    keep = batch.targets != n  # (B, T)
+    assert keep.sum() > len(batch)  # more trained positions than rows: the test tells the two apart
+    h, _ = model._encode(batch, model.item_tables(), model._next_times(batch))  # (B, T, M, D)
+    targets = batch.targets[keep]
+    expected = info_nce(h[keep][:, 0], model.item_emb(targets), model.config.idcl_temperature,
+                        targets[:, None] == targets[None, :])
+    assert model.loss(batch)["idcl"] == pytest.approx(float(expected), rel=1e-5)
+
+
+@torch.no_grad()
+def test_pcl_placeholders_go_in_after_both_moes(featured_data):
+    """Placeholders replace the MoEs' output (reference order), so the gates never see them."""
+    torch.manual_seed(0)
+    model = build_model("hm4sr", DataSpec.of(featured_data), {"dim": 16, "ffn_dim": 32, "max_len": 8,
+                                                               "dropout": 0.0})
+    model.prepare(featured_data)
+    model.eval()
+    _, batch = next(eval_batches(featured_data, "test", 8, 6))
+    tables, next_times = model.item_tables(), model._next_times(batch)
+    valid = batch.items != featured_data.n_items
+    everywhere = valid.clone()
+    h, plain = model._encode(batch, tables, next_times)
+    h_aug, augmented = model._encode(batch, tables, next_times, placeholder_at=everywhere)
+    torch.testing.assert_close(augmented["gates"], plain["gates"])
+    torch.testing.assert_close(augmented["routes"], plain["routes"])
+    content = [i for i, m in enumerate(model.modalities) if m != "id"]
+    assert not torch.allclose(h_aug[:, -1, content], h[:, -1, content])
+    torch.testing.assert_close(h_aug[:, -1, 0], h[:, -1, 0])  # the ID stream keeps its input
