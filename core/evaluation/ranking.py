@@ -1,4 +1,12 @@
-"""Full-ranking evaluation: score every item for every user, mask what they already bought."""
+"""Full-ranking evaluation: score every item for every user's held-out target.
+
+Protocols (:data:`PROTOCOLS`):
+
+- ``"masked"`` (default, this project's): items the user bought before the target are not
+  candidates (a repeat purchase as target counts as a miss).
+- ``"unmasked"``: every item is a candidate, history included, as RecBole's sequential
+  evaluation ranks them; comparable with tables produced by RecBole.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +37,14 @@ class EvalResult:
     per_user: pd.DataFrame
 
 
+PROTOCOLS = ("masked", "unmasked")
+
+
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 50,
              ks: tuple[int, ...] = DEFAULT_KS, batch_size: int = 512,
-             device: torch.device | str = "cpu") -> EvalResult:
-    """Rank every item for every user's ``split`` target (full ranking, history masked).
+             device: torch.device | str = "cpu", protocol: str = "masked") -> EvalResult:
+    """Rank every item for every user's ``split`` target (full ranking).
 
     Args:
         model: A model following the contract in :mod:`core.models.base`.
@@ -43,10 +54,16 @@ def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 5
         ks: Cut-offs.
         batch_size: Users per scoring batch.
         device: Where the model lives.
+        protocol: ``"masked"`` (history items are no candidates) or ``"unmasked"`` (see module docstring).
 
     Returns:
         Summary and per-user metrics.
+
+    Raises:
+        ValueError: For an unknown protocol.
     """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     was_training = model.training
     model.eval()
     ends = data.target_positions(split)
@@ -54,7 +71,8 @@ def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 5
     for users, batch in eval_batches(data, split, max_len, batch_size):
         scores = model.score_all(batch.to(device)).float().cpu()  # (B, N)
         targets = torch.as_tensor(data.flat_items[ends[users]])  # (B,)
-        ranks = target_ranks(scores, targets, exclude=seen_mask(data, users, ends[users]))
+        exclude = seen_mask(data, users, ends[users]) if protocol == "masked" else None
+        ranks = target_ranks(scores, targets, exclude=exclude)
         bad = ~torch.isfinite(scores.gather(1, targets[:, None]).squeeze(1))
         ranks[bad] = data.n_items  # a NaN/Inf target score is a miss, never a lucky hit
         all_users.append(users)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -36,3 +38,19 @@ def test_evaluate_masks_history_and_reports_per_user(tmp_path):
     assert result.summary["hr@1"] == pytest.approx(2 / 3)
     assert table["history_len"].to_dict() == {"u1": 3, "u2": 2, "u3": 2}
     assert table.loc["u1", "target"] == "d"
+
+
+def test_unmasked_protocol_ranks_the_history_too(tmp_path):
+    """The hand-made case above, with nothing masked: bought items stay candidates (RecBole's protocol)."""
+    from core.data import load_dataset
+    rows = [("u1", "a", 1), ("u1", "b", 2), ("u1", "c", 3), ("u1", "d", 4),
+            ("u2", "d", 1), ("u2", "c", 2), ("u2", "a", 3),
+            ("u3", "e", 1), ("u3", "f", 2), ("u3", "b", 3)]
+    data = load_dataset(write_dataset(tmp_path, rows), k=1)
+    model = FixedScores(DataSpec(data.n_users, data.n_items))
+    table = evaluate(model, data, "test", ks=(1, 5), protocol="unmasked").per_user.set_index("user_id")
+    # items a..f score 0, -1, ..., -5: u1's d has a, b, c ahead (rank 3); u2's a is first; u3's b has a ahead
+    assert table["rank"].to_dict() == {"u1": 3, "u2": 0, "u3": 1}
+    assert table.loc["u1", "ndcg@5"] == pytest.approx(1 / math.log2(5))  # rank 3 (0-based): 1 / log2(3 + 2)
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        evaluate(model, data, "test", protocol="sampled-99")
