@@ -79,8 +79,9 @@ def padded_batch(data: Dataset, users: np.ndarray, items: list[np.ndarray], time
     Returns:
         A batch with ``users``, ``items``, ``times`` and ``query_times`` (seconds since ``t0``).
     """
+    t0 = data.t0
     items = [np.asarray(s)[-max_len:] for s in items]
-    stamps = [np.asarray(s, dtype=np.int64)[-max_len:] - data.t0 for s in times]
+    stamps = [np.asarray(s, dtype=np.int64)[-max_len:] - t0 for s in times]
     return Batch(users=torch.as_tensor(np.asarray(users), dtype=torch.long),
                  items=torch.as_tensor(_left_pad(items, max_len, data.pad)),  # (B, T)
                  times=torch.as_tensor(_left_pad(stamps, max_len, 0)),  # (B, T)

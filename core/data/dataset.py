@@ -94,9 +94,9 @@ class Dataset:
         """The padding item index (one past the last item)."""
         return self.n_items
 
-    @property
+    @cached_property
     def t0(self) -> int:
-        """The earliest timestamp: models measure time in seconds since this moment."""
+        """The earliest timestamp: models measure time in seconds since this moment (computed once)."""
         return int(self.flat_times.min())
 
     @property
