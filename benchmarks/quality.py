@@ -3,8 +3,10 @@
 Usage:
     python benchmarks/quality.py --data sample_data --out benchmarks/results/sample [--variants sasrec hm4sr ...]
 
-Writes ``OUT/quality.json`` (every variant's metrics, epoch time, epochs to best, per-persona
-NDCG@10 when the dataset has ``truth/customers.csv``) and ``OUT/quality.md`` (the tables).
+Writes ``OUT/quality.json`` (every variant's metrics under both evaluation protocols -- history
+masked, and RecBole's unmasked full ranking -- epoch time, epochs to best, per-persona NDCG@10 when
+the dataset has ``truth/customers.csv``) and ``OUT/quality.md`` (the tables). ``--data`` may be
+any dataset directory, e.g. MovieLens-100k imported from the recbole wheel (never committed).
 Runs go to ``OUT/runs/<variant>`` and are resumed if interrupted. Rows of variants not named in
 ``--variants`` are kept from an earlier ``OUT/quality.json`` with the same data, budget and seed,
 so variants can be run one invocation at a time.
@@ -23,7 +25,8 @@ import torch
 from core.data import load_dataset
 from core.data.browse import read_personas
 from core.evaluation.segments import metric_by_segment
-from core.training import TrainConfig, train_run
+from core.evaluation import evaluate
+from core.training import TrainConfig, open_run, train_run
 from core.training.run_dir import dataset_fingerprint
 
 HM4SR_OFF = {"use_imoe": False, "use_tmoe": False, "use_query_time": False}
@@ -43,6 +46,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-tuned-raw-features": ("hm4sr", {**HM4SR_TUNED, "normalize_features": False}),
     "hm4sr-tuned-no-image": ("hm4sr", {**HM4SR_TUNED, "modalities": ["id", "text"]}),
     "hm4sr-paper": ("hm4sr", {"use_query_time": False}),
+    "hm4sr-aux-0.1": ("hm4sr", {"cp_weight": 0.1, "idcl_weight": 0.1, "pcl_weight": 0.1}),
     "hm4sr-no-imoe": ("hm4sr", {"use_imoe": False}),
     "hm4sr-no-tmoe": ("hm4sr", {"use_tmoe": False, "use_query_time": False}),
     "hm4sr-no-cp": ("hm4sr", {"cp_weight": 0.0}),
@@ -89,7 +93,8 @@ def main() -> None:
         metrics = train_run(data, model, out / "runs" / variant, overrides, config)
         row = {"model": model, "config": overrides, "wall_seconds": time.perf_counter() - tic,
                "median_epoch_seconds": metrics["median_epoch_seconds"], "best_epoch": metrics["best_epoch"],
-               "epochs_run": metrics["epochs_run"], "test": metrics["test"], "valid": metrics["valid"]}
+               "epochs_run": metrics["epochs_run"], "test": metrics["test"], "valid": metrics["valid"],
+               **unmasked_metrics(out / "runs" / variant, data)}
         if personas is not None:
             row["persona_ndcg@10"] = persona_ndcg(out / "runs" / variant, personas)
         mine[variant] = row
@@ -105,6 +110,13 @@ def main() -> None:
         (out / "quality.md").write_text(markdown(results))
     (out / "quality.md").write_text(markdown(results))
     print(markdown(results))
+
+
+def unmasked_metrics(run_dir: Path, data) -> dict[str, dict[str, float]]:
+    """The best checkpoint's valid and test metrics under the unmasked protocol (history items ranked too)."""
+    trained = open_run(run_dir, data)
+    return {f"{split}_unmasked": evaluate(trained.model, data, split, max_len=trained.model.max_len,
+                                          protocol="unmasked").summary for split in ("valid", "test")}
 
 
 def persona_ndcg(run_dir: Path, personas) -> dict[str, float]:
@@ -138,6 +150,16 @@ def markdown(results: dict) -> str:
         cells = [f"{row['test'][m]:.4f}" for m in METRICS]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {row['valid']['ndcg@20']:.4f} | "
                      f"{row['median_epoch_seconds']:.1f} | {row['best_epoch']} |")
+    both = [name for name, row in results.items() if "test_unmasked" in row]
+    if both:
+        lines += ["", "NDCG under both protocols (masked: history items are no candidates; unmasked: RecBole's):", "",
+                  "| variant | valid @10 | valid @20 | test @10 | test @20 | valid @10 unm. | valid @20 unm. | "
+                  "test @10 unm. | test @20 unm. |", "|---|" + "---|" * 8]
+        for name in both:
+            row = results[name]
+            cells = [row[split][f"ndcg@{k}"] for split in ("valid", "test", "valid_unmasked", "test_unmasked")
+                     for k in (10, 20)]
+            lines.append(f"| {name} | " + " | ".join(f"{v:.4f}" for v in cells) + " |")
     personas = sorted({p for row in results.values() for p in row.get("persona_ndcg@10", {})})
     if personas:
         lines += ["", "Test NDCG@10 by hidden persona:", "",
