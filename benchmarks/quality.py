@@ -24,8 +24,8 @@ import torch
 
 from core.data import load_dataset
 from core.data.browse import read_personas
-from core.evaluation.segments import metric_by_segment
 from core.evaluation import evaluate
+from core.evaluation.segments import metric_by_segment
 from core.training import TrainConfig, open_run, train_run
 from core.training.run_dir import dataset_fingerprint
 
