@@ -26,6 +26,7 @@ from core.data import load_dataset
 from core.data.browse import read_personas
 from core.evaluation import evaluate
 from core.evaluation.segments import metric_by_segment
+from core.models import HM4SRConfig
 from core.training import TrainConfig, open_run, train_run
 from core.training.run_dir import dataset_fingerprint
 
@@ -45,7 +46,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-tuned-no-imoe": ("hm4sr", {**HM4SR_TUNED, "use_imoe": False}),
     "hm4sr-tuned-raw-features": ("hm4sr", {**HM4SR_TUNED, "normalize_features": False}),
     "hm4sr-tuned-no-image": ("hm4sr", {**HM4SR_TUNED, "modalities": ["id", "text"]}),
-    "hm4sr-paper": ("hm4sr", {"use_query_time": False}),
+    "hm4sr-paper": ("hm4sr", HM4SRConfig.PRESETS["paper"]),
     "hm4sr-aux-0.1": ("hm4sr", {"cp_weight": 0.1, "idcl_weight": 0.1, "pcl_weight": 0.1}),
     "hm4sr-no-imoe": ("hm4sr", {"use_imoe": False}),
     "hm4sr-no-tmoe": ("hm4sr", {"use_tmoe": False, "use_query_time": False}),

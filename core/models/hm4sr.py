@@ -99,6 +99,12 @@ class HM4SRConfig:
     pcl_ratio: float = 0.3
     aux_rows: int = 1024
 
+    #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
+    #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
+        "paper": {"use_query_time": False, "absolute_time": "paper", "normalize_features": False,
+                  "cp_weight": 1.0, "idcl_weight": 1.0, "pcl_weight": 1.0},
+    }
     #: Values that reproduce runs stored before a field existed (see ``core.models.config.stored_config``).
     LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper"}
 
