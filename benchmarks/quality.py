@@ -24,10 +24,10 @@ import torch
 
 from core.data import load_dataset
 from core.data.browse import read_personas
-from core.evaluation import evaluate
 from core.evaluation.segments import metric_by_segment
 from core.models import HM4SRConfig
 from core.training import TrainConfig, open_run, train_run
+from core.training.protocols import split_metrics
 from core.training.run_dir import dataset_fingerprint
 
 HM4SR_OFF = {"use_imoe": False, "use_tmoe": False, "use_query_time": False}
@@ -115,9 +115,7 @@ def main() -> None:
 
 def unmasked_metrics(run_dir: Path, data) -> dict[str, dict[str, float]]:
     """The best checkpoint's valid and test metrics under the unmasked protocol (history items ranked too)."""
-    trained = open_run(run_dir, data)
-    return {f"{split}_unmasked": evaluate(trained.model, data, split, max_len=trained.model.max_len,
-                                          protocol="unmasked").summary for split in ("valid", "test")}
+    return {f"{split}_unmasked": m for split, m in split_metrics(open_run(run_dir, data), "unmasked").items()}
 
 
 def persona_ndcg(run_dir: Path, personas) -> dict[str, float]:

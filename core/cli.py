@@ -126,7 +126,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, steps_per_epoch=args.steps_per_epoch,
                          lr=args.lr, weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
                          device=args.device)
-    metrics = train_run(data, args.model, out, _overrides(args.set), config, _tqdm_progress())
+    overrides = _overrides(args.set)
+    if args.preset:
+        from core.models import MODELS, preset
+
+        try:
+            overrides = {**preset(MODELS[args.model][1], args.preset), **overrides}  # --set wins
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
+    metrics = train_run(data, args.model, out, overrides, config, _tqdm_progress())
     print(f"run written to {out}")
     _print_metrics(metrics)
     return 0
@@ -150,6 +158,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if metrics is None:
         raise SystemExit(f"{args.run_dir} has not finished training (no metrics.json); "
                          f"run `python -m core train` again with the same --out to resume it.")
+    if args.protocol != "masked":  # training stored the masked metrics; re-rank the best checkpoint
+        from core.training import open_run
+        from core.training.protocols import split_metrics
+
+        metrics = {**metrics, **split_metrics(open_run(run.root), args.protocol)}
+    metrics = {**metrics, "protocol": args.protocol}
     if args.json:
         print(json.dumps({"model": info["model"], "data": info["data"]["name"], **metrics}, indent=2))
     else:
@@ -266,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d["seed"], help="random seed (default %(default)s)")
     p.add_argument("--device", default=d["device"],
                    help="auto (CUDA if present), cpu or cuda (default %(default)s)")
+    p.add_argument("--preset", help="a named model configuration, e.g. `--model hm4sr --preset paper` for the "
+                                    "published HM4SR; --set overrides still apply on top")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="model config override, repeatable, e.g. --set dim=32 --set dropout=0.2")
     p.set_defaults(func=cmd_train)
@@ -273,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="print a trained run's validation and test metrics")
     p.add_argument("run_dir", help="run directory written by `train`")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--protocol", choices=["masked", "unmasked"], default="masked",
+                   help="masked: items the customer bought before are no candidates (this project's, the default); "
+                        "unmasked: every item is ranked, as RecBole's sequential evaluation does")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("recommend", help="top-K recommendations for one customer")

@@ -103,3 +103,26 @@ def test_train_defaults_come_from_train_config(capsys):
     assert f"maximum epochs (default {TrainConfig.epochs})" in text
     assert f"learning rate (default {TrainConfig.lr:g})" in text
     assert f"training batch size (default {TrainConfig.batch_size})" in text
+
+
+def test_evaluate_under_the_unmasked_protocol_re_ranks_the_best_checkpoint(trained, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(trained), "--json"]) == 0
+    masked = json.loads(capsys.readouterr().out)
+    assert main(["evaluate", str(trained), "--json", "--protocol", "unmasked"]) == 0
+    unmasked = json.loads(capsys.readouterr().out)
+    assert (masked["protocol"], unmasked["protocol"]) == ("masked", "unmasked")
+    # popularity ranks bought items too when nothing is masked, so every target can only fall
+    assert unmasked["test"]["ndcg@10"] < masked["test"]["ndcg@10"]
+    assert unmasked["test"]["hr@50"] <= masked["test"]["hr@50"]
+
+
+def test_a_named_preset_sets_the_model_config_and_set_still_wins(featured_dir, tmp_path, capsys):
+    out = tmp_path / "paper"
+    assert main(["train", "--data", str(featured_dir), "--model", "hm4sr", "--preset", "paper", "--out", str(out),
+                 "--k-core", "2", "--epochs", "1", "--device", "cpu", "--set", "dim=8", "--set", "max_len=6"]) == 0
+    config = json.loads((out / "run.json").read_text())["model_config"]
+    assert config["absolute_time"] == "paper" and config["use_query_time"] is False and config["dim"] == 8
+    with pytest.raises(SystemExit, match="SASRecConfig has no preset 'paper'; presets: none"):
+        main(["train", "--data", str(featured_dir), "--model", "sasrec", "--preset", "paper",
+              "--out", str(tmp_path / "x"), "--k-core", "2"])

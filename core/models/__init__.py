@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
-from core.models.config import config_from_dict, config_to_dict, stored_config
+from core.models.config import config_from_dict, config_to_dict, preset, stored_config
 from core.models.hm4sr import HM4SR, HM4SRConfig
 from core.models.lightgcn import LightGCN, LightGCNConfig
 from core.models.popularity import Popularity, PopularityConfig
@@ -55,5 +55,6 @@ __all__ = [
     "build_model",
     "config_from_dict",
     "config_to_dict",
+    "preset",
     "stored_config",
 ]

@@ -45,3 +45,15 @@ def stored_config(cls: type[T], values: dict[str, Any] | None) -> T:
 def config_to_dict(config: Any) -> dict[str, Any]:
     """A JSON-friendly dict of a config dataclass."""
     return dataclasses.asdict(config)
+
+
+def preset(cls: type, name: str) -> dict[str, Any]:
+    """The overrides of the named preset of config class ``cls`` (its ``PRESETS`` class attribute).
+
+    Raises:
+        ValueError: Naming the unknown preset and listing the ones ``cls`` has.
+    """
+    presets = getattr(cls, "PRESETS", {})
+    if name not in presets:
+        raise ValueError(f"{cls.__name__} has no preset {name!r}; presets: {sorted(presets) or 'none'}")
+    return dict(presets[name])
