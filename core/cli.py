@@ -289,9 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="print a trained run's validation and test metrics")
     p.add_argument("run_dir", help="run directory written by `train`")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--protocol", choices=["masked", "unmasked"], default="masked",
+    p.add_argument("--protocol", choices=["masked", "unmasked", "sampled"], default="masked",
                    help="masked: items the customer bought before are no candidates (this project's, the default); "
-                        "unmasked: every item is ranked, as RecBole's sequential evaluation does")
+                        "unmasked: every item is ranked, as RecBole's sequential evaluation does; "
+                        "sampled: the target among 99 random unbought items (seeded), as ReChorus-style tables")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("recommend", help="top-K recommendations for one customer")

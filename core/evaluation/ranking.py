@@ -6,6 +6,9 @@ Protocols (:data:`PROTOCOLS`):
   candidates (a repeat purchase as target counts as a miss).
 - ``"unmasked"``: every item is a candidate, history included, as RecBole's sequential
   evaluation ranks them; comparable with tables produced by RecBole.
+- ``"sampled"``: the target among :data:`SAMPLED_NEGATIVES` (99) items drawn uniformly from those
+  the user had not bought (seeded, so reproducible), as ReChorus-style tables report; ranks
+  run 0..99, and the numbers are far higher than under full ranking.
 """
 
 from __future__ import annotations
@@ -37,13 +40,35 @@ class EvalResult:
     per_user: pd.DataFrame
 
 
-PROTOCOLS = ("masked", "unmasked")
+PROTOCOLS = ("masked", "unmasked", "sampled")
+SAMPLED_NEGATIVES = 99
+
+
+def sampled_candidates(seen: torch.Tensor, targets: torch.Tensor, rng: np.random.Generator,
+                       n_negatives: int = SAMPLED_NEGATIVES) -> torch.Tensor:
+    """``(B, N)`` bool exclusion mask that leaves each row's target and ``n_negatives`` random
+    items it has not seen as the only candidates (fewer where fewer are left).
+
+    One uniform key per (row, item), O(B × N): the smallest keys among the allowed items win.
+    """
+    b, n = seen.shape
+    allowed = ~seen  # (B, N)
+    allowed[torch.arange(b), targets] = False
+    keys = np.where(allowed.numpy(), rng.random((b, n)), np.inf)  # (B, N)
+    k = min(n_negatives, n)
+    picked = np.argpartition(keys, k - 1, axis=1)[:, :k]  # (B, k) smallest keys
+    picked_ok = np.isfinite(np.take_along_axis(keys, picked, 1))  # (B, k) False where the row ran out
+    exclude = torch.ones(b, n, dtype=torch.bool)
+    rows = np.repeat(np.arange(b), k)[picked_ok.ravel()]
+    exclude[torch.as_tensor(rows), torch.as_tensor(picked.ravel()[picked_ok.ravel()])] = False
+    exclude[torch.arange(b), targets] = False
+    return exclude
 
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 50,
              ks: tuple[int, ...] = DEFAULT_KS, batch_size: int = 512,
-             device: torch.device | str = "cpu", protocol: str = "masked") -> EvalResult:
+             device: torch.device | str = "cpu", protocol: str = "masked", seed: int = 0) -> EvalResult:
     """Rank every item for every user's ``split`` target (full ranking).
 
     Args:
@@ -54,7 +79,8 @@ def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 5
         ks: Cut-offs.
         batch_size: Users per scoring batch.
         device: Where the model lives.
-        protocol: ``"masked"`` (history items are no candidates) or ``"unmasked"`` (see module docstring).
+        protocol: ``"masked"``, ``"unmasked"`` or ``"sampled"`` (see the module docstring).
+        seed: Seed of the ``"sampled"`` protocol's negatives.
 
     Returns:
         Summary and per-user metrics.
@@ -67,11 +93,14 @@ def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 5
     was_training = model.training
     model.eval()
     ends = data.target_positions(split)
+    rng = np.random.default_rng(seed)
     all_users, all_ranks = [], []
     for users, batch in eval_batches(data, split, max_len, batch_size):
         scores = model.score_all(batch.to(device)).float().cpu()  # (B, N)
         targets = torch.as_tensor(data.flat_items[ends[users]])  # (B,)
-        exclude = seen_mask(data, users, ends[users]) if protocol == "masked" else None
+        exclude = None if protocol == "unmasked" else seen_mask(data, users, ends[users])  # (B, N)
+        if protocol == "sampled":
+            exclude = sampled_candidates(exclude, targets, rng)
         ranks = target_ranks(scores, targets, exclude=exclude)
         bad = ~torch.isfinite(scores.gather(1, targets[:, None]).squeeze(1))
         ranks[bad] = data.n_items  # a NaN/Inf target score is a miss, never a lucky hit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -54,3 +55,38 @@ def test_unmasked_protocol_ranks_the_history_too(tmp_path):
     assert table.loc["u1", "ndcg@5"] == pytest.approx(1 / math.log2(5))  # rank 3 (0-based): 1 / log2(3 + 2)
     with pytest.raises(ValueError, match="protocol must be one of"):
         evaluate(model, data, "test", protocol="sampled-99")
+
+
+def test_sampled_protocol_ranks_the_target_among_99_seeded_negatives(tmp_path):
+    from core.data import load_dataset
+    from core.evaluation.ranking import sampled_candidates
+
+    seen = torch.zeros(2, 300, dtype=torch.bool)
+    seen[0, :150] = True  # row 0 bought the first half
+    targets = torch.tensor([200, 5])
+    exclude = sampled_candidates(seen.clone(), targets, np.random.default_rng(0))
+    candidates = ~exclude
+    assert candidates.sum(1).tolist() == [100, 100]  # target + 99
+    assert candidates[0, targets[0]] and candidates[1, targets[1]]
+    assert not (candidates[0] & seen[0]).any()  # negatives are never bought items
+    again = sampled_candidates(seen.clone(), targets, np.random.default_rng(0))
+    assert torch.equal(exclude, again)  # seeded: reproducible
+    assert not torch.equal(exclude, sampled_candidates(seen.clone(), targets, np.random.default_rng(1)))
+
+    # end to end on the hand-made model: items score -index, so the rank is the number of sampled
+    # negatives with a smaller index than the target
+    rows = [(f"u{u}", f"i{(u * 7 + j) % 60:02d}", j) for u in range(5) for j in range(6)]
+    data = load_dataset(write_dataset(tmp_path, rows, [f"i{i:02d}" for i in range(60)]), k=1)
+    model = FixedScores(DataSpec(data.n_users, data.n_items))
+    result = evaluate(model, data, "test", ks=(1, 10), protocol="sampled", seed=3)
+    assert result.per_user["rank"].between(0, 99).all()
+    assert evaluate(model, data, "test", protocol="sampled", seed=3).per_user["rank"].tolist() == \
+        result.per_user["rank"].tolist()
+    ends = data.target_positions("test")
+    for row in result.per_user.itertuples():
+        u = data.user_index(row.user_id)
+        target = data.flat_items[ends[u]]
+        bought = set(data.flat_items[data.offsets[u]:ends[u]].tolist())
+        fewer = [i for i in range(target) if i not in bought]
+        # 54 unbought items < 99: all are candidates, so the rank is every unbought item ahead of it
+        assert row.rank == len(fewer)
