@@ -6,6 +6,8 @@ the explorer too).
 
 import streamlit as st
 
+from core.data import DataError
+
 st.set_page_config(page_title="Modality Lens", page_icon="🔎", layout="wide")
 
 overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
@@ -22,4 +24,7 @@ if navigation.url_path == overview.url_path and ("user" in st.query_params or "i
     st.switch_page(explorer, query_params=st.query_params.to_dict())  # a customer link opens the explorer
 st.sidebar.title("Modality Lens")
 st.sidebar.caption("Why did the recommender show this item to this customer?")
-navigation.run()
+try:
+    navigation.run()
+except DataError as exc:  # a damaged file found deep inside a page: its message (file, problem, fix), no traceback
+    st.error(f"This view cannot be shown. {exc}", icon=":material/error:")

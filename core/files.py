@@ -55,7 +55,35 @@ def atomic_write(path: str | Path, write: Callable[[IO[Any]], None], text: bool 
     os.replace(stage(path, write, text), path)
 
 
+def remove_leftovers(root: str | Path) -> list[Path]:
+    """Delete the temporary files that writers killed mid-write left under ``root``; return them.
+
+    They are never read (their names are hidden and end in ``.tmp``); a job that resumes in
+    ``root`` calls this so they do not pile up. Only for a directory one job writes at a time.
+    """
+    found = [p for p in Path(root).rglob(".*.tmp") if p.is_file()]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
 def discard(staged: Iterable[tuple[Path, Path]]) -> None:
     """Remove staged ``(temporary, final)`` files after a failure."""
     for tmp, _ in staged:
         tmp.unlink(missing_ok=True)
+
+
+def files_stamp(paths: Iterable[str | Path]) -> tuple[tuple[str, int, int], ...]:
+    """``(name, size, mtime_ns)`` of each existing file: changes when any of them is rewritten.
+
+    Caches key on it so that they follow the files on disk (a missing file is simply left out, so
+    its appearance changes the stamp too).
+    """
+    out = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        out.append((Path(path).name, stat.st_size, stat.st_mtime_ns))
+    return tuple(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import charts, drift_loaders, export, first_run, loaders, sidebar
+from pages.common import charts, drift_loaders, export, first_run, loaders, products, sidebar
 
 st.title("Model comparison")
 data = sidebar.selected_dataset()
@@ -18,7 +18,7 @@ if not run_dirs:
 labels = {r: loaders.run_label(r) for r in run_dirs}
 
 st.subheader("Accuracy of every trained model")
-table = loaders.metrics_table(tuple(run_dirs), tuple(loaders.checkpoint_stamp(r) for r in run_dirs))
+table = loaders.metrics_table(tuple(run_dirs), tuple(loaders.run_stamp(r) for r in run_dirs))
 table = table.assign(run=[labels.get(r, r) for r in table["run"]])
 metric_cols = [c for c in table.columns if c.startswith("test ")]
 shown = table[["run", "model", "best epoch", "epoch seconds", *metric_cols]]
@@ -43,9 +43,9 @@ if len(chosen) < 2:
 runs = []
 for run_dir in chosen:
     try:
-        runs.append(loaders.trained_run(run_dir, data, loaders.checkpoint_stamp(run_dir)))
+        runs.append(loaders.trained_run(run_dir, data, loaders.run_stamp(run_dir)))
     except (OSError, ValueError) as exc:
-        st.error(f"The trained model {labels[run_dir]} cannot be opened: {exc}")
+        st.error(f"The trained model {products.text(labels[run_dir])} cannot be opened: {products.text(exc)}")
         st.stop()
 keys = tuple(loaders.run_key(t) for t in runs)
 user = sidebar.selected_customer(data, sync_url=True)

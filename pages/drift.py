@@ -17,7 +17,9 @@ run_dir = str(trained.run.root)
 model_name = trained.info.get("model", "this model")
 st.caption("While a model trains, every product gets a position in the model's own space (its embedding). "
            "This page follows those positions from before training to the last epoch.")
-if not drift_loaders.has_snapshots(run_dir):
+with sidebar.reported("The drift views"):
+    has_snapshots = drift_loaders.has_snapshots(trained)
+if not has_snapshots:
     export.note(text=f"This model ({model_name}) has no product embeddings that change during training, so there "
                      "is no drift to show. Pick a model such as STAIR, HM4SR, SASRec or LightGCN in the sidebar.")
     st.stop()
@@ -40,7 +42,8 @@ if not umap_ready:
         with st.spinner("Computing the aligned UMAP of a few epochs… (this happens once per run)"):
             drift_loaders.projection(trained, run_dir, key, "umap")
         st.rerun()
-proj = drift_loaders.projection(trained, run_dir, key, method)
+with sidebar.reported("The drift views"):
+    proj = drift_loaders.projection(trained, run_dir, key, method)
 epochs = sorted(int(e) for e in proj["epoch"].unique())
 if st.session_state.get("drift_epoch") not in epochs:
     st.session_state.pop("drift_epoch", None)
@@ -53,7 +56,8 @@ export.chart(charts.embedding_map(proj, labels, epoch, colour, method,
 
 # ----------------------------------------------------------------------------- curves
 st.subheader("How far training moved the products")
-stats = drift_loaders.drift_statistics(trained, run_dir, key)
+with sidebar.reported("The drift measures"):
+    stats = drift_loaders.drift_statistics(trained, run_dir, key)
 last = stats.iloc[-1]
 cols = st.columns(3)
 cols[0].metric("Same direction as at the start", f"{last['mean_cosine_to_init']:.2f}",
@@ -81,7 +85,7 @@ if pair is None:
                      "`--set use_bsc=false`; both runs then appear here side by side.")
     st.stop()
 try:
-    with_run, without_run = (loaders.trained_run(p, data, loaders.checkpoint_stamp(p)) for p in pair)
+    with_run, without_run = (loaders.trained_run(p, data, loaders.run_stamp(p)) for p in pair)
 except (OSError, ValueError) as exc:
     st.error(f"The runs with and without smoothing cannot be opened: {exc}")
     st.stop()

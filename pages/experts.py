@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import charts, export, loaders, sidebar
+from pages.common import charts, export, loaders, products, sidebar
 
 st.title("Experts & modalities")
 data, trained, user, k = sidebar.customer_page("experts_train")
@@ -13,7 +13,7 @@ key = loaders.run_key(trained)
 parts = loaders.part_names(trained, key)
 model_name = trained.info.get("model", "this model")
 
-st.subheader(f"Gates of {user}'s purchases")
+st.subheader(f"Gates of {products.text(user)}'s purchases")
 view = loaders.gates(trained, key, user)
 if view is None:
     export.note(text=f"This model ({model_name}) has no experts or gates: it scores every product in one "

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import charts, export, loaders, sidebar
+from pages.common import charts, export, loaders, products, sidebar
 
 THUMBS = 8  # latest purchases shown as pictures
 
@@ -31,7 +31,8 @@ if wanted is not None:
         st.session_state["explorer_linked"] = (user, wanted)
         st.session_state["explorer_item"] = wanted
     else:
-        sidebar.add_note(f"No product with the id “{wanted}” in {data.name}; showing the top recommendation instead.")
+        sidebar.add_note(f"No product with the id “{products.text(wanted)}” in {products.text(data.name)}; showing "
+                         "the top recommendation instead.")
 linked = st.session_state.get("explorer_linked")
 options = recs["item_id"].tolist()
 if linked and linked[0] == user and linked[1] not in options:
@@ -41,7 +42,7 @@ sidebar.show_notes()
 directory = loaders.customer_directory(data, loaders.data_key(data)).set_index("user_id")
 history = loaders.purchase_history(data, loaders.data_key(data), user)
 info = directory.loc[user]
-st.subheader(f"Customer {user}")
+st.subheader(f"Customer {products.text(user)}")
 cols = st.columns(4)
 cols[0].metric("Segment", str(info["segment"]))
 cols[1].metric("Purchases", f"{len(history)}")
@@ -52,9 +53,8 @@ cols[3].metric("Last purchase", f"{history['date'].max():%d %b %Y}")
 st.subheader(f"Top {len(recs)} recommendations")
 grid = st.columns(min(len(recs), 10) or 1)
 for slot, (_, row) in enumerate(recs.head(10).iterrows()):
-    if row["image"]:
-        grid[slot].image(str(root / row["image"]), width="stretch")
-    grid[slot].caption(f"**#{row['rank']}** {row['title']}")
+    products.picture(grid[slot], root, row["image"])
+    grid[slot].caption(f"**#{row['rank']}** {products.text(row['title'])}")
 if len(parts) > 1:
     export.chart(charts.share_bars(recs, parts, user), "explorer_shares",
                  "Each bar is one recommended product; the colours show how much of its lead over an average "
@@ -103,7 +103,8 @@ if view == "Score split":
         split = pd.DataFrame({"modality": rows["part"].to_numpy(), "contribution": rows["contribution"].to_numpy(),
                               "share_pct": 100.0 * rows["share"].to_numpy()})
         left, right = st.columns(2)
-        export.chart(charts.score_split(split, parts, f"How the score of “{row['title']}” adds up"), "explorer_split",
+        title = f"How the score of “{products.plotly_text(row['title'])}” adds up"
+        export.chart(charts.score_split(split, parts, title), "explorer_split",
                      f"The parts add up exactly to the score {row['score']:.3f}; longer bars pushed the item up more.",
                      left)
         export.table(split, "explorer_split_table", "Exact points per modality and their share of the item's lead (%).",
@@ -123,9 +124,9 @@ elif view == "Evidence from the history":
             column.caption(f"Closest past purchases as seen by **{space}**")
             cells = column.columns(4)
             for slot, (_, e) in enumerate(group.head(4).iterrows()):
-                if images.get(e["item_id"]):
-                    cells[slot].image(str(root / images[e["item_id"]]), width="stretch")
-                cells[slot].caption(f"{e['title']}  \n{pd.Timestamp(int(e['time']), unit='s'):%d %b %Y} · "
+                products.picture(cells[slot], root, images.get(e["item_id"]))
+                cells[slot].caption(f"{products.text(e['title'])}  \n"
+                                    f"{pd.Timestamp(int(e['time']), unit='s'):%d %b %Y} · "
                                     f"similarity {e['similarity']:.2f}")
         export.table(ev.assign(date=pd.to_datetime(ev["time"], unit="s").dt.strftime("%Y-%m-%d")).drop(columns="time"),
                      "explorer_evidence", "Past purchases closest to the item in each representation "
@@ -146,7 +147,8 @@ elif view == "What if…":
                            "not read the customer's purchase history.")
     elif len(removed):
         top = removed.reindex(removed["rank_change"].abs().sort_values(ascending=False).index).head(10).copy()
-        top["purchase"] = [f"{int(p)}. {str(t)[:32]}" for p, t in zip(top["position"], top["title"])]
+        top["purchase"] = [f"{int(p)}. {products.plotly_text(str(t)[:32])}"
+                           for p, t in zip(top["position"], top["title"])]
         export.chart(charts.rank_after_drop(top, "purchase", rank, "New rank without one past purchase",
                                             "Past purchase removed"), "explorer_drop_purchase",
                      "The 10 past purchases that move the item most when removed; past the dashed line = it falls.",
@@ -165,9 +167,8 @@ export.chart(charts.history_timeline(history, user, lambda rel: loaders.image_da
 recent = history.tail(THUMBS).iloc[::-1]
 strip = st.columns(THUMBS)
 for slot, (_, row) in enumerate(recent.iterrows()):
-    if row["image"]:
-        strip[slot].image(str(root / row["image"]), width="stretch")
-    strip[slot].caption(f"**{row['date']:%d %b %Y}**  \n{row['title']}")
+    products.picture(strip[slot], root, row["image"])
+    strip[slot].caption(f"**{row['date']:%d %b %Y}**  \n{products.text(row['title'])}")
 with st.expander(f"All {len(history)} purchases as a table"):
     export.table(history.drop(columns=["image", "time"]), "explorer_history_table",
                  "One row per purchase, oldest first; days since the previous purchase in the last column.",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import export, first_run, light_charts, loaders, sidebar
+from pages.common import export, first_run, light_charts, loaders, products, sidebar
 
 st.title("Overview")
 data = sidebar.selected_dataset()
@@ -19,7 +19,7 @@ if data is None:
 
 key = loaders.data_key(data)
 summary = loaders.dataset_summary(data, key)
-st.subheader(f"Catalogue: {summary.name}")
+st.subheader(f"Catalogue: {products.text(summary.name)}")
 cols = st.columns([1, 1, 1, 1.5, 1.5])  # the time span and the median's label need more room
 cols[0].metric("Customers", f"{summary.users:,}")
 cols[1].metric("Products", f"{summary.items:,}")
@@ -32,16 +32,26 @@ st.caption("Modalities with features: " + (", ".join(summary.modalities) or "non
 
 st.subheader("Trained models")
 runs = loaders.run_dirs_for(data)
+unreadable = loaders.unreadable_runs()
 if runs:
-    table = loaders.metrics_table(tuple(runs), tuple(loaders.checkpoint_stamp(r) for r in runs))
+    table = loaders.metrics_table(tuple(runs), tuple(loaders.run_stamp(r) for r in runs))
+    table = table.assign(run=[loaders.run_label(r) for r in table["run"]])  # two runs of one model stay apart
     metric_cols = [c for c in table.columns if c.startswith("test ") and c.split("@")[-1] in ("10", "20")]
-    export.table(table[["model", "best epoch", "epoch seconds", *metric_cols]], "overview_runs",
-                 "Test metrics with full ranking over all products (higher is better); each row is one trained run.",
+    export.table(table[["run", "model", "best epoch", "epoch seconds", *metric_cols, "problem"]], "overview_runs",
+                 "Test metrics with full ranking over all products (higher is better); each row is one trained run, "
+                 "named by its folder. A run with a damaged file says which and how to repair it under “problem”.",
                  f"{data.name} trained models",  # the CSV keeps every digit; the screen rounds for reading
                  column_config={"epoch seconds": st.column_config.NumberColumn(format="%.1f"),
                                 **{c: st.column_config.NumberColumn(format="%.4f") for c in metric_cols}})
-else:
+    for label, problem in zip(table["run"], table["problem"]):
+        if problem:
+            st.warning(f"Trained model “{products.text(label)}” is damaged: {products.text(problem)}",
+                       icon=":material/build:")
+elif not unreadable:
     first_run.offer_training(data, "overview_train")
+for run_dir, problem in unreadable:
+    st.warning(f"Trained model “{products.text(loaders.run_label(run_dir))}” cannot be read: {products.text(problem)}",
+               icon=":material/build:")
 
 # Vega-Lite, not Plotly, on this first page: see pages/common/light_charts.py
 left, right = st.columns(2)
@@ -57,5 +67,5 @@ if len(thumbs):
     grid = st.columns(8)
     for slot, (_, row) in enumerate(thumbs.iterrows()):
         grid[slot % 8].image(str(Path(data.root) / row["image"]), width="stretch",
-                             caption=f"{row['title']} · {row['purchases']} sold")
+                             caption=f"{products.text(row['title'])} · {row['purchases']} sold")
     st.caption("The most purchased products that have a picture, best seller first.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import charts, export, loaders, sidebar
+from pages.common import charts, export, loaders, products, sidebar
 
 MONTHS = tuple(range(-12, 13))
 
@@ -20,7 +20,7 @@ model_name = trained.info.get("model", "this model")
 history = loaders.purchase_history(data, loaders.data_key(data), user)
 recs = loaders.recommendations(trained, key, user, k)
 
-st.subheader(f"Re-rank {user}'s recommendations at another time")
+st.subheader(f"Re-rank {products.text(user)}'s recommendations at another time")
 NOW, PURCHASE = "“Now” (the moment we recommend)", "The date of one past purchase"
 mode = st.radio("What moves in time", [NOW, PURCHASE], key="time_mode", horizontal=True)
 purchase = None

@@ -17,6 +17,21 @@ from core.data.dataset import Dataset
 
 PERSONAS_FILE = "truth/customers.csv"  # the sample catalogue's hidden personas (see core.sample)
 
+# What a product without a picture (or with one that cannot be read) shows: a neutral grey tile
+# with a faint frame, the same in the dashboard's cards and in the HTML report.
+PLACEHOLDER_SVG = ("<svg xmlns='http://www.w3.org/2000/svg' width='96' height='96' viewBox='0 0 96 96'>"
+                   "<rect width='96' height='96' fill='#eeeeee'/><rect x='28' y='32' width='40' height='32' rx='3' "
+                   "fill='none' stroke='#bbbbbb' stroke-width='3'/><circle cx='40' cy='43' r='4' fill='#bbbbbb'/>"
+                   "<path d='M31 61l12-12 8 8 6-6 9 10z' fill='#bbbbbb'/></svg>")
+
+
+def image_file(root: str | Path, rel: str | None) -> Path | None:
+    """The product's picture file under the dataset directory, or None when it has none or it is gone."""
+    if not isinstance(rel, str) or not rel.strip():
+        return None
+    path = Path(root) / rel.strip()
+    return path if path.is_file() else None
+
 
 def top_category(categories: pd.Series) -> pd.Series:
     """The first part of every ``|``-separated category path (``"(none)"`` when empty)."""

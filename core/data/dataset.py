@@ -23,7 +23,7 @@ import pandas as pd
 from core.data.errors import DataError
 from core.data.feature_files import align_features, load_features
 from core.data.filtering import k_core
-from core.data.reader import RawDataset, read_dataset
+from core.data.reader import RawDataset, display_titles, read_dataset
 
 DEFAULT_K_CORE = 5  # min interactions per user and item, as in both papers (CLI, dashboard and training)
 MIN_USER_ITEMS = 3  # one training item, one validation target, one test target
@@ -225,6 +225,7 @@ def prepare(raw: RawDataset, k: int = DEFAULT_K_CORE) -> Dataset:
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     items = raw.items.set_index("item_id").loc[item_ids].reset_index()
+    items["title"] = display_titles(items)  # no view shows an empty title (the raw one feeds the text features)
     features, missing = {}, {}
     feature_set = load_features(raw.root)
     if feature_set is not None:

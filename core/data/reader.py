@@ -11,6 +11,7 @@ exact duplicate interaction rows (dropped, first kept) and surrounding whitespac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from core.data.errors import DataError
+from core.files import files_stamp
 
 INTERACTION_COLUMNS = ("user_id", "item_id", "timestamp")
 ITEM_COLUMNS = ("item_id", "title", "description", "categories", "image")
 _MAX_LISTED = 5
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")  # a Windows drive path: absolute as well
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,46 @@ def _parse_timestamps(frame: pd.DataFrame, path: Path) -> np.ndarray:
     return np.floor(values).astype(np.int64)
 
 
+def display_titles(items: pd.DataFrame) -> pd.Series:
+    """The title every view shows for each item: its title, or where it has none (public dumps often
+    ship ids and categories only) its id and first category, e.g. ``"B0001 (Beauty)"``, or its id."""
+    titles = items["title"].fillna("").astype(str).str.strip()
+    ids = items["item_id"].astype(str)
+    first = items["categories"].fillna("").astype(str).str.split("|").str[0].fillna("").str.strip() \
+        if "categories" in items else pd.Series("", index=items.index)
+    fallback = ids.where(first == "", ids + " (" + first + ")")
+    return titles.where(titles != "", fallback)
+
+
+def _check_image_paths(items: pd.DataFrame, root: Path, path: Path) -> None:
+    """Refuse image paths that leave the dataset directory (``..``, absolute paths, symlinks out).
+
+    Cheap (no image is opened), so it runs while reading, before any slow step.
+    """
+    cells = items["image"].str.strip()
+    base = root.resolve()
+    bad = []
+    for row in np.flatnonzero((cells != "").to_numpy()):
+        cell = cells.iloc[row]
+        if "\0" in cell or Path(cell).is_absolute() or cell.startswith(("/", "\\")) or _DRIVE.match(cell):
+            bad.append((row, cell, "an absolute path"))
+            continue
+        try:
+            inside = (root / cell).resolve().is_relative_to(base)
+        except (OSError, ValueError, RuntimeError):  # unreadable link, symlink loop
+            inside = False
+        if not inside:
+            bad.append((row, cell, "it leads outside the dataset directory"))
+    if bad:
+        listed = "; ".join(f"line {row + 2}, item {items['item_id'].iloc[row]!r}: {cell!r} ({why})"
+                           for row, cell, why in bad[:_MAX_LISTED])
+        more = f"; and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
+        raise DataError(path, f"{len(bad)} image path(s) point outside the dataset directory: {listed}{more}.",
+                        f"copy the images into the dataset directory {root} and write their paths relative to "
+                        "it (e.g. images/P0001.png), or empty those 'image' cells.",
+                        line=bad[0][0] + 2, field="image")
+
+
 def read_items(root: Path) -> tuple[pd.DataFrame, list[str]]:
     """Read and validate ``items.csv``.
 
@@ -116,7 +159,8 @@ def read_items(root: Path) -> tuple[pd.DataFrame, list[str]]:
         The items frame (all columns as str) and the list of repairs applied.
 
     Raises:
-        DataError: On a missing file or column, an empty or duplicate item id.
+        DataError: On a missing file or column, an empty or duplicate item id, or an image path
+            that leads outside the dataset directory.
     """
     path = root / "items.csv"
     repairs: list[str] = []
@@ -130,7 +174,16 @@ def read_items(root: Path) -> tuple[pd.DataFrame, list[str]]:
         raise DataError(path, f"item_id {item!r} appears again (first on line {first}); "
                         f"{int(dup.sum())} duplicate id(s) in all.",
                         "keep one row per item: merge or delete the duplicates.", line=line, field="item_id")
+    _check_image_paths(items, root, path)
     return items.reset_index(drop=True), repairs
+
+
+def dataset_stamp(root: str | Path) -> tuple:
+    """Changes whenever a file the prepared dataset is read from changes (re-imported, features recomputed)."""
+    root = Path(root)
+    features = root / "features"
+    extra = sorted(features.iterdir()) if features.is_dir() else []
+    return files_stamp([root / "interactions.csv", root / "items.csv", *extra])
 
 
 def read_dataset(root: str | Path) -> RawDataset:

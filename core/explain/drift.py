@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from core.explain.neighbours import cosine_knn, neighbour_overlap, rowwise_cosine
+from core.training.errors import RunError, retrain_fix
 from core.training.run_dir import RunDir
 from core.training.runs import TrainedRun
 from core.training.storage import read_json, save_array, write_json
@@ -46,6 +47,33 @@ DEFAULT_UMAP_EPOCHS = 4
 
 
 # ---------------------------------------------------------------------------------------- inputs
+def has_snapshots(trained: TrainedRun) -> bool:
+    """Whether the run has item-embedding snapshots to follow: False for a model without item
+    embeddings (e.g. popularity).
+
+    Raises:
+        RunError: If the model has item embeddings but snapshots of trained epochs are missing
+            (deleted, or copied without them).
+    """
+    run = trained.run
+    epochs = run.snapshot_epochs()
+    if not epochs and trained.model.item_embeddings() is None:
+        return False
+    missing = [e for e in range(len(run.history()) + 1) if e not in set(epochs)]
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+        raise RunError(run.snapshot_dir, f"the item-embedding snapshots of epoch(s) {shown} are missing "
+                       f"(epoch_0000.npy … epoch_{missing[-1]:04d}.npy); the drift views need one per epoch.",
+                       retrain_fix(run.root, trained.info))
+    return True
+
+
+def _trained_snapshots(trained: TrainedRun) -> dict[int, np.ndarray]:
+    """:func:`run_snapshots` after :func:`has_snapshots` has checked that none is missing."""
+    has_snapshots(trained)
+    return run_snapshots(trained.run)
+
+
 def run_snapshots(run: RunDir) -> dict[int, np.ndarray]:
     """Every saved snapshot of a run: epoch -> ``(n_items, D)`` float32 item embeddings.
 
@@ -169,7 +197,7 @@ def drift_statistics(trained: TrainedRun, k: int = 10, recompute: bool = False) 
     """
     def compute() -> tuple[np.ndarray | None, dict[str, Any]]:
         spaces = content_spaces(trained.data.features, trained.data.feature_missing)
-        table = drift_table(run_snapshots(trained.run), spaces, k=k)
+        table = drift_table(_trained_snapshots(trained), spaces, k=k)
         return None, {"columns": list(table.columns),
                       "rows": [[None if pd.isna(v) else float(v) for v in row] for row in table.to_numpy()]}
 
@@ -291,7 +319,7 @@ def projections(trained: TrainedRun, method: str = "pca", epochs: Sequence[int] 
     params = _projection_params(trained.run, method, epochs)
 
     def compute() -> tuple[np.ndarray, dict[str, Any]]:
-        snaps = run_snapshots(trained.run)
+        snaps = _trained_snapshots(trained)
         if method == "pca":
             coords, explained = aligned_pca(snaps)
         else:
@@ -364,15 +392,26 @@ def _cache_paths(run: RunDir, name: str, key: str) -> tuple[Path, Path]:
 
 
 def _read_cache(run: RunDir, name: str, key: str) -> tuple[np.ndarray | None, dict[str, Any]] | None:
+    """A complete cache entry, None if there is none; RunError naming the file if it is damaged."""
     array_path, meta_path = _cache_paths(run, name, key)
     if not meta_path.is_file():  # the JSON is written last: its presence means the entry is complete
         return None
-    meta = read_json(meta_path)
+    fix = (f"delete the cache folder {run.explain_dir} (it is rebuilt when next needed), or run "
+           f"`python -m core drift {run.root} --recompute`.")
+    try:
+        meta = read_json(meta_path)
+    except (ValueError, OSError) as exc:
+        raise RunError(meta_path, f"the cached explanation is damaged ({exc}).", fix) from None
+    if not isinstance(meta, dict):
+        raise RunError(meta_path, "the cached explanation is not a JSON object.", fix)
     if not meta.get("has_array"):
         return None, meta
     if not array_path.is_file():
         return None
-    return np.load(array_path, allow_pickle=False), meta
+    try:
+        return np.load(array_path, allow_pickle=False), meta
+    except (ValueError, OSError, EOFError) as exc:
+        raise RunError(array_path, f"the cached explanation is damaged or incomplete ({exc}).", fix) from None
 
 
 def _cached(run: RunDir, name: str, params: Mapping[str, Any],

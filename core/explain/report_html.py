@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data.browse import purchase_history
+from core.data.browse import PLACEHOLDER_SVG, image_file, purchase_history
 
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D")
 STYLE = """
@@ -47,9 +47,14 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
+PLACEHOLDER_URI = "data:image/svg+xml;base64," + base64.b64encode(PLACEHOLDER_SVG.encode()).decode("ascii")
+
+
 def _img(root: Path, rel: str, cls: str = "thumb") -> str:
-    uri = image_data_uri(root / rel) if rel else ""
-    return f"<img class='{cls}' src='{uri}' alt=''>" if uri else ""
+    """The product's picture, or the neutral placeholder when it has none or it cannot be read."""
+    path = image_file(root, rel)
+    uri = (image_data_uri(path) if path is not None else "") or PLACEHOLDER_URI
+    return f"<img class='{cls}' src='{uri}' alt=''>"
 
 
 def _share_bar(row: pd.Series, parts: tuple[str, ...], colours: dict[str, str]) -> str:

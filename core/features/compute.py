@@ -48,6 +48,17 @@ def _kept_from_disk(root: Path, item_ids: list[str], computed: set[str]
     return align_features(subset, item_ids, source=str(root / "features"))
 
 
+def _image_error(csv_path: Path, items, failures: list[tuple[int, str, str]]) -> DataError:
+    """The error listing image files that cannot be used (up to 10, with line and item id)."""
+    listed = "; ".join(f"line {row + 2}, item {items['item_id'].iloc[row]!r}: {items['image'].iloc[row].strip()!r} "
+                       f"({reason})" for row, _, reason in failures[:_MAX_LISTED])
+    more = f"; and {len(failures) - _MAX_LISTED} more" if len(failures) > _MAX_LISTED else ""
+    return DataError(csv_path, f"{len(failures)} image(s) cannot be used: {listed}{more}.",
+                     "fix or replace those image files (paths are relative to the dataset "
+                     "directory), or empty their 'image' cell in items.csv; an empty image is "
+                     "allowed and is marked as missing.", line=failures[0][0] + 2, field="image")
+
+
 def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALITIES,
                      progress: ProgressFn | None = None, batch_size: int = 64,
                      text_encoder: TextEncoder | None = None) -> FeatureSet:
@@ -96,6 +107,14 @@ def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALI
         if progress is not None:
             progress(offset + done, total)
 
+    # every cheap check before the first slow step (the text encoder takes minutes on a large catalogue):
+    # paths outside the dataset were refused by read_items; absent image files are refused here
+    paths = [root / cell.strip() if cell.strip() else None for cell in items["image"]]
+    if "image" in chosen:
+        absent = [(i, str(p), "file does not exist") for i, p in enumerate(paths) if p is not None and not p.is_file()]
+        if absent:
+            raise _image_error(csv_path, items, absent)
+
     matrices: dict[str, np.ndarray] = {}
     missing: dict[str, np.ndarray] = {}
     for modality in chosen:
@@ -109,21 +128,9 @@ def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALI
                                          progress=stage_progress)  # (K, 384)
             matrices["text"], missing["text"] = feats, empty
         else:
-            paths = [root / cell.strip() if cell.strip() else None for cell in items["image"]]
-            absent = [(i, str(p), "file does not exist") for i, p in enumerate(paths)
-                      if p is not None and not p.exists()]
-            failures = absent  # cheap check first: fail before encoding thousands of images
-            if not failures:
-                feats, mask, failures = encode_image_files_report(paths, item_ids, progress=stage_progress)
+            feats, mask, failures = encode_image_files_report(paths, item_ids, progress=stage_progress)
             if failures:
-                listed = "; ".join(f"line {row + 2}, item {item_ids[row]!r}: {items['image'].iloc[row].strip()!r} "
-                                   f"({reason})" for row, _, reason in failures[:_MAX_LISTED])
-                more = f"; and {len(failures) - _MAX_LISTED} more" if len(failures) > _MAX_LISTED else ""
-                raise DataError(csv_path, f"{len(failures)} image(s) cannot be used: {listed}{more}.",
-                                "fix or replace those image files (paths are relative to the dataset "
-                                "directory), or empty their 'image' cell in items.csv; an empty image is "
-                                "allowed and is marked as missing.",
-                                line=failures[0][0] + 2, field="image")
+                raise _image_error(csv_path, items, failures)
             matrices["image"], missing["image"] = feats, mask
         offset += n
         if progress is not None:

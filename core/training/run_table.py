@@ -6,19 +6,38 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.training.errors import RunError
 from core.training.run_dir import RunDir
 
 
 def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
-    """One row per complete run: model, dataset, best epoch, epoch time and test metrics."""
+    """One row per run: run directory, model, dataset, best epoch, epoch time, test metrics and problem.
+
+    A run whose files cannot be read keeps its row: ``problem`` says which file is damaged and the
+    fix (see :meth:`RunDir.problem`), and the columns it could not read are empty. ``problem`` is
+    ``""`` for a sound run.
+    """
     rows = []
     for path in run_dirs:
         run = RunDir(Path(path))
-        metrics = run.metrics()
-        if metrics is None:
-            continue
-        info = run.info()
-        rows.append({"run": str(run.root), "model": info["model"], "dataset": info["data"]["name"],
-                     "best epoch": metrics["best_epoch"], "epoch seconds": metrics["median_epoch_seconds"],
-                     **{f"test {k}": v for k, v in sorted(metrics["test"].items())}})
-    return pd.DataFrame(rows)
+        row: dict = {"run": str(run.root), "model": None, "dataset": None}
+        problem = run.problem()
+        try:
+            info = run.info()
+            row.update(model=info["model"], dataset=info["data"]["name"])
+            metrics = run.metrics()
+        except (RunError, FileNotFoundError):
+            metrics = None
+        if metrics is not None:
+            row.update({"best epoch": metrics["best_epoch"], "epoch seconds": metrics["median_epoch_seconds"],
+                        **{f"test {k}": v for k, v in sorted(metrics["test"].items())}})
+        elif problem is None:
+            problem = f"{run.root} has not finished training (no metrics.json yet)."
+        rows.append({**row, "problem": problem or ""})
+    columns = ["run", "model", "dataset", "best epoch", "epoch seconds"]
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame:
+            frame[column] = pd.Series(dtype=object)
+    metric_cols = sorted(c for c in frame.columns if c.startswith("test "))
+    return frame[[*columns, *metric_cols, "problem"]]

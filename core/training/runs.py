@@ -14,6 +14,7 @@ from core.data.dataset import DEFAULT_K_CORE, Dataset, load_dataset
 from core.models import MODELS, DataSpec, Recommender, build_model, config_from_dict, config_to_dict
 from core.scoring import Scorer
 from core.training.config import TrainConfig
+from core.training.errors import RunError, retrain_fix
 from core.training.run_dir import RunDir, dataset_fingerprint
 from core.training.storage import load_checkpoint
 from core.training.trainer import ProgressFn, Trainer
@@ -82,6 +83,46 @@ class TrainedRun:
         return Scorer(self.data, self.model)
 
 
+def _features_text(dims: dict) -> str:
+    return " and ".join(f"{m} features ({d}-d)" for m, d in sorted(dims.items())) or "no features"
+
+
+def spec_mismatch(stored: dict[str, Any], spec: dict[str, Any], dataset: str, run_root: Path,
+                  info: dict[str, Any]) -> tuple[str, str] | None:
+    """Why a run does not fit a dataset and what to do, in plain words; None when it fits.
+
+    Args:
+        stored: The data spec saved in run.json (``DataSpec.to_dict`` at training time).
+        spec: The data spec of the dataset as it is now.
+        dataset: The dataset's directory (for the commands in the advice).
+        run_root: The run directory.
+        info: run.json (for the retrain command).
+
+    Returns:
+        ``(problem, fix)`` sentences, or None.
+    """
+    if spec == stored:
+        return None
+    retrain = f"`python -m core train --data {dataset} --model {info.get('model', 'MODEL')} --out {run_root}`"
+    reasons, fixes = [], []
+    old_dims, new_dims = stored.get("feature_dims", {}), spec.get("feature_dims", {})
+    if old_dims != new_dims:
+        reasons.append(f"it was trained with {_features_text(old_dims)}, and the dataset now has "
+                       f"{_features_text(new_dims)}")
+        if set(old_dims) - set(new_dims):
+            fixes.append(f"compute the features again (`python -m core features {dataset}`) if they were deleted")
+    for key, noun in (("n_users", "customers"), ("n_items", "products"), ("n_categories", "categories")):
+        if stored.get(key) != spec.get(key):
+            reasons.append(f"it was trained on {stored.get(key)} {noun}, and the dataset now has {spec.get(key)} "
+                           "(the files changed, or another k-core filter is chosen)")
+    if any(stored.get(k) != spec.get(k) for k in ("n_users", "n_items")):
+        fixes.append(f"pick the k-core filter of {info.get('data', {}).get('k_core', 'the run')} the run was "
+                     "trained with")
+    fixes.append(f"or retrain the model on the data as it is now: delete {run_root} and run {retrain}")
+    return (f"the trained model {run_root.name} does not fit the dataset {Path(dataset).name}: "
+            + "; ".join(reasons) + ".", "; ".join(fixes) + ".")
+
+
 def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
     """Reopen a trained run: rebuild the model from run.json and load its best checkpoint.
 
@@ -91,7 +132,7 @@ def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
 
     Raises:
         FileNotFoundError: If the directory is not a complete run or its dataset is gone.
-        ValueError: If ``data`` is not the dataset the run was trained on.
+        RunError: If a file of the run is damaged, or the run does not fit ``data`` (said in plain words).
     """
     run = RunDir(Path(run_dir))
     info = run.info()
@@ -104,10 +145,20 @@ def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
             raise FileNotFoundError(f"the run's dataset {stored['path']} is gone; restore it to that path.")
         data = load_dataset(stored["path"], k=stored["k_core"])
     spec = DataSpec.of(data)
-    if spec.to_dict() != stored["spec"]:
-        raise ValueError(f"{run.root} was trained on {stored['name']} with {stored['spec']}, "
-                         f"not on this data ({spec.to_dict()}).")
-    model = build_model(info["model"], spec, info["model_config"], stored=True)
-    model.load_state_dict(load_checkpoint(run.best_path)["model"])
+    mismatch = spec_mismatch(stored["spec"], spec.to_dict(), str(data.root), run.root, info)
+    if mismatch is not None:
+        raise RunError(run.info_path, *mismatch, field="data.spec")
+    fix = retrain_fix(run.root, info)
+    try:
+        model = build_model(info["model"], spec, info["model_config"], stored=True)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RunError(run.info_path, f"the model {info['model']!r} with this config cannot be built ({exc}).",
+                       fix, field="model_config") from None
+    try:
+        model.load_state_dict(load_checkpoint(run.best_path, fix=fix)["model"])
+    except (RuntimeError, KeyError) as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise RunError(run.best_path, f"the checkpoint does not hold this model's weights ({reason[:200]}).",
+                       fix) from None
     model.eval()
     return TrainedRun(run=run, info=info, model=model, data=data)

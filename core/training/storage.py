@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.files import atomic_write
+from core.training.errors import RunError, retrain_fix
 
 if TYPE_CHECKING:
     import torch
@@ -37,11 +38,36 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     atomic_write(path, lambda handle: torch.save(state, handle))
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint written by :func:`save_checkpoint`, without unpickling code."""
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu", fix: str | None = None
+                    ) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint`, without unpickling code.
+
+    Args:
+        path: The checkpoint file.
+        map_location: Device to load the tensors onto.
+        fix: What the user should do if the file is missing or damaged (default: train the run again).
+
+    Raises:
+        RunError: If the file is missing, truncated, not a checkpoint or holds more than tensors and
+            plain values.
+    """
+    import pickle
+    import zipfile
+
     import torch
 
-    return torch.load(path, map_location=map_location, weights_only=True)
+    path = Path(path)
+    fix = fix or retrain_fix(path.parent.parent)
+    if not path.is_file():
+        raise RunError(path, "the checkpoint is missing.", fix)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunError(path, f"the checkpoint is damaged or incomplete ({reason[:200]}).", fix) from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise RunError(path, "the file holds no model weights (no 'model' entry).", fix, field="model")
+    return state
 
 
 def save_array(path: str | Path, array: np.ndarray) -> None:

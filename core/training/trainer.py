@@ -15,8 +15,10 @@ import torch
 from core.data.batches import Batch, pair_batches, sequence_batches, sequence_windows
 from core.data.dataset import Dataset
 from core.evaluation.ranking import EvalResult, evaluate
+from core.files import remove_leftovers
 from core.models.base import Recommender
 from core.training.config import TrainConfig
+from core.training.errors import retrain_fix
 from core.training.run_dir import RunDir
 from core.training.storage import load_checkpoint, save_array, save_checkpoint, write_json
 
@@ -124,8 +126,12 @@ class Trainer:
         optimizer = self.model.make_optimizer(cfg.lr, cfg.weight_decay)
         history: list[dict[str, Any]] = []
         start, best, best_epoch, stale = 1, -np.inf, 0, 0
+        if self.run.root.is_dir():
+            remove_leftovers(self.run.root)  # files a killed run was writing (never read, only tidied)
         if self.run.last_path.is_file():
-            state = load_checkpoint(self.run.last_path, self.device)
+            state = load_checkpoint(self.run.last_path, self.device,
+                                    fix=f"delete {self.run.last_path} and train again with the same --out: "
+                                        "training restarts from the first epoch.")
             self.model.load_state_dict(state["model"])
             if optimizer is not None:
                 optimizer.load_state_dict(state["optimizer"])
@@ -181,7 +187,8 @@ class Trainer:
                                    f"{cfg.select_metric} {score:.4f}{' (best)' if improved else ''}"))
 
         if self.run.best_path.is_file():
-            self.model.load_state_dict(load_checkpoint(self.run.best_path, self.device)["model"])
+            self.model.load_state_dict(load_checkpoint(self.run.best_path, self.device,
+                                                       fix=retrain_fix(self.run.root, self.run_info))["model"])
         else:  # nothing trained by gradient descent (e.g. popularity): the prepared model is final
             save_checkpoint(self.run.best_path, {"model": self.model.state_dict(), "epoch": 0})
         valid = self._evaluate("valid")

@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from pages.common.products import plotly_text
+
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D")
 HEIGHT = 380
 TIMELINE_IMAGES = 40  # latest purchases drawn as pictures on the history timeline (older ones: dots)
@@ -25,7 +27,7 @@ def part_colours(parts: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 def item_label(rank: int, title: str, width: int = 38) -> str:
     title = str(title)
-    return f"#{rank} {title if len(title) <= width else title[:width - 1] + '…'}"
+    return f"#{rank} {plotly_text(title if len(title) <= width else title[:width - 1] + '…')}"
 
 
 def share_bars(recs: pd.DataFrame, parts: tuple[str, ...], customer: str) -> go.Figure:
@@ -57,7 +59,7 @@ def history_timeline(history: pd.DataFrame, customer: str, image_uri: Callable[[
     frame = history.assign(row=[categories.index(c) for c in history["category"]])
     fig = go.Figure(go.Scatter(
         x=frame["date"], y=frame["row"], mode="markers", marker={"size": 14, "opacity": 0.35, "color": PALETTE[0]},
-        customdata=frame[["title", "item_id", "category"]].to_numpy(),
+        customdata=frame[["title", "item_id", "category"]].map(plotly_text).to_numpy(),
         hovertemplate="<b>%{customdata[0]}</b><br>%{x|%d %b %Y}<br>%{customdata[2]} · %{customdata[1]}"
                       "<extra></extra>"))
     fig.update_layout(title=f"Purchase history of {customer}", xaxis={"title": {"text": "Purchase date"}},
@@ -109,7 +111,7 @@ def rank_after_drop(frame: pd.DataFrame, label_col: str, base_rank: int, title: 
 def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str) -> go.Figure:
     """History position (rows, oldest at the top) × expert (columns), colour = gate weight."""
     view = imoe.loc[imoe["modality"] == modality].copy()
-    view["purchase"] = [f"{int(p)}. {str(t)[:30]}" for p, t in zip(view["position"], view["title"])]
+    view["purchase"] = [f"{int(p)}. {plotly_text(str(t)[:30])}" for p, t in zip(view["position"], view["title"])]
     order = view.drop_duplicates("position").sort_values("position")["purchase"].tolist()
     matrix = view.pivot_table(index="purchase", columns="expert", values="gate", aggfunc="mean").reindex(order)
     matrix.columns = [f"expert {c}" for c in matrix.columns]
@@ -174,7 +176,7 @@ def overlap_curve(shift: pd.DataFrame, chosen: int, what: str) -> go.Figure:
 def item_rank_curve(shift: pd.DataFrame, chosen: int, item_title: str) -> go.Figure:
     """The chosen item's rank per shift in months (1 = top)."""
     fig = px.line(shift, x="months", y="item_rank", markers=True,
-                  title=f"Rank of “{item_title}” as time moves",
+                  title=f"Rank of “{plotly_text(item_title)}” as time moves",
                   labels={"months": "Shift in months (negative = earlier)", "item_rank": "Rank (1 = top)"})
     fig.add_vline(x=chosen, line_dash="dash", annotation_text="slider")
     fig.update_layout(yaxis={"autorange": "reversed"}, height=HEIGHT)
@@ -267,6 +269,7 @@ def embedding_map(proj: pd.DataFrame, labels: pd.DataFrame, epoch: int, colour: 
     """
     frame = proj.loc[proj["epoch"] == epoch].merge(labels, on="item_id", how="left")
     frame[colour] = frame[colour].fillna("").replace("", "(none)")
+    frame["title"] = frame["title"].fillna("").map(plotly_text)
     x_title, y_title = projection_axis_titles(method, proj.attrs.get("explained", []))
     fig = px.scatter(frame, x="x", y="y", color=colour, hover_name="title", hover_data={"item_id": True, "x": False,
                      "y": False}, title=title, labels={"x": x_title, "y": y_title, colour: colour_name(colour)},

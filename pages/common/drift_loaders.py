@@ -21,10 +21,11 @@ def drift_key(run_dir: str) -> str:
     return cache_key(RunDir(Path(run_dir)), {})
 
 
-def has_snapshots(run_dir: str) -> bool:
-    from core.training.run_dir import RunDir
+def has_snapshots(trained) -> bool:
+    """:func:`core.explain.drift.has_snapshots` (RunError when a trained model's snapshots are missing)."""
+    from core.explain.drift import has_snapshots as check
 
-    return bool(RunDir(Path(run_dir)).snapshot_epochs())
+    return check(trained)
 
 
 @st.cache_data(show_spinner="Measuring how the embeddings drifted…", max_entries=16)

@@ -1,7 +1,10 @@
 """Every cached loader of the app lives here (data and models are loaded once per session/process).
 
-Explanations are cached per (run, checkpoint time, customer, settings): changing customer and
-coming back is instant, and retraining a run (new checkpoint time) invalidates its entries. The
+Caches follow the files: a dataset is keyed by the stamps (size, modification time) of the files it
+is read from (:func:`core.data.reader.dataset_stamp`), a run by those of its run.json, metrics,
+history and best checkpoint (:meth:`RunDir.stamp`), so features recomputed, a dataset re-imported or
+a run retrained while the dashboard runs are picked up on the next rerun. Explanations are cached
+per (run and its stamp, customer, settings): changing customer and coming back is instant. The
 trained run itself is passed as ``_trained`` (not hashed); ``key`` (see :func:`run_key`) stands
 for it in the cache key.
 """
@@ -15,6 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, load_dataset
+from core.data.reader import dataset_stamp
+from core.training.errors import RunError
 from core.training.run_dir import RunDir, find_runs
 from core.training.run_table import runs_table
 
@@ -30,20 +35,29 @@ def runs_root() -> Path:
     return Path(os.environ.get("MODALITY_LENS_RUNS", "runs"))
 
 
-
-
-@st.cache_resource(show_spinner="Loading the catalogue…")
 def dataset(path: str, k_core: int) -> Dataset:
-    """The prepared dataset at ``path`` with its ``k_core`` filter.
+    """The prepared dataset at ``path`` with its ``k_core`` filter, reloaded when its files change.
 
     ``k_core`` has no default on purpose: the cache keys on the arguments as passed, so
     ``dataset(p)`` and ``dataset(p, 5)`` would be two entries and two loads.
     """
+    return _dataset(path, k_core, dataset_stamp(path))
+
+
+@st.cache_resource(show_spinner="Loading the catalogue…", max_entries=4)
+def _dataset(path: str, k_core: int, stamp: tuple) -> Dataset:
     return load_dataset(path, k=k_core)
 
 
+dataset.clear = _dataset.clear  # clearing works as on the other cached loaders
+
+
 def run_dirs_for(data: Dataset) -> list[str]:
-    """Complete runs under :func:`runs_root` trained on ``data`` (matched by resolved path)."""
+    """Complete runs under :func:`runs_root` trained on ``data`` (matched by resolved path).
+
+    A run whose files are damaged is listed too when its run.json can be read (its problem shows
+    in :func:`metrics_table` and when it is opened); see :func:`unreadable_runs` for the others.
+    """
     target = str(Path(data.root).resolve())
     out = []
     for run in find_runs(runs_root()):
@@ -56,6 +70,22 @@ def run_dirs_for(data: Dataset) -> list[str]:
     return out
 
 
+def unreadable_runs() -> list[tuple[str, str]]:
+    """Runs under :func:`runs_root` whose run.json cannot be read: ``(run directory, problem and fix)``.
+
+    They cannot be matched to a dataset, so every page that lists runs shows them all.
+    """
+    out = []
+    for run in find_runs(runs_root()):
+        try:
+            run.info()
+        except RunError as exc:
+            out.append((str(run.root), str(exc)))
+        except OSError as exc:
+            out.append((str(run.root), f"{run.info_path}: the file cannot be read ({exc})."))
+    return out
+
+
 def run_label(run_dir: str) -> str:
     """The run's id in links and pickers: its path under :func:`runs_root` (e.g. ``sample_data/hm4sr``)."""
     path = Path(run_dir)
@@ -65,9 +95,18 @@ def run_label(run_dir: str) -> str:
         return path.name
 
 
+def trained_run(run_dir: str, data: Dataset, stamp: tuple):
+    """A reopened run; ``stamp`` (:func:`run_stamp`) and the dataset's key invalidate the cache when
+    the run is retrained or the dataset's files change.
+
+    Raises:
+        RunError: If a file of the run is damaged or the run does not fit the dataset (page: show it).
+    """
+    return _trained_run(run_dir, data, stamp, data_key(data))
+
+
 @st.cache_resource(show_spinner="Loading the trained model…", max_entries=8)
-def trained_run(run_dir: str, _data: Dataset, stamp: float):
-    """A reopened run; ``stamp`` (the checkpoint's mtime) invalidates the cache after retraining."""
+def _trained_run(run_dir: str, _data: Dataset, stamp: tuple, data_key: tuple):
     import torch
 
     from core.training.runs import open_run  # torch is imported on first use, not at app start
@@ -78,19 +117,19 @@ def trained_run(run_dir: str, _data: Dataset, stamp: float):
     return open_run(run_dir, data=_data)
 
 
-def checkpoint_stamp(run_dir: str) -> float:
-    """The mtime of the run's best checkpoint (0.0 before there is one): changes when it is retrained."""
-    path = RunDir(Path(run_dir)).best_path
-    return path.stat().st_mtime if path.exists() else 0.0
+def run_stamp(run_dir: str) -> tuple:
+    """The stamps of the files a reopened run reads (:meth:`RunDir.stamp`): change when it is retrained."""
+    return RunDir(Path(run_dir)).stamp()
 
 
-def run_key(trained) -> tuple[str, float]:
-    """What identifies a trained run in the explanation caches: its directory and checkpoint time."""
-    return str(trained.run.root), checkpoint_stamp(str(trained.run.root))
+def run_key(trained) -> tuple[str, tuple]:
+    """What identifies a trained run in the explanation caches: its directory and file stamps."""
+    return str(trained.run.root), run_stamp(str(trained.run.root))
 
 
 @st.cache_data(show_spinner=False)
-def metrics_table(run_dirs: tuple[str, ...], stamps: tuple[float, ...]) -> pd.DataFrame:
+def metrics_table(run_dirs: tuple[str, ...], stamps: tuple[tuple, ...]) -> pd.DataFrame:
+    """:func:`core.training.run_table.runs_table` (damaged runs keep a row with their ``problem``)."""
     return runs_table([Path(p) for p in run_dirs])
 
 
@@ -140,9 +179,9 @@ def monthly_purchases(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
     return build(_data)
 
 
-def data_key(data: Dataset) -> tuple[str, int]:
-    """What identifies a prepared dataset in the caches: its directory and k-core."""
-    return str(Path(data.root).resolve()), data.report.k_core if data.report else 0
+def data_key(data: Dataset) -> tuple:
+    """What identifies a prepared dataset in the caches: its directory, k-core and file stamps."""
+    return str(Path(data.root).resolve()), data.report.k_core if data.report else 0, dataset_stamp(data.root)
 
 
 # ---------------------------------------------------------------- explanations (core.explain)

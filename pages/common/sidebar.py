@@ -9,12 +9,14 @@ friendly message until the customer is changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
 
 from core.data import DEFAULT_K_CORE, DataError
-from pages.common import loaders, routing
+from pages.common import loaders, products, routing
 
 NOTE_KEY = "sidebar_link_note"
 
@@ -32,10 +34,21 @@ def selected_dataset():
     try:
         return loaders.dataset(choice, int(k_core))
     except DataError as exc:
-        st.error(f"This dataset cannot be read. {exc}")
+        st.error(f"This dataset cannot be read. {products.text(exc)}")
     except OSError as exc:
-        st.error(f"This dataset cannot be opened: {exc}")
+        st.error(f"This dataset cannot be opened: {products.text(exc)}")
     return None
+
+
+@contextmanager
+def reported(what: str) -> Iterator[None]:
+    """Run a page's step; a damaged or missing file (:class:`DataError`, e.g. a ``RunError``) shows its
+    message (file, problem, fix) instead of a traceback, and the page stops there (the sidebar stays)."""
+    try:
+        yield
+    except DataError as exc:
+        st.error(f"{what} cannot be shown. {products.text(exc)}", icon=":material/error:")
+        st.stop()
 
 
 def link_value(name: str) -> str | None:
@@ -86,6 +99,10 @@ def selected_run(data, sync_url: bool = False) -> str | None:
         sync_url: Apply a ``run`` link and write the choice back to the URL.
     """
     runs = loaders.run_dirs_for(data)
+    for run_dir, problem in loaders.unreadable_runs():  # listed, not hidden: the user can repair them
+        st.sidebar.warning(f"Trained model “{products.text(loaders.run_label(run_dir))}” cannot be read: "
+                           f"{products.text(problem)}",
+                           icon=":material/build:")
     if not runs:
         st.sidebar.caption("No trained run for this dataset yet.")
         return None
@@ -98,7 +115,7 @@ def selected_run(data, sync_url: bool = False) -> str | None:
         else:
             current = st.session_state.get("sidebar_run")
             current = current if current in runs else runs[0]
-            add_note(f"The link asks for the trained model “{wanted}”, which is not among the models "
+            add_note(f"The link asks for the trained model “{products.text(wanted)}”, which is not among the models "
                      f"trained on {data.name} ({', '.join(labels.values())}). Showing “{labels[current]}” instead.")
     if st.session_state.get("sidebar_run") not in runs:
         st.session_state.pop("sidebar_run", None)
@@ -117,9 +134,10 @@ def selected_trained(data, sync_url: bool = False):
     if run_dir is None:
         return None
     try:
-        return loaders.trained_run(run_dir, data, loaders.checkpoint_stamp(run_dir))
-    except (OSError, ValueError) as exc:
-        st.error(f"This trained model cannot be opened: {exc}")
+        return loaders.trained_run(run_dir, data, loaders.run_stamp(run_dir))
+    except (OSError, ValueError) as exc:  # RunError (a DataError) included: file, problem and fix
+        st.error(f"This trained model cannot be opened: {products.text(exc)} Other trained models can be picked in "
+                 "the sidebar.")
         return None
 
 
@@ -138,9 +156,9 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
         if wanted in labels:
             st.session_state["sidebar_user"] = wanted
         else:
-            add_note(f"No customer with the id “{wanted}” in {data.name}: the link may be from another "
-                     f"dataset, or the customer has too few purchases to be kept. Pick a customer in the "
-                     f"sidebar (ids look like {', '.join(ids[:3])}).")
+            add_note(f"No customer with the id “{products.text(wanted)}” in {products.text(data.name)}: the link "
+                     "may be from another dataset, or the customer has too few purchases to be kept. Pick a customer "
+                     f"in the sidebar (ids look like {', '.join(products.text(i) for i in ids[:3])}).")
     if st.session_state.get("sidebar_user") not in labels:
         st.session_state.pop("sidebar_user", None)
     user = st.sidebar.selectbox("Customer", ids, key="sidebar_user", format_func=labels.get,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -45,9 +46,14 @@ def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
     raise AssertionError(f"no table with columns {columns}; tables: {[list(d.value.columns) for d in at.dataframe]}")
 
 
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it: the backslash escapes of ``pages.common.products.text`` removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def messages(at: AppTest) -> str:
-    """Every info, warning and error text on the page, joined."""
-    return "\n".join(m.value for m in [*at.info, *at.warning, *at.error])
+    """Every info, warning and error text on the page (sidebar included), joined, as the reader sees it."""
+    return "\n".join(shown(m.value) for m in [*at.info, *at.warning, *at.error])
 
 
 def downloads(at: AppTest) -> list[str]:

@@ -34,10 +34,13 @@ def test_no_hard_coded_run_directory_paths_in_pages():
             assert name not in source, f"{path.name} spells the run directory's {name}; use RunDir"
 
 
-def test_checkpoint_stamp_reads_the_best_checkpoint_of_run_dir(shop_runs):
+def test_run_stamp_reads_the_files_a_reopened_run_reads(shop_runs):
     run = RunDir(shop_runs / "tiny_shop" / "hm4sr")
-    assert loaders.checkpoint_stamp(str(run.root)) == run.best_path.stat().st_mtime
-    assert loaders.checkpoint_stamp(str(shop_runs / "absent")) == 0.0
+    stamp = loaders.run_stamp(str(run.root))
+    best = run.best_path.stat()
+    assert ("best.pt", best.st_size, best.st_mtime_ns) in stamp
+    assert [name for name, _, _ in stamp] == ["run.json", "metrics.json", "history.json", "best.pt"]
+    assert loaders.run_stamp(str(shop_runs / "absent")) == ()
 
 
 def test_the_customer_report_is_one_cached_loader(shop_trained, monkeypatch):
@@ -57,7 +60,7 @@ def test_the_customer_report_is_one_cached_loader(shop_trained, monkeypatch):
     assert loaders.customer_report(shop_trained, key, "U001", None, 5) == page
     assert len(calls) == 1  # the second call came from the cache
     loaders.customer_report(shop_trained, key, "U001", None, 4)
-    loaders.customer_report(shop_trained, (key[0], key[1] + 1.0), "U001", None, 5)  # retrained run
+    loaders.customer_report(shop_trained, (key[0], (*key[1], ("best.pt", 1, 1))), "U001", None, 5)  # retrained run
     assert len(calls) == 3
     loaders.customer_report.clear()
 

@@ -11,7 +11,8 @@ import json
 from streamlit import config
 config.get_config_options(force_reparse=True)
 print(json.dumps({name: config.get_option(name) for name in
-                  ("server.fileWatcherType", "server.runOnSave", "runner.postScriptGC")}))
+                  ("server.fileWatcherType", "server.runOnSave", "runner.postScriptGC", "server.address",
+                  "server.maxUploadSize", "server.enableXsrfProtection")}))
 """
 
 
@@ -30,3 +31,10 @@ def test_streamlit_reads_the_speed_settings():
     assert options["server.runOnSave"] is False
     # The forced full collection after every run cost 0.3-0.4 s per re-render with torch loaded.
     assert options["runner.postScriptGC"] is False
+
+
+def test_streamlit_reads_the_shared_server_settings():
+    options = streamlit_options()
+    assert options["server.address"] == "127.0.0.1"  # this machine only; a proxy shares it (README)
+    assert options["server.maxUploadSize"] == 10  # MB
+    assert options["server.enableXsrfProtection"] is True
