@@ -68,22 +68,6 @@ def app_url(shop_dir, shop_runs, tmp_path_factory):
             process.kill()
 
 
-@pytest.fixture()
-def page(tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}; install it with "
-                    "`apt-get install -y chromium chromium-driver` (.ci/run does this before `make test`)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is a test dependency: pip install -e .[test]")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1500, "height": 1100})
-            yield tab
-        finally:
-            browser.close()
-
-
 def test_customer_deep_link_shows_recommendations_and_modality_chart(app_url, page, shop_trained, tmp_path):
     recs = explain.recommendations(shop_trained, "U007", k=10)
     page.goto(f"{app_url}/explorer?run=tiny_shop/hm4sr&user=U007", wait_until="domcontentloaded")
