@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.training import TrainConfig, train_run
-from tests.app.helpers import vega_charts
+from tests.app.helpers import shown, vega_charts
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -67,7 +67,7 @@ def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app):
     images = at.get("image")
     assert len(images) == 24  # 30 products with pictures: the 24 best sellers
     # the numbers first (readable while the browser loads the chart library), pictures last
-    assert [s.value for s in at.subheader] == ["Catalogue: tiny_shop", "Trained models", "Best-selling products"]
+    assert [shown(s.value) for s in at.subheader] == ["Catalogue: tiny_shop", "Trained models", "Best-selling products"]
     table = at.dataframe[0].value
     assert sorted(table["model"]) == ["hm4sr", "popularity"]
     keys = {b.key for b in at.get("download_button")}
