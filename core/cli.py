@@ -205,6 +205,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain_all(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from core.explain.batch import explain_all
+    from core.training import open_run
+
+    trained = open_run(args.run_dir)
+    tic = time.perf_counter()
+    with tqdm(desc="explain-all", unit="chunk", leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        out = explain_all(trained, args.out, k=args.k, chunk_size=args.chunk_size, progress=progress)
+    seconds = time.perf_counter() - tic
+    n = trained.data.n_users
+    print(f"explanations of {n:,} customers (top {args.k}, parts, gates, time routes) in {out} "
+          f"({seconds:.1f} s, {n / max(seconds, 1e-9):,.0f} customers/s)")
+    return 0
+
+
 def cmd_drift(args: argparse.Namespace) -> int:
     from core.explain import drift_statistics, projections
     from core.training import open_run
@@ -313,6 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10, help="number of recommendations listed (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("explain-all", help="explain every customer into Parquet files the dashboard's population "
+                                           "views read (resumable)",
+                       description="Write every customer's top-K with each part's contribution and share, the gate "
+                                   "summary per modality and the time route to RUN_DIR/batch/ in chunks. Memory is "
+                                   "bounded by the chunk; an interrupted job keeps its finished chunks when rerun.")
+    p.add_argument("run_dir", help="run directory written by `train`")
+    p.add_argument("--out", help="output directory (default: RUN_DIR/batch)")
+    p.add_argument("-k", type=int, default=10, help="recommendations per customer (default %(default)s)")
+    p.add_argument("--chunk-size", type=int, default=2048, help="customers per chunk (default %(default)s)")
+    p.set_defaults(func=cmd_explain_all)
 
     p = sub.add_parser("drift", help="precompute a run's embedding-drift views and print its drift per epoch",
                        description="Compute (once; cached under RUN_DIR/explain/) the aligned 2-D projections of the "

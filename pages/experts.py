@@ -40,7 +40,19 @@ if len(parts) < 2:
     export.note(text=f"This model ({model_name}) gives one undivided score, so there are no modality shares "
                      "to compare across customers.")
 else:
-    population = loaders.population_shares(trained, key, k)
+    with sidebar.reported("The population view"):
+        population = loaders.population_shares(trained, key, k)
+    if population is None:
+        st.info(f"This catalogue has {data.n_users:,} customers, too many to explain on the spot. Explain every "
+                f"customer once (`python -m core explain-all {trained.run.root}` does the same) and this view "
+                "reads the results in a moment from then on.",
+                icon=":material/info:")
+        if st.button("Explain every customer now", key="experts_explain_all"):
+            bar = st.progress(0.0, text="Explaining every customer…")
+            loaders.explain_all(trained, lambda done, total: bar.progress(done / total,
+                                                                          text=f"Chunk {done} of {total}"))
+            st.rerun()
+        st.stop()
     export.chart(charts.population_shares(population, parts, k), "experts_population",
                  "How many customers (bar height) have a given share of their recommendations coming from each "
                  "modality; a modality far to the right drives most customers' lists.")

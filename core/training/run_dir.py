@@ -87,6 +87,11 @@ class RunDir:
         """Cached explanations of the run (drift statistics and projections)."""
         return self.root / "explain"
 
+    @property
+    def batch_dir(self) -> Path:
+        """Every customer's explanations, written by ``python -m core explain-all`` (Parquet chunks)."""
+        return self.root / "batch"
+
     def snapshot_path(self, epoch: int) -> Path:
         return self.snapshot_dir / f"epoch_{epoch:04d}.npy"
 

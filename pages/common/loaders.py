@@ -19,6 +19,7 @@ import streamlit as st
 
 from core.data import Dataset, load_dataset
 from core.data.reader import dataset_stamp
+from core.files import files_stamp
 from core.training.errors import RunError
 from core.training.run_dir import RunDir, find_runs
 from core.training.run_table import runs_table
@@ -239,11 +240,28 @@ def time_shift(_trained, key, user_id: str, months: tuple[int, ...], purchase: i
     return explain.time_shift(_trained, user_id, months=list(months), purchase=purchase, k=k, item_id=item_id)
 
 
-@st.cache_data(show_spinner="Explaining the whole customer base (once per model)…", max_entries=8)
-def population_shares(_trained, key, k: int) -> pd.DataFrame:
-    from core import explain
+def population_shares(trained, key, k: int) -> pd.DataFrame | None:
+    """Every customer's mean share per part over the top-``k`` (:func:`core.explain.batch.population_view`):
+    from the run's batch files when they fit, else computed for small catalogues, else None."""
+    batch = trained.run.batch_dir
+    stamp = files_stamp([batch / "manifest.json", *sorted(batch.rglob("*.parquet"))])  # follows the files on disk
+    return _population_shares(trained, key, k, stamp)
 
-    return explain.population_shares(_trained, k=k)
+
+@st.cache_data(show_spinner="Explaining the whole customer base (once per model)…", max_entries=8)
+def _population_shares(_trained, key, k: int, batch_stamp: tuple) -> pd.DataFrame | None:
+    from core.explain.batch import population_view
+
+    return population_view(_trained, k)
+
+
+def explain_all(trained, progress) -> None:
+    """Write the run's batch explanations (``python -m core explain-all``), reporting ``progress(done, total)``."""
+    from core.explain.batch import explain_all as write_all
+
+    write_all(trained, progress=progress)
+
+
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

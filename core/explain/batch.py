@@ -1,0 +1,233 @@
+"""Batch explanations: every customer's top-K with its exact score parts, gates and time route, on disk.
+
+``python -m core explain-all RUN`` writes, chunk by chunk of :data:`CHUNK_SIZE` customers (dataset
+order), three Parquet tables under ``RUN/batch/`` (:attr:`RunDir.batch_dir`):
+
+- ``top/chunk-NNNNN.parquet``: one row per customer × recommended item × score part —
+  ``user_id, rank, item_id, score, part, contribution, share`` (the tidy
+  :meth:`core.scoring.PartScores.long` rows, titles left out);
+- ``gates/chunk-NNNNN.parquet``: ``user_id, modality, expert, gate``, the Interactive-MoE gate
+  of every modality and expert averaged over the customer's history (models with gates only);
+- ``routes/chunk-NNNNN.parquet``: ``user_id, expert, weight``, the Temporal-MoE route for "now"
+  (models with a query-time route only).
+
+``manifest.json`` records the settings and the checkpoint it explains. Every file is written
+atomically, so a killed job leaves only whole files; a restart keeps the chunks already done and
+redoes the rest (a chunk counts as done when all its tables read whole), and gives exactly the rows
+of an uninterrupted run. Memory is bounded by the chunk; time is O(customers × products).
+Population views read the files in-process with DuckDB (:func:`read_batch`, :func:`batch_shares`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.files import atomic_write
+from core.training.errors import RunError
+from core.training.runs import TrainedRun
+from core.training.storage import read_json, write_json
+
+CHUNK_SIZE = 2048
+TABLES = ("top", "gates", "routes")
+VERSION = 1
+ProgressFn = Callable[[int, int], None]
+
+
+def _stamp(trained: TrainedRun) -> list:
+    """The run's file stamp as JSON stores it (lists, not tuples)."""
+    return json.loads(json.dumps(trained.run.stamp()))
+
+
+def _manifest(trained: TrainedRun, k: int, chunk_size: int) -> dict:
+    caps = trained.scorer.capabilities
+    n = trained.data.n_users
+    return {"version": VERSION, "run": trained.name, "checkpoint": _stamp(trained), "k": int(k),
+            "chunk_size": int(chunk_size), "customers": n, "chunks": -(-n // chunk_size),
+            "parts": list(caps.parts),
+            "tables": [t for t in TABLES if t == "top" or (t == "gates" and caps.gates)
+                       or (t == "routes" and caps.query_time)]}
+
+
+def chunk_path(out: Path, table: str, chunk: int) -> Path:
+    """Where chunk ``chunk`` of ``table`` lives."""
+    return out / table / f"chunk-{chunk:05d}.parquet"
+
+
+def _readable(path: Path) -> bool:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return True
+
+
+def _write(path: Path, frame: pd.DataFrame) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    atomic_write(path, lambda handle: pq.write_table(table, handle))
+
+
+def _gate_frames(trained: TrainedRun, users: np.ndarray, ids: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Gate summaries and query routes of ``users`` (scored in the scorer's memory-bounded batches)."""
+    model, scorer = trained.model, trained.scorer
+    caps = scorer.capabilities
+    gates, routes = [], []
+    step = scorer.rows_per_batch
+    for lo in range(0, len(users), step):
+        with torch.no_grad():
+            trace = model.explain(scorer.batch(users[lo:lo + step]))
+        if caps.gates:
+            valid = trace.valid[:, :, None, None].float()  # (b, T, 1, 1)
+            mean = (trace.gates * valid).sum(1) / valid.sum(1).clamp(min=1.0)  # (b, M, K)
+            gates.append(mean.numpy())
+        if caps.query_time:
+            routes.append(trace.query_routes.numpy())  # (b, K)
+    out = {}
+    if gates:
+        g = np.concatenate(gates)  # (B, M, K)
+        b, m, k = g.shape
+        out["gates"] = pd.DataFrame({"user_id": np.repeat(ids, m * k),
+                                     "modality": np.tile(np.repeat(np.asarray(caps.parts, dtype=object), k), b),
+                                     "expert": np.tile(np.arange(k), b * m), "gate": g.reshape(-1)})
+    if routes:
+        r = np.concatenate(routes)  # (B, K)
+        b, k = r.shape
+        out["routes"] = pd.DataFrame({"user_id": np.repeat(ids, k), "expert": np.tile(np.arange(k), b),
+                                      "weight": r.reshape(-1)})
+    return out
+
+
+def explain_all(trained: TrainedRun, out: str | Path | None = None, k: int = 10, chunk_size: int = CHUNK_SIZE,
+                progress: ProgressFn | None = None) -> Path:
+    """Write (or finish writing) the batch explanations of every customer; return their directory.
+
+    Args:
+        trained: The run.
+        out: Output directory (default ``RUN/batch``).
+        k: Recommendations per customer.
+        chunk_size: Customers per chunk (bounds memory; each chunk is one file per table).
+        progress: Optional ``progress(chunks_done, chunks_total)``.
+
+    Returns:
+        The directory holding ``manifest.json`` and the tables.
+    """
+    out = Path(out) if out is not None else trained.run.batch_dir
+    manifest = _manifest(trained, k, chunk_size)
+    old = out / "manifest.json"
+    if old.is_file():
+        try:
+            previous = read_json(old)
+        except ValueError:
+            previous = None
+        if not isinstance(previous, dict) or {**previous, "complete": None} != {**manifest, "complete": None}:
+            for table in TABLES:  # other settings or another checkpoint: nothing of it can be reused
+                for stale in (out / table).glob("chunk-*.parquet"):
+                    stale.unlink()
+    write_json(old, {**manifest, "complete": False})
+    data, scorer = trained.data, trained.scorer
+    ids = np.asarray(data.user_ids, dtype=object)
+    total = manifest["chunks"]
+    for chunk in range(total):
+        paths = [chunk_path(out, t, chunk) for t in manifest["tables"]]
+        if not all(_readable(p) for p in paths):
+            users = np.arange(chunk * chunk_size, min((chunk + 1) * chunk_size, data.n_users))
+            top = scorer.top(users, k).long(data).drop(columns="title")
+            frames = {"top": top, **_gate_frames(trained, users, ids[users])}
+            for table, path in zip(manifest["tables"], paths):
+                _write(path, frames[table])
+        if progress is not None:
+            progress(chunk + 1, total)
+    write_json(old, {**manifest, "complete": True})
+    return out
+
+
+def batch_status(trained: TrainedRun, out: str | Path | None = None) -> dict | None:
+    """The manifest of the run's batch explanations if they are complete and explain its current
+    checkpoint, else None (missing, unfinished, or written for an older checkpoint)."""
+    out = Path(out) if out is not None else trained.run.batch_dir
+    try:
+        manifest = read_json(out / "manifest.json")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not manifest.get("complete"):
+        return None
+    if manifest.get("checkpoint") != _stamp(trained) or manifest.get("customers") != trained.data.n_users:
+        return None
+    return manifest
+
+
+def read_batch(trained: TrainedRun, table: str, sql: str = "SELECT * FROM t", out: str | Path | None = None
+               ) -> pd.DataFrame:
+    """Query one table of the batch explanations with DuckDB (embedded; ``t`` names the table).
+
+    Raises:
+        RunError: If the files are missing, unfinished, for another checkpoint, or a chunk is
+            damaged (naming the file and the fix: rerun ``explain-all``, which keeps whole chunks).
+    """
+    import duckdb
+
+    out = Path(out) if out is not None else trained.run.batch_dir
+    fix = (f"run `python -m core explain-all {trained.run.root}` (chunks already written whole are kept; "
+           "a damaged one is written again).")
+    manifest = batch_status(trained, out)
+    if manifest is None:
+        raise RunError(out / "manifest.json", "the batch explanations are missing, unfinished or were written "
+                                              "for an older checkpoint of this run.", fix)
+    if table not in manifest["tables"]:
+        raise ValueError(f"the batch explanations have no table {table!r}; they have {manifest['tables']}")
+    paths = [chunk_path(out, table, c) for c in range(manifest["chunks"])]
+    for path in paths:
+        if not _readable(path):
+            raise RunError(path, "this chunk of the batch explanations is missing or damaged (not a whole "
+                                 "Parquet file).", f"delete it and {fix}")
+    with duckdb.connect() as con:
+        con.read_parquet([str(p) for p in paths]).create_view("t")
+        return con.execute(sql).df()
+
+
+def batch_shares(trained: TrainedRun, out: str | Path | None = None) -> pd.DataFrame:
+    """Each customer's mean share of every part over their top-K, from the batch files
+    (the same frame as :func:`core.explain.population_shares`, customers in dataset order)."""
+    long = read_batch(trained, "top", "SELECT user_id, part, avg(share) AS share FROM t GROUP BY user_id, part",
+                      out)
+    wide = long.pivot(index="user_id", columns="part", values="share")
+    parts = list(trained.scorer.capabilities.parts)
+    wide = wide.reindex(index=trained.data.user_ids, columns=parts)
+    frame = pd.DataFrame({"user_id": wide.index.to_numpy()})
+    for part in parts:
+        frame[f"share_{part}"] = wide[part].to_numpy()
+    return frame
+
+
+LIVE_LIMIT = 20_000  # customers explained on the spot when no batch files exist (about 1-2 s on 2 cores)
+
+
+def population_view(trained: TrainedRun, k: int, live_limit: int | None = None) -> pd.DataFrame | None:
+    """Every customer's mean share of each part over their top-``k``, for the population views.
+
+    Read from the batch files (DuckDB) when they explain this checkpoint at this ``k``; computed
+    on the spot through the scoring service for catalogues of at most ``live_limit`` customers
+    (default :data:`LIVE_LIMIT`); otherwise None: run ``explain-all`` first.
+
+    Raises:
+        RunError: If the batch files exist for this checkpoint but a chunk is damaged.
+    """
+    from core.explain.population import population_shares
+
+    manifest = batch_status(trained)
+    if manifest is not None and manifest["k"] == k:
+        return batch_shares(trained)
+    if trained.data.n_users <= (LIVE_LIMIT if live_limit is None else live_limit):
+        return population_shares(trained, k=k)
+    return None
