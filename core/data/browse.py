@@ -1,5 +1,5 @@
-"""Plain tables for browsing a prepared dataset: purchase histories, the customer directory and
-best-seller thumbnails.
+"""Plain tables for browsing a prepared dataset: purchase histories, the customer directory (and
+searching it) and best-seller thumbnails.
 
 These read only the dataset (no model, no torch, so the dashboard's first page starts fast): the
 explorer's timeline, the sidebar's customer picker (with a persona or segment hint) and the
@@ -8,6 +8,7 @@ Overview's thumbnail grid take their rows from here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -84,27 +85,130 @@ def customer_segments(data: Dataset) -> pd.Series:
     """
     personas = read_personas(data.root)
     if personas is not None and "persona" in personas.columns:
-        known = personas.set_index("user_id")["persona"]
-        return pd.Series([known.get(u, "unknown") for u in data.user_ids], index=data.user_ids,
-                         name="segment")
-    users = np.repeat(np.arange(data.n_users), data.lengths)
-    category = top_category(data.items["categories"]).to_numpy()[data.flat_items]
-    counts = pd.DataFrame({"user": users, "category": category}).value_counts().reset_index(name="n")
-    best = counts.sort_values(["user", "n", "category"], ascending=[True, False, True]).drop_duplicates("user")
-    labels = pd.Series(best["category"].to_numpy(), index=best["user"].to_numpy())
-    return pd.Series([f"mostly {labels[u]}" for u in range(data.n_users)], index=data.user_ids, name="segment")
+        known = personas.drop_duplicates("user_id").set_index("user_id")["persona"]
+        segment = known.reindex(pd.Index(data.user_ids)).fillna("unknown").astype(str)
+        return pd.Series(segment.to_numpy(), index=data.user_ids, name="segment")
+    names, users, cats, counts = _user_category_counts(data)
+    # per customer, the most bought category; names are sorted, so a lower code wins a tie alphabetically
+    order = np.lexsort((cats, -counts, users))  # (pairs,)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = users[order][1:] != users[order][:-1]
+    best = np.empty(data.n_users, dtype=np.int64)
+    best[users[order][first]] = cats[order][first]
+    return pd.Series([f"mostly {c}" for c in names[best]], index=data.user_ids, name="segment")
+
+
+def _user_category_counts(data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Purchases per (customer, top-level category) pair, O(purchases · log purchases).
+
+    Returns:
+        ``(names, users, categories, counts)``: the category names in alphabetical order, then one
+        entry per pair bought at least once, sorted by customer then category code (= name order).
+    """
+    codes, names = pd.factorize(top_category(data.items["categories"]), sort=True)  # (n_items,)
+    users = np.repeat(np.arange(data.n_users, dtype=np.int64), data.lengths)  # (purchases,)
+    pair = users * len(names) + codes[data.flat_items]
+    pairs, counts = np.unique(pair, return_counts=True)
+    return np.asarray(names, dtype=object), pairs // len(names), pairs % len(names), counts
+
+
+def customer_categories(data: Dataset) -> pd.Series:
+    """Every top-level category a customer bought in, ``|``-joined in alphabetical order, indexed by
+    raw user id (e.g. ``"Bags|Shoes"``); O(purchases · log purchases)."""
+    names, users, cats, _ = _user_category_counts(data)
+    bounds = np.searchsorted(users, np.arange(1, data.n_users))
+    joined = ["|".join(part) for part in np.split(names[cats], bounds)]
+    return pd.Series(joined, index=data.user_ids, name="categories")
 
 
 def customer_directory(data: Dataset) -> pd.DataFrame:
-    """One row per customer for pickers: ``user_id``, ``purchases``, ``segment``, ``last_purchase``
-    (Timestamp) and ``label`` (e.g. ``"C0001 · visual · 31 purchases"``), in dataset order."""
+    """One row per customer for pickers: ``user_id``, ``purchases``, ``segment``, ``categories``
+    (every top-level category bought, ``|``-joined, see :func:`customer_categories`),
+    ``last_purchase`` (Timestamp) and ``label`` (e.g. ``"C0001 · visual · 31 purchases"``), in
+    dataset order. Search it with :func:`search_customers`."""
     segments = customer_segments(data)
     last = data.flat_times[data.offsets[1:] - 1]
     frame = pd.DataFrame({"user_id": data.user_ids, "purchases": data.lengths.astype(int),
-                          "segment": segments.to_numpy(), "last_purchase": pd.to_datetime(last, unit="s")})
+                          "segment": segments.to_numpy(), "categories": customer_categories(data).to_numpy(),
+                          "last_purchase": pd.to_datetime(last, unit="s")})
     frame["label"] = [f"{u} · {s} · {n} purchases" for u, s, n in
                       zip(frame["user_id"], frame["segment"], frame["purchases"])]
     return frame
+
+
+# ---------------------------------------------------------------- customer search (sidebar picker)
+MATCH_LIMIT = 200  # the most customers a picker lists at once: a long list is neither readable nor fast
+
+
+@dataclass(frozen=True)
+class CustomerMatches:
+    """What :func:`search_customers` found.
+
+    Attributes:
+        user_ids: The ids to offer: the first ``limit`` matches in directory order, preceded by
+            the current customer when it is not among them (so it stays selectable).
+        total: How many customers match, before the cap.
+        listed: How many matches were listed in order: ``min(total, limit)`` (the current customer,
+            put first when it matches beyond the cap, is not counted).
+        current_matches: Whether the current customer matches the search.
+    """
+
+    user_ids: list[str]
+    total: int
+    listed: int
+    current_matches: bool
+
+    @property
+    def capped(self) -> bool:
+        """Whether more customers match than are listed."""
+        return self.total > self.listed
+
+
+def search_customers(directory: pd.DataFrame, text: str = "", segment: str | None = None,
+                     category: str | None = None, current: str | None = None,
+                     limit: int = MATCH_LIMIT) -> CustomerMatches:
+    """Customers whose id contains ``text`` (case-insensitive), in ``segment`` and who bought in
+    ``category``, at most ``limit`` of them; the ``current`` customer always stays among them.
+
+    Vectorised string operations over the whole directory: O(customers · id length) per call (a
+    keystroke), then O(limit) to list the matches; nothing grows with the purchases.
+
+    Args:
+        directory: :func:`customer_directory` (columns ``user_id``, ``segment``, ``categories``).
+        text: Part of an id; surrounding blanks are ignored; empty: any id.
+        segment: An exact ``segment`` value, or None / ``""`` for any.
+        category: A top-level category the customer bought in (exact name), or None / ``""`` for any.
+        current: The customer chosen so far (kept selectable even when it does not match), or None.
+        limit: The most matches listed.
+
+    Returns:
+        :class:`CustomerMatches`.
+    """
+    keep = np.ones(len(directory), dtype=bool)
+    text = (text or "").strip()
+    if text:
+        keep &= directory["user_id"].str.contains(text, case=False, regex=False).to_numpy(dtype=bool)
+    if segment:
+        keep &= (directory["segment"] == segment).to_numpy(dtype=bool)
+    if category:
+        keep &= ("|" + directory["categories"] + "|").str.contains(f"|{category}|", regex=False).to_numpy(dtype=bool)
+    hits = np.flatnonzero(keep)
+    shown = [str(u) for u in directory["user_id"].iloc[hits[:limit]]]
+    listed, current_matches = len(shown), False
+    if current is not None:
+        position = np.flatnonzero((directory["user_id"] == current).to_numpy(dtype=bool))  # (0 or 1,)
+        current_matches = bool(len(position) and keep[position[0]])
+        if len(position) and current not in shown:
+            shown.insert(0, str(current))
+    return CustomerMatches(user_ids=shown, total=len(hits), listed=listed, current_matches=current_matches)
+
+
+def search_choices(directory: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The segments and top-level categories :func:`search_customers` can filter by, each sorted."""
+    segments = sorted(str(s) for s in directory["segment"].dropna().unique())
+    combos = directory["categories"].dropna().unique()
+    categories = sorted({part for combo in combos for part in str(combo).split("|") if part})
+    return segments, categories
 
 
 def catalogue_thumbnails(data: Dataset, n: int = 24) -> pd.DataFrame:

@@ -142,31 +142,73 @@ def selected_trained(data, sync_url: bool = False):
 
 
 def selected_customer(data, sync_url: bool = False) -> str | None:
-    """Render the searchable customer picker (id · segment · purchases); return the raw user id.
+    """Render the customer search and picker; return the raw user id.
+
+    Part of an id (any case), a segment and a category a customer bought in narrow the customers
+    (:func:`core.data.browse.search_customers`, O(customers) per keystroke); the picker lists at most
+    :data:`~core.data.browse.MATCH_LIMIT` of them, and the current customer (from a link or an
+    earlier choice) always stays in it. Widget keys: ``sidebar_customer_search``,
+    ``sidebar_customer_segment``, ``sidebar_customer_category`` and ``sidebar_user`` (the choice).
 
     Args:
         data: The selected dataset.
         sync_url: Apply a ``user`` link and write the choice back to the URL.
     """
-    directory = loaders.customer_directory(data, loaders.data_key(data))
-    ids = directory["user_id"].tolist()
-    labels = dict(zip(ids, directory["label"]))
+    from core.data.browse import MATCH_LIMIT, search_customers
+
+    key = loaders.data_key(data)
+    directory = loaders.customer_directory(data, key)
+    segments, categories = loaders.customer_search_choices(data, key)
+    ids = directory["user_id"]
     wanted = link_value("user") if sync_url else None
     if wanted is not None:
-        if wanted in labels:
+        if bool((ids == wanted).any()):
             st.session_state["sidebar_user"] = wanted
         else:
             add_note(f"No customer with the id “{products.text(wanted)}” in {products.text(data.name)}: the link "
                      "may be from another dataset, or the customer has too few purchases to be kept. Pick a customer "
-                     f"in the sidebar (ids look like {', '.join(products.text(i) for i in ids[:3])}).")
-    if st.session_state.get("sidebar_user") not in labels:
+                     f"in the sidebar (ids look like {', '.join(products.text(i) for i in ids.iloc[:3])}).")
+    current = st.session_state.get("sidebar_user")
+
+    text = st.sidebar.text_input("Find a customer", key="sidebar_customer_search", persist_state="session",
+                                 placeholder="part of an id, e.g. 042",
+                                 help="Any part of a customer id, upper or lower case.")
+    for name, values in (("sidebar_customer_segment", segments), ("sidebar_customer_category", categories)):
+        if st.session_state.get(name, "") not in ("", *values):  # from another dataset
+            st.session_state.pop(name, None)
+    left, right = st.sidebar.columns(2)
+    segment = left.selectbox("Segment", ["", *segments], key="sidebar_customer_segment", persist_state="session",
+                             format_func=lambda s: s or "any",
+                             help="The planted persona (sample catalogue), else the category bought most.")
+    category = right.selectbox("Bought in", ["", *categories], key="sidebar_customer_category",
+                               persist_state="session", format_func=lambda c: c or "any category",
+                               help="Customers who bought at least once in this top-level category.")
+    found = search_customers(directory, text, segment, category, current=current, limit=MATCH_LIMIT)
+    options = found.user_ids or ids.iloc[:1].tolist()  # nothing matches and no customer yet: the first one
+    if st.session_state.get("sidebar_user") not in options:
         st.session_state.pop("sidebar_user", None)
-    user = st.sidebar.selectbox("Customer", ids, key="sidebar_user", format_func=labels.get,
+    labels = _labels(directory, options)
+    if current in labels and not found.current_matches and (text or segment or category):
+        labels[current] = f"{labels[current]} (current, not matching)"
+    user = st.sidebar.selectbox("Customer", options, key="sidebar_user", format_func=labels.get,
                                 persist_state="session", on_change=_clear_notes, filter_mode="contains",
-                                help="Type an id, a segment (e.g. visual) or a purchase count to search.")
+                                help=f"At most {MATCH_LIMIT} customers are listed; type part of an id or pick a "
+                                     "segment or category above to find others.")
+    if found.capped:
+        st.sidebar.caption(f"Showing {found.listed:,} of {found.total:,} customers — type more to narrow.")
+    elif found.total == 0:
+        st.sidebar.caption("No customer matches the search.")
+    elif text or segment or category:
+        st.sidebar.caption(f"{found.total:,} of {len(directory):,} customers match.")
     if sync_url:
         write_link("user", user)
     return user
+
+
+def _labels(directory, user_ids: list[str]) -> dict[str, str]:
+    """The picker labels (``id · segment · purchases``) of ``user_ids`` only, O(customers)."""
+    rows = directory.loc[directory["user_id"].isin(user_ids), ["user_id", "label"]]
+    return dict(zip(rows["user_id"], rows["label"]))
 
 
 def selected_k() -> int:
