@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 # The CPU wheel of torch; a bare `torch` requirement would pull a multi-GB CUDA build.
 TORCH_SPEC ?= torch==2.13.0
 PORT ?= 8501
+# Datasets the dashboard offers: empty = sample_data plus every dataset directory under data/
+# (where `python -m core import ... --out data/<name>` puts them). `make app DATA=/srv/shop` or
+# `DATA=data/beauty:/srv/datasets` (a dataset, or a folder of them; `:`-separated) replaces that.
+# Set only on the command line (`:=`), so a DATA variable in the shell's environment is not picked up.
+DATA :=
 
 .PHONY: install app lint test test-browser bench-app sample clean
 
@@ -18,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 app: install
-	$(BIN)/python -m pages.common.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(if $(DATA),MODALITY_LENS_DATA="$(DATA)" )$(BIN)/python -m pages.common.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # Style (ruff) and the layering contracts of core (import-linter), both configured in pyproject.toml.
 lint: install

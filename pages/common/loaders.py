@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, load_dataset
+from core.data.discover import DEFAULT_PLACES, find_datasets
 from core.data.reader import dataset_stamp
 from core.files import files_stamp
 from core.training.errors import RunError
@@ -26,9 +27,18 @@ from core.training.run_table import runs_table
 
 
 def data_dirs() -> list[str]:
-    """Dataset directories offered in the sidebar: ``MODALITY_LENS_DATA`` (``:``-separated) or sample_data."""
-    value = os.environ.get("MODALITY_LENS_DATA", "sample_data")
-    return [p for p in value.split(os.pathsep) if p]
+    """Dataset directories offered in the sidebar (looked up on every rerun: a new import shows at once).
+
+    By default ``sample_data`` and every dataset directory directly under ``data/`` (where the
+    README's ``python -m core import ... --out data/<name>`` puts them; :func:`core.data.discover.find_datasets`).
+    ``MODALITY_LENS_DATA`` (``:``-separated; ``make app DATA=...``) replaces those places: each entry
+    is a dataset directory or a folder of them; an entry holding no dataset is offered as it is,
+    so the page says what is wrong with it.
+    """
+    value = os.environ.get("MODALITY_LENS_DATA")
+    if value is None:
+        return find_datasets(DEFAULT_PLACES) or ["sample_data"]
+    return [found for place in value.split(os.pathsep) if place for found in (find_datasets([place]) or [place])]
 
 
 def runs_root() -> Path:
