@@ -282,8 +282,6 @@ def explain_all(trained, progress) -> None:
     write_all(trained, progress=progress)
 
 
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
     from core import explain
