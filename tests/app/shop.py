@@ -6,6 +6,7 @@ session-scoped copy (the runs are trained once per test session)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,17 @@ def shop_trained(shop_dir, shop_runs):
     from core.training import open_run
 
     return open_run(shop_runs / "tiny_shop" / "hm4sr", data=load_dataset(shop_dir, k=5))
+
+
+def copy_runs(shop_runs: Path, dest: Path, data: Path) -> Path:
+    """A copy of the shop's runs folder at ``dest`` whose runs read the dataset at ``data`` (run.json repointed)."""
+    from core.training import RunDir
+    from core.training.storage import read_json, write_json
+
+    shutil.copytree(shop_runs, dest)
+    for path in (dest / "tiny_shop").iterdir():
+        run = RunDir(path)
+        info = read_json(run.info_path)
+        info["data"]["path"] = str(data.resolve())
+        write_json(run.info_path, info)
+    return dest

@@ -12,6 +12,7 @@ from core.training import RunDir
 from core.training.runs import spec_mismatch
 from core.training.storage import read_json, write_json
 from tests.app.helpers import choose_run, messages, open_page, table_with
+from tests.app.shop import copy_runs
 
 USER = "U005"
 
@@ -21,12 +22,7 @@ def moved_shop(shop_app, shop_dir, shop_runs, tmp_path, monkeypatch):
     """A copy of the shop and of its runs (run.json pointing at the copy), served to the app."""
     data = tmp_path / "tiny_shop"
     shutil.copytree(shop_dir, data)
-    runs = tmp_path / "runs"
-    shutil.copytree(shop_runs, runs)
-    for run in [RunDir(p) for p in (runs / "tiny_shop").iterdir()]:
-        info = read_json(run.info_path)
-        info["data"]["path"] = str(data.resolve())
-        write_json(run.info_path, info)
+    runs = copy_runs(shop_runs, tmp_path / "runs", data)
     monkeypatch.setenv("MODALITY_LENS_DATA", str(data))
     monkeypatch.setenv("MODALITY_LENS_RUNS", str(runs))
     return data, runs

@@ -13,9 +13,9 @@ import pytest
 from core.cli import main
 from core.data.browse import PLACEHOLDER_SVG
 from core.explain.report_html import PLACEHOLDER_URI, customer_report_html
-from core.training import RunDir, open_run
-from core.training.storage import read_json, write_json
+from core.training import open_run
 from tests.app.helpers import charts, messages, open_page, shown, table_with
+from tests.app.shop import copy_runs
 
 SCRIPT = "<script>alert(1)</script>"
 PAGES = ("pages/overview.py", "pages/explorer.py", "pages/experts.py", "pages/time_effects.py", "pages/drift.py",
@@ -32,13 +32,7 @@ def shop_copy(shop_dir, shop_runs, tmp_path, monkeypatch, titles, images):
     items["title"] = titles(items)
     items["image"] = images(items)
     items.to_csv(data / "items.csv", index=False)
-    runs = tmp_path / "runs"
-    shutil.copytree(shop_runs, runs)
-    for path in (runs / "tiny_shop").iterdir():
-        run = RunDir(path)
-        info = read_json(run.info_path)
-        info["data"]["path"] = str(data.resolve())
-        write_json(run.info_path, info)
+    runs = copy_runs(shop_runs, tmp_path / "runs", data)
     monkeypatch.setenv("MODALITY_LENS_DATA", str(data))
     monkeypatch.setenv("MODALITY_LENS_RUNS", str(runs))
     return data, runs

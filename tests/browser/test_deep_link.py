@@ -6,12 +6,14 @@ installs the ``chromium`` package). Skipped, with the reason, only when that bro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,13 +48,13 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120.0) ->
     raise TimeoutError(f"streamlit did not answer on {url} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def app_url(shop_dir, shop_runs, tmp_path_factory):
-    """``streamlit run app.py`` on a free port, with the tiny shop and its trained runs."""
+@contextlib.contextmanager
+def served_app(data: Path, runs: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port with ``data`` and ``runs``, started the way `make app`
+    starts it (with warmed imports); yields its URL and stops it afterwards."""
     port = free_port()
-    env = {**os.environ, "MODALITY_LENS_DATA": str(shop_dir), "MODALITY_LENS_RUNS": str(shop_runs)}
+    env = {**os.environ, "MODALITY_LENS_DATA": str(data), "MODALITY_LENS_RUNS": str(runs)}
     process = subprocess.Popen(
-        # started the way `make app` starts it: `streamlit run app.py` with warmed imports
         [sys.executable, "-m", "pages.common.serve", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -66,6 +68,13 @@ def app_url(shop_dir, shop_runs, tmp_path_factory):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(shop_dir, shop_runs):
+    """The app on the tiny shop and its trained runs."""
+    with served_app(shop_dir, shop_runs) as url:
+        yield url
 
 
 def test_customer_deep_link_shows_recommendations_and_modality_chart(app_url, page, shop_trained, tmp_path):

@@ -6,17 +6,13 @@ Skipped, with the reason, where Debian's chromium is absent (the ``page`` fixtur
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
-from core.training import RunDir
-from core.training.storage import read_json, write_json
-from tests.browser.test_deep_link import ROOT, WAIT_MS, free_port, wait_healthy
+from tests.app.shop import copy_runs
+from tests.browser.test_deep_link import WAIT_MS, served_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,28 +29,9 @@ def hostile_url(shop_dir, shop_runs, tmp_path_factory):
     items = pd.read_csv(data / "items.csv", dtype=str, keep_default_na=False)
     items["title"] = SCRIPT
     items.to_csv(data / "items.csv", index=False)
-    runs = base / "runs"
-    shutil.copytree(shop_runs, runs)
-    for path in (runs / "tiny_shop").iterdir():
-        info = read_json(RunDir(path).info_path)
-        info["data"]["path"] = str(data.resolve())
-        write_json(RunDir(path).info_path, info)
-    port = free_port()
-    env = {**os.environ, "MODALITY_LENS_DATA": str(data), "MODALITY_LENS_RUNS": str(runs)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pages.common.serve", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
+    runs = copy_runs(shop_runs, base / "runs", data)
+    with served_app(data, runs) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_a_script_title_shows_as_text_on_every_page_and_in_the_report(hostile_url, page, tmp_path):
