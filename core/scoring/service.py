@@ -4,11 +4,14 @@ A :class:`Scorer` builds customers' history batches (:func:`core.data.batches.pa
 scores every product once per *variant* of a history — as is, a part's input removed, a purchase
 removed, "now" or a purchase date shifted —, masks what each customer bought
 (:func:`core.data.batches.seen_mask`) and takes the top-K (:func:`core.scoring.ranking.top_k`).
-The command line, the explanations and every dashboard page call it; no other code scores.
+The command line, the explanations and every dashboard page call it; evaluation ranks one target
+per customer with ``score_all`` and the same seen mask.
 
 Customers are scored in batches whose ``(B, P, N)`` part tensor stays within
 :data:`PART_BUDGET_BYTES`, so memory is bounded whatever the catalogue size; work is
-O(customers × products) and nothing loops over customers in Python except to cut batches.
+O(customers × products). The only per-customer Python work is slicing each history out of the
+CSR arrays when a batch is padded (microseconds; 0.06 ms per customer all in, at 2,000 or 200,000
+customers alike: ``benchmarks/population_shares.py``).
 """
 
 from __future__ import annotations
@@ -55,10 +58,6 @@ class History:
     def last_time(self) -> int:
         """Unix seconds of the last purchase (the default "now")."""
         return int(self.times[-1])
-
-    def seen(self) -> np.ndarray:
-        """Distinct items the customer bought (excluded from recommendations)."""
-        return np.unique(self.items)
 
 
 class Scorer:
