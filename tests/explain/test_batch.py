@@ -54,7 +54,8 @@ def test_batch_files_hold_what_the_scoring_service_computes(trained):
     pd.testing.assert_frame_equal(top.reset_index(drop=True), expected, check_dtype=False, rtol=1e-5, atol=1e-6)
     shares = batch_shares(trained)
     np.testing.assert_allclose(shares.filter(like="share_").to_numpy(),
-                               population_shares(trained, k=5).filter(like="share_").to_numpy(), rtol=1e-6)
+                               population_shares(trained, k=5).filter(like="share_").to_numpy(),
+                               rtol=1e-5, atol=1e-6)  # chunks of 7 against one batch: float rounding only
     gates = read_batch(trained, "gates", "SELECT user_id, modality, sum(gate) AS total FROM t GROUP BY ALL")
     np.testing.assert_allclose(gates["total"], 1.0, rtol=1e-5)  # a mean of distributions over experts
     routes = read_batch(trained, "routes", "SELECT user_id, sum(weight) AS total FROM t GROUP BY ALL")
