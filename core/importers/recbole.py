@@ -14,7 +14,8 @@ Mapping:
   models need the purchase order and the time gaps.
 - ``.item`` (text fields = ``token`` and ``token_seq`` columns): ``title`` from the first field
   whose name contains ``title`` (or is ``name``/``item_name``/``product_name``); ``categories``
-  from the first field whose name contains ``categor`` or ``genre``, its tokens joined with ``|``;
+  from the first field whose name contains ``categor`` or ``genre`` or is ``class`` (MovieLens'
+  genres in RecBole's files), its tokens joined with ``|``;
   ``description`` from the remaining text fields, in header order, as ``"brand: Sony. ..."``
   (a field named ``description``/``desc`` is taken as is). Non-sequence fields (``brand``,
   ``price``, ``release_year`` ...) are also kept as extra columns. ``image`` is empty.
@@ -47,6 +48,7 @@ USER_FIELDS = ("user_id", "userid", "uid", "user", "reviewer_id", "reviewerid")
 ITEM_FIELDS = ("item_id", "itemid", "iid", "item", "business_id", "movie_id", "book_id", "product_id", "asin")
 TIME_FIELDS = ("timestamp", "time", "ts", "unix_time", "unixreviewtime")
 TITLE_NAMES = ("name", "item_name", "product_name", "movie_name", "book_name")
+CATEGORY_NAMES = ("class",)  # RecBole's MovieLens files call the genres `class:token_seq`
 DESCRIPTION_NAMES = ("description", "desc")
 TEXT_TYPES = ("token", "token_seq")
 
@@ -192,7 +194,7 @@ class _ItemLayout:
         if self.title_col is None:
             self.title_col = next((i for i in text_cols if lower[i] in TITLE_NAMES), None)
         self.cat_col = next((i for i in text_cols if i != self.title_col and
-                             ("categor" in lower[i] or "genre" in lower[i])), None)
+                             ("categor" in lower[i] or "genre" in lower[i] or lower[i] in CATEGORY_NAMES)), None)
         used = {self.id_col, self.title_col, self.cat_col}
         self.desc_cols = [i for i in text_cols if i not in used]
         reserved = set(ITEM_COLUMNS)

@@ -78,3 +78,16 @@ def test_byte_order_mark_and_crlf_line_ends_are_tolerated(tmp_path):
     (src / "fix.inter").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     import_recbole([src], tmp_path / "out")
     assert load_dataset(tmp_path / "out", k=1).n_users == 5
+
+
+def test_movielens_genres_in_a_class_field_become_categories(tmp_path):
+    """RecBole's ml-100k.item: ``movie_title:token_seq  release_year:token  class:token_seq``."""
+    src = recbole(tmp_path / "src", item_file=False)
+    write_lines(src / "fix.item", ["item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq",
+                                   "A1\tToy Story\t1995\tAnimation Children's Comedy",
+                                   "A2\tHeat\t1995\tAction Crime Thriller"], gz=False)
+    import_recbole([src], tmp_path / "out")
+    items = pd.read_csv(tmp_path / "out" / "items.csv", dtype=str, keep_default_na=False).set_index("item_id")
+    assert items.loc["A1", "categories"] == "Animation|Children's|Comedy"
+    assert items.loc["A2", "title"] == "Heat" and "class" not in items.loc["A2", "description"]
+    assert load_dataset(tmp_path / "out", k=1).category_matrix()[0][:3] == ["Action", "Animation", "Children's"]
