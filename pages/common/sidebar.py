@@ -115,8 +115,10 @@ def selected_run(data, sync_url: bool = False) -> str | None:
         else:
             current = st.session_state.get("sidebar_run")
             current = current if current in runs else runs[0]
+            known = ", ".join(products.text(label) for label in labels.values())
             add_note(f"The link asks for the trained model “{products.text(wanted)}”, which is not among the models "
-                     f"trained on {data.name} ({', '.join(labels.values())}). Showing “{labels[current]}” instead.")
+                     f"trained on {products.text(data.name)} ({known}). "
+                     f"Showing “{products.text(labels[current])}” instead.")
     if st.session_state.get("sidebar_run") not in runs:
         st.session_state.pop("sidebar_run", None)
     choice = st.sidebar.selectbox("Trained model", runs, key="sidebar_run", persist_state="session",

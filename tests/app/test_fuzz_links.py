@@ -7,7 +7,7 @@ Each example runs the app once (about a second), so ``max_examples`` is small.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +27,7 @@ values = st.one_of(
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(params=st.dictionaries(st.sampled_from(["run", "user", "item", "page", "k"]), values, min_size=1, max_size=4),
        page=st.sampled_from(["", "pages/explorer.py", "pages/time_effects.py"]))
+@example(params={"run": "", "user": "tiny_shop/hm4sr"}, page="")  # found in CI: the fallback run's label unescaped
 def test_any_link_opens_without_a_traceback(shop_app, params, page):
     at = AppTest.from_file(APP, default_timeout=120)
     for name, value in params.items():
