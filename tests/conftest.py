@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from core.data import load_dataset
+
+# Property tests draw the same examples on every run (a red CI is a real regression, not a new random
+# draw); `HYPOTHESIS_PROFILE=explore pytest tests/data/test_fuzz_files.py` searches afresh.
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 pytest_plugins = ["tests.app.shop"]  # the dashboard's tiny shop with trained runs (tests/app, tests/browser)
 
