@@ -47,6 +47,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-tuned-raw-features": ("hm4sr", {**HM4SR_TUNED, "normalize_features": False}),
     "hm4sr-tuned-no-image": ("hm4sr", {**HM4SR_TUNED, "modalities": ["id", "text"]}),
     "hm4sr-paper": ("hm4sr", HM4SRConfig.PRESETS["paper"]),
+    "hm4sr-id-stream": ("hm4sr", {"modalities": ["id"]}),
+    "hm4sr-dropout-0.3": ("hm4sr", {"dropout": 0.3}),
     "hm4sr-no-imoe": ("hm4sr", {"use_imoe": False}),
     "hm4sr-no-tmoe": ("hm4sr", {"use_tmoe": False, "use_query_time": False}),
     "hm4sr-no-cp": ("hm4sr", {"cp_weight": 0.0}),
