@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from core.files import atomic_write
+from core.models.base import Capabilities, GateTrace
 from core.training.errors import RunError
 from core.training.runs import TrainedRun
 from core.training.storage import read_json, write_json
@@ -78,30 +78,21 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
     atomic_write(path, lambda handle: pq.write_table(table, handle))
 
 
-def _gate_frames(trained: TrainedRun, users: np.ndarray, ids: np.ndarray) -> dict[str, pd.DataFrame]:
-    """Gate summaries and query routes of ``users`` (scored in the scorer's memory-bounded batches)."""
-    model, scorer = trained.model, trained.scorer
-    caps = scorer.capabilities
-    gates, routes = [], []
-    step = scorer.rows_per_batch
-    for lo in range(0, len(users), step):
-        with torch.no_grad():
-            trace = model.explain(scorer.batch(users[lo:lo + step]))
-        if caps.gates:
-            valid = trace.valid[:, :, None, None].float()  # (b, T, 1, 1)
-            mean = (trace.gates * valid).sum(1) / valid.sum(1).clamp(min=1.0)  # (b, M, K)
-            gates.append(mean.numpy())
-        if caps.query_time:
-            routes.append(trace.query_routes.numpy())  # (b, K)
+def _gate_frames(caps: Capabilities, traces: list[GateTrace], ids: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Gate summaries and query routes of the customers ``ids``, from the traces of their scoring batches."""
     out = {}
-    if gates:
-        g = np.concatenate(gates)  # (B, M, K)
+    if caps.gates:
+        per_batch = []
+        for trace in traces:
+            valid = trace.valid[:, :, None, None].float()  # (b, T, 1, 1)
+            per_batch.append(((trace.gates * valid).sum(1) / valid.sum(1).clamp(min=1.0)).numpy())  # (b, M, K)
+        g = np.concatenate(per_batch)  # (B, M, K)
         b, m, k = g.shape
         out["gates"] = pd.DataFrame({"user_id": np.repeat(ids, m * k),
                                      "modality": np.tile(np.repeat(np.asarray(caps.parts, dtype=object), k), b),
                                      "expert": np.tile(np.arange(k), b * m), "gate": g.reshape(-1)})
-    if routes:
-        r = np.concatenate(routes)  # (B, K)
+    if caps.query_time:
+        r = np.concatenate([trace.query_routes.numpy() for trace in traces])  # (B, K)
         b, k = r.shape
         out["routes"] = pd.DataFrame({"user_id": np.repeat(ids, k), "expert": np.tile(np.arange(k), b),
                                       "weight": r.reshape(-1)})
@@ -142,8 +133,9 @@ def explain_all(trained: TrainedRun, out: str | Path | None = None, k: int = 10,
         paths = [chunk_path(out, t, chunk) for t in manifest["tables"]]
         if not all(_readable(p) for p in paths):
             users = np.arange(chunk * chunk_size, min((chunk + 1) * chunk_size, data.n_users))
-            top = scorer.top(users, k).long(data).drop(columns="title")
-            frames = {"top": top, **_gate_frames(trained, users, ids[users])}
+            traces: list[GateTrace] = []
+            top = scorer.top(users, k, traces=traces).long(data).drop(columns="title")  # one forward pass
+            frames = {"top": top, **_gate_frames(scorer.capabilities, traces, ids[users])}
             for table, path in zip(manifest["tables"], paths):
                 _write(path, frames[table])
         if progress is not None:

@@ -25,7 +25,7 @@ import torch
 
 from core.data.batches import Batch, history_batch, padded_batch, seen_mask
 from core.data.dataset import Dataset
-from core.models.base import Capabilities, Recommender
+from core.models.base import Capabilities, GateTrace, Recommender
 from core.scoring.ranking import top_k
 from core.scoring.result import PartScores
 
@@ -150,7 +150,7 @@ class Scorer:
     # ------------------------------------------------------------------ lists
 
     def top(self, users: np.ndarray, k: int = 10, now: np.ndarray | None = None,
-            batch_size: int | None = None) -> PartScores:
+            batch_size: int | None = None, traces: list[GateTrace] | None = None) -> PartScores:
         """Top-``k`` unseen products of customers, with the exact parts of every score.
 
         Batched over customers (:attr:`rows_per_batch`); O(B × N) time, memory bounded by the batch.
@@ -160,13 +160,21 @@ class Scorer:
             k: Items per customer (capped by the unseen items of the customer with the most purchases).
             now: ``(B,)`` unix seconds to predict for; default each customer's last purchase.
             batch_size: Customers scored at once (default :attr:`rows_per_batch`).
+            traces: If given (and the model traces gates or routes), the :class:`GateTrace` of every
+                batch is appended to it, read off the same forward pass that scores (no second pass).
         """
         users = np.asarray(users, dtype=np.int64)
         n_parts, step = len(self.capabilities.parts), batch_size or self.rows_per_batch
         chunks = []
         for lo in range(0, len(users), step):
             chunk = users[lo:lo + step]
-            parts = self.parts(self.batch(chunk, None if now is None else np.asarray(now)[lo:lo + step]))  # (b, P, N)
+            batch = self.batch(chunk, None if now is None else np.asarray(now)[lo:lo + step])
+            if traces is not None and self.capabilities.traced:
+                with torch.no_grad():
+                    traces.append(self.model.explain(batch))
+                parts = traces[-1].parts  # (b, P, N): the trace's modalities are the declared parts
+            else:
+                parts = self.parts(batch)  # (b, P, N)
             values, index = top_k(parts.sum(1), self.seen(chunk), k)  # (b, K)
             picked = parts.gather(2, index[:, None, :].expand(-1, n_parts, -1))  # (b, P, K)
             chunks.append((index.numpy(), values.numpy(), picked.permute(0, 2, 1).numpy(),  # (b, K, P)
