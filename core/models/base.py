@@ -74,6 +74,8 @@ class Capabilities:
         gates: :meth:`Recommender.explain` traces Interactive-MoE gates and modality weights.
         time_routes: ... and a Temporal-MoE route per history position (scores read purchase times).
         query_time: ... and a route for the moment predicted (scores read "now").
+        new_items: :meth:`Recommender.score_new` scores products the model never saw in training,
+            from their content features alone (a launch, or a held-out new product).
     """
 
     parts: tuple[str, ...] = ("score",)
@@ -81,6 +83,7 @@ class Capabilities:
     gates: bool = False
     time_routes: bool = False
     query_time: bool = False
+    new_items: bool = False
 
     @property
     def time_aware(self) -> bool:
@@ -190,6 +193,27 @@ class Recommender(nn.Module, ABC):
             ValueError: As :meth:`score_without`, for a part the model cannot remove.
         """
         return torch.stack([self.score_without(batch, p) for p in parts])  # (P, B, N)
+
+    def score_new(self, batch: Batch, content: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Score products the model never saw in training, from their content alone.
+
+        Args:
+            batch: The customers' histories (as for :meth:`score_all`).
+            content: Modality -> ``(J, F_m)`` raw features of the J new products, from the same
+                encoders as ``Dataset.features``; a modality left out (or an all-zero row) means
+                the product lacks it.
+
+        Returns:
+            ``{part: (B, J)}`` for every part of ``capabilities.parts``, summing to the scores of
+            the new products; a part the model cannot know for a new product (a learned ID
+            vector) is 0.
+
+        Raises:
+            ValueError: When the model cannot score unseen products (``capabilities.new_items``
+                is False): it learns one vector per product from purchases alone.
+        """
+        raise ValueError(f"{type(self).__name__} cannot score unseen products: it learns one vector per "
+                         "product from its purchases, and a new product has none.")
 
     def explain(self, batch: Batch) -> GateTrace | None:
         """The gates and routes of a batch when ``capabilities.traced``, else None (the default)."""
