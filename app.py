@@ -1,7 +1,7 @@
 """Modality Lens dashboard: `streamlit run app.py` (or `make app`).
 
 Deep links: ``/explorer?run=sample_data/hm4sr&user=C0001&item=P0042`` (``/?run=…&user=…`` is sent on to
-the explorer too).
+the explorer too) and ``/product?run=sample_data/hm4sr&item=P0042`` (the product lens).
 """
 
 import streamlit as st
@@ -15,6 +15,7 @@ explorer = st.Page("pages/explorer.py", title="Customer explorer", icon=":materi
 navigation = st.navigation([
     overview,
     explorer,
+    st.Page("pages/product.py", title="Product lens", icon=":material/sell:"),
     st.Page("pages/experts.py", title="Experts & modalities", icon=":material/hub:"),
     st.Page("pages/time_effects.py", title="Time effects", icon=":material/schedule:"),
     st.Page("pages/drift.py", title="Embedding drift", icon=":material/scatter_plot:"),

@@ -1,5 +1,5 @@
-"""Plain tables for browsing a prepared dataset: purchase histories, the customer directory (and
-searching it) and best-seller thumbnails.
+"""Plain tables for browsing a prepared dataset: purchase histories, the customer and product
+directories (and searching them) and best-seller thumbnails.
 
 These read only the dataset (no model, no torch, so the dashboard's first page starts fast): the
 explorer's timeline, the sidebar's customer picker (with a persona or segment hint) and the
@@ -192,15 +192,26 @@ def search_customers(directory: pd.DataFrame, text: str = "", segment: str | Non
         keep &= (directory["segment"] == segment).to_numpy(dtype=bool)
     if category:
         keep &= ("|" + directory["categories"] + "|").str.contains(f"|{category}|", regex=False).to_numpy(dtype=bool)
+    shown, total, listed, current_matches = _capped(directory["user_id"], keep, current, limit)
+    return CustomerMatches(user_ids=shown, total=total, listed=listed, current_matches=current_matches)
+
+
+def _capped(ids: pd.Series, keep: np.ndarray, current: str | None, limit: int) -> tuple[list[str], int, int, bool]:
+    """The first ``limit`` kept ids in order, with ``current`` put first when it is not among them.
+
+    Returns:
+        ``(ids to offer, matches before the cap, matches listed, whether current matches)``;
+        O(rows) for the lookup of ``current``, O(limit) for the list.
+    """
     hits = np.flatnonzero(keep)
-    shown = [str(u) for u in directory["user_id"].iloc[hits[:limit]]]
+    shown = [str(u) for u in ids.iloc[hits[:limit]]]
     listed, current_matches = len(shown), False
     if current is not None:
-        position = np.flatnonzero((directory["user_id"] == current).to_numpy(dtype=bool))  # (0 or 1,)
+        position = np.flatnonzero((ids == current).to_numpy(dtype=bool))  # (0 or 1,)
         current_matches = bool(len(position) and keep[position[0]])
         if len(position) and current not in shown:
             shown.insert(0, str(current))
-    return CustomerMatches(user_ids=shown, total=len(hits), listed=listed, current_matches=current_matches)
+    return shown, len(hits), listed, current_matches
 
 
 def search_choices(directory: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -209,6 +220,83 @@ def search_choices(directory: pd.DataFrame) -> tuple[list[str], list[str]]:
     combos = directory["categories"].dropna().unique()
     categories = sorted({part for combo in combos for part in str(combo).split("|") if part})
     return segments, categories
+
+
+# ---------------------------------------------------------------- product search (product lens picker)
+ITEM_TRUTH_FILE = "truth/items.csv"  # the sample catalogue's hidden item attributes (see core.sample)
+
+
+def product_directory(data: Dataset) -> pd.DataFrame:
+    """One row per product for pickers: ``item_id``, ``title``, ``category`` (top level),
+    ``purchases``, ``image`` (relative path or ``""``) and ``label`` (e.g. ``"P0042 · Linen dress ·
+    31 purchases"``), in dataset order. O(items + purchases). Search it with :func:`search_products`."""
+    purchases = np.bincount(data.flat_items, minlength=data.n_items)  # (N,)
+    frame = pd.DataFrame({"item_id": data.item_ids, "title": data.items["title"].fillna("").astype(str).to_numpy(),
+                          "category": top_category(data.items["categories"]).to_numpy(),
+                          "purchases": purchases.astype(int), "image": _images(data.items)})
+    frame["label"] = [f"{i} · {t} · {n} purchases" for i, t, n in
+                      zip(frame["item_id"], frame["title"], frame["purchases"])]
+    return frame
+
+
+@dataclass(frozen=True)
+class ProductMatches:
+    """What :func:`search_products` found (the fields of :class:`CustomerMatches`, for products).
+
+    Attributes:
+        item_ids: The first ``limit`` matches in directory order, preceded by the current product
+            when it is not among them.
+        total: How many products match, before the cap.
+        listed: How many matches were listed in order: ``min(total, limit)``.
+        current_matches: Whether the current product matches the search.
+    """
+
+    item_ids: list[str]
+    total: int
+    listed: int
+    current_matches: bool
+
+    @property
+    def capped(self) -> bool:
+        """Whether more products match than are listed."""
+        return self.total > self.listed
+
+
+def search_products(directory: pd.DataFrame, text: str = "", category: str | None = None,
+                    current: str | None = None, limit: int = MATCH_LIMIT) -> ProductMatches:
+    """Products whose id or title contains ``text`` (case-insensitive) in top-level ``category``, at
+    most ``limit`` of them; the ``current`` product always stays among them.
+
+    Vectorised string operations over the whole directory: O(products · (id + title length)) per
+    call (a keystroke), then O(limit) to list the matches.
+
+    Args:
+        directory: :func:`product_directory` (columns ``item_id``, ``title``, ``category``).
+        text: Part of an id or a title; surrounding blanks are ignored; empty: any product.
+        category: An exact top-level ``category``, or None / ``""`` for any.
+        current: The product chosen so far (kept selectable even when it does not match), or None.
+        limit: The most matches listed.
+
+    Returns:
+        :class:`ProductMatches`.
+    """
+    keep = np.ones(len(directory), dtype=bool)
+    text = (text or "").strip()
+    if text:
+        in_id = directory["item_id"].str.contains(text, case=False, regex=False).to_numpy(dtype=bool)
+        in_title = directory["title"].str.contains(text, case=False, regex=False).to_numpy(dtype=bool)
+        keep &= in_id | in_title
+    if category:
+        keep &= (directory["category"] == category).to_numpy(dtype=bool)
+    shown, total, listed, current_matches = _capped(directory["item_id"], keep, current, limit)
+    return ProductMatches(item_ids=shown, total=total, listed=listed, current_matches=current_matches)
+
+
+def read_item_truth(dataset_dir: str | Path) -> pd.DataFrame | None:
+    """The sample catalogue's hidden item attributes (``truth/items.csv``: colour, pattern, brand,
+    material, ...), or None if absent."""
+    path = Path(dataset_dir) / ITEM_TRUTH_FILE
+    return pd.read_csv(path, dtype=str) if path.is_file() else None
 
 
 def catalogue_thumbnails(data: Dataset, n: int = 24) -> pd.DataFrame:

@@ -36,7 +36,7 @@ def nearest_rows(matrix: np.ndarray, query: int, rows: np.ndarray, n: int) -> tu
     return rows[order], sims[order]
 
 
-def _spaces(trained: TrainedRun) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def representation_spaces(trained: TrainedRun) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Space name -> ``(matrix (N, D), valid (N,))``."""
     data = trained.data
     out = {}
@@ -75,7 +75,7 @@ def evidence(trained: TrainedRun, user_id: str, item_id: str, per_space: int = 3
     latest = {int(i): int(t) for i, t in zip(c.items, c.times)}  # later purchases overwrite earlier
     titles = data.items["title"].to_numpy()
     rows = []
-    for space, (matrix, valid) in _spaces(trained).items():
+    for space, (matrix, valid) in representation_spaces(trained).items():
         if not valid[target]:
             continue
         found, sims = nearest_rows(matrix, target, past[valid[past]], per_space)

@@ -369,3 +369,71 @@ def topk_overlap_by_segment(by_segment: pd.DataFrame, k: int) -> go.Figure:
                          "pair": "Models compared", "customers": "Customers"})
     fig.update_layout(yaxis_range=[0, 100], height=COMPARISON_HEIGHT)
     return fig
+
+
+# ---------------------------------------------------------------- the product lens
+def audience_segments(by_segment: pd.DataFrame, title: str) -> go.Figure:
+    """Per customer segment, its share of the product's audience next to its share of all customers
+    (``core.explain.product.audience_by_segment``); a longer first bar = over-represented."""
+    segments = by_segment["segment"].astype(str).map(plotly_text).tolist()
+    fig = go.Figure([
+        go.Bar(y=segments, x=by_segment["audience_pct"], name="share of the audience", orientation="h",
+               marker_color=PALETTE[0], customdata=by_segment[["audience", "reach"]].to_numpy(),
+               hovertemplate="<b>%{y}</b><br>%{x:.0f} % of the audience (%{customdata[0]} customers)<br>"
+                             "%{customdata[1]:.1%} of this segment gets it<extra></extra>"),
+        go.Bar(y=segments, x=by_segment["base_pct"], name="share of all customers", orientation="h",
+               marker_color="#BBBBBB", customdata=by_segment["customers"].to_numpy(),
+               hovertemplate="<b>%{y}</b><br>%{x:.0f} % of all customers (%{customdata})<extra></extra>"),
+    ])
+    fig.update_layout(title=title, barmode="group", height=max(HEIGHT, 56 * len(segments) + 150),
+                      xaxis={"title": {"text": "Customers (%)"}},
+                      yaxis={"title": {"text": "Customer segment"}, "autorange": "reversed"},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def audience_share_boxes(audience: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
+    """One box per score part: the distribution of its share of the product's score over the audience."""
+    colours = part_colours(parts)
+    fig = go.Figure([go.Box(y=100.0 * audience[f"share_{p}"].to_numpy(dtype=float), name=p, marker_color=colours[p],
+                            boxmean=True, boxpoints="outliers" if len(audience) > 200 else "all", jitter=0.4,
+                            customdata=audience["user_id"].to_numpy(),
+                            hovertemplate=f"{p}: %{{y:.0f}} %<br>customer %{{customdata}}<extra></extra>")
+                     for p in parts])
+    fig.update_layout(title=title, showlegend=False, height=HEIGHT,
+                      yaxis={"title": {"text": "Share of the product's score (%)"}, "range": [-2, 102]},
+                      xaxis={"title": {"text": "Modality"}})
+    return fig
+
+
+def preceding_bars(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Horizontal bars: how often each product was the purchase right before this one (most first)."""
+    labels = [f"{plotly_text(str(t)[:38])} ({plotly_text(i)})" for i, t in zip(frame["item_id"], frame["title"])]
+    fig = go.Figure(go.Bar(x=frame["times"], y=labels, orientation="h", marker_color=PALETTE[0],
+                           customdata=100.0 * frame["share"].to_numpy(dtype=float),
+                           hovertemplate="<b>%{y}</b><br>%{x} times (%{customdata:.0f} %)<extra></extra>"))
+    fig.update_layout(title=title, height=max(HEIGHT, 34 * len(frame) + 140),
+                      xaxis={"title": {"text": "Times bought right before it"}},
+                      yaxis={"title": {"text": "Previous purchase"}, "autorange": "reversed"})
+    return fig
+
+
+def calendar_rank_curve(frame: pd.DataFrame, k: int, title: str) -> go.Figure:
+    """The product's median rank (quartiles shaded) for its audience per shift of "now" in months."""
+    x = frame["months"].to_numpy(dtype=float)
+    fig = go.Figure([
+        go.Scatter(x=x, y=frame["q75_rank"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"),
+        go.Scatter(x=x, y=frame["q25_rank"], mode="lines", line={"width": 0}, fill="tonexty",
+                   fillcolor="rgba(76,120,168,0.2)", name="middle half of the customers", hoverinfo="skip"),
+        go.Scatter(x=x, y=frame["median_rank"], mode="lines+markers", name="median rank", line={"color": PALETTE[0]},
+                   customdata=list(zip(frame["now"].dt.strftime("%b %Y"), 100.0 * frame["in_top_k"])),
+                   hovertemplate=("%{x:+.0f} months (around %{customdata[0]})<br>median rank %{y:.0f}<br>"
+                                  f"%{{customdata[1]:.0f}} % still get it in their top {k}<extra></extra>")),
+    ])
+    fig.add_hline(y=k, line_dash="dash", annotation_text=f"top {k}")
+    fig.add_vline(x=0, line_dash="dot", annotation_text="now")
+    fig.update_layout(title=title, height=HEIGHT,
+                      xaxis={"title": {"text": "“Now” moved by … months (negative = earlier)"}, "dtick": 1},
+                      yaxis={"title": {"text": "Rank for its audience (1 = top)"}, "autorange": "reversed"},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig

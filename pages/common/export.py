@@ -89,10 +89,16 @@ def vega_chart(chart, key: str, caption: str, container=None) -> None:
                           key=f"{key}_download_html", on_click="ignore", type="tertiary", icon=":material/download:")
 
 
-def table(frame: pd.DataFrame, key: str, caption: str, name: str, container=None, **dataframe_args) -> None:
-    """Show a table with its caption and a CSV download button (all columns, no index)."""
+def table(frame: pd.DataFrame, key: str, caption: str, name: str, container=None,
+          rows: int | None = None, **dataframe_args) -> None:
+    """Show a table with its caption and a CSV download button (all columns, no index).
+
+    ``rows`` caps the rows shown on the page (a long table is neither readable nor quick to send);
+    the CSV always holds every row.
+    """
     where = container if container is not None else st
-    where.dataframe(frame, key=key, hide_index=True, width="stretch", **dataframe_args)
+    where.dataframe(frame if rows is None else frame.head(rows), key=key, hide_index=True, width="stretch",
+                    **dataframe_args)
     where.caption(caption)
     where.download_button("Download table (CSV)", data=lambda: frame.to_csv(index=False),
                           file_name=f"{slug(name)}.csv", mime="text/csv", key=f"{key}_download",

@@ -322,3 +322,109 @@ def image_data_uri(path: str) -> str:
     from core.explain.report_html import image_data_uri as encode
 
     return encode(path)
+
+
+# ---------------------------------------------------------------- the product lens (core.explain.product)
+@st.cache_data(show_spinner="Listing the products…", max_entries=8)
+def product_directory(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
+    """One row per product (:func:`core.data.browse.product_directory`), built once per dataset
+    (O(products + purchases)); the product search filters it."""
+    from core.data.browse import product_directory as build
+
+    return build(_data)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def product_categories(_data: Dataset, key: tuple[str, int]) -> list[str]:
+    """The top-level categories the product search offers, sorted."""
+    return sorted(str(c) for c in product_directory(_data, key)["category"].unique())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def item_truth(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame | None:
+    """The sample's hidden item attributes (:func:`core.data.browse.read_item_truth`), or None."""
+    from core.data.browse import read_item_truth
+
+    return read_item_truth(_data.root)
+
+
+@st.cache_resource(show_spinner="Scoring every customer once for this model and K…", max_entries=4)
+def everyone_top(_trained, key, k: int):
+    """Every customer's top-K with its parts (:func:`core.explain.product.everyone_top`), once per run
+    and K: O(customers × products), only for catalogues up to ``LIVE_LIMIT`` customers. Held as a
+    resource (not copied per rerun); nobody writes to it."""
+    from core.explain.product import everyone_top as build
+
+    return build(_trained, k)
+
+
+def product_audience(trained, key, item_id: str, k: int) -> tuple[pd.DataFrame | None, int]:
+    """The customers who get ``item_id`` in their top-``k`` and the K counted
+    (:func:`core.explain.product.audience_source`): from the cached :func:`everyone_top` on a small
+    catalogue, from the run's batch files on a large one; ``(None, k)`` when neither exists."""
+    from core.explain.product import audience_from_top, audience_source
+
+    source, k_used = audience_source(trained, k)
+    if source == "live":
+        return audience_from_top(everyone_top(trained, key, k), trained.data, item_id, k), k
+    if source == "batch":
+        batch = trained.run.batch_dir
+        stamp = files_stamp([batch / "manifest.json", *sorted(batch.rglob("*.parquet"))])
+        return _batch_audience(trained, key, item_id, k_used, stamp), k_used
+    return None, k
+
+
+@st.cache_data(show_spinner="Reading who gets this product from the batch explanations…", max_entries=64)
+def _batch_audience(_trained, key, item_id: str, k: int, batch_stamp: tuple) -> pd.DataFrame:
+    from core.explain.product import audience_from_batch
+
+    return audience_from_batch(_trained, item_id, k)
+
+
+@st.cache_data(show_spinner="Finding the nearest products…", max_entries=256)
+def similar_products(_trained, key, item_id: str, n: int) -> pd.DataFrame:
+    from core.explain.product import similar_products as build
+
+    return build(_trained, item_id, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def preceding_purchases(_data: Dataset, key: tuple[str, int], item_id: str) -> pd.DataFrame:
+    from core.explain.product import preceding_purchases as build
+
+    return build(_data, item_id)
+
+
+@st.cache_data(show_spinner="Moving “now” across the year for its audience…", max_entries=64)
+def calendar_rank(_trained, key, item_id: str, user_ids: tuple[str, ...], k: int) -> pd.DataFrame:
+    from core.explain.product import calendar_rank as build
+
+    return build(_trained, item_id, list(user_ids), k=k)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def audience_by_segment(audience: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """:func:`core.explain.product.audience_by_segment` (O(customers))."""
+    from core.explain.product import audience_by_segment as build
+
+    return build(audience, segments)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def share_summary(audience: pd.DataFrame, parts: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`core.explain.product.share_summary`."""
+    from core.explain.product import share_summary as build
+
+    return build(audience, parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def planted_attributes(_data: Dataset, key: tuple[str, int]) -> pd.Series | None:
+    """The sample's planted persona attribute of every customer (e.g. ``red/stripes`` or
+    ``Solenne/leather``, from ``truth/customers.csv``), indexed by ``user_id``; None without one."""
+    from core.data.browse import read_personas
+
+    personas = read_personas(_data.root)
+    if personas is None or "attribute" not in personas.columns:
+        return None
+    return personas.drop_duplicates("user_id").set_index("user_id")["attribute"].fillna("")

@@ -259,3 +259,62 @@ def customer_page(train_key: str, notes: bool = True):
     if notes:
         show_notes()
     return data, trained, user, k
+
+
+def selected_product(data, sync_url: bool = False) -> str:
+    """Render the product search and picker; return the raw item id.
+
+    Part of an id or a title (any case) and a top-level category narrow the products
+    (:func:`core.data.browse.search_products`, O(products) per keystroke); the picker lists at most
+    :data:`~core.data.browse.MATCH_LIMIT` of them, and the current product (from a link or an earlier
+    choice) always stays in it. Widget keys: ``product_search``, ``product_category`` and
+    ``product_item`` (the choice).
+
+    Args:
+        data: The selected dataset.
+        sync_url: Apply an ``item`` link and write the choice back to the URL.
+    """
+    from core.data.browse import MATCH_LIMIT, search_products
+
+    key = loaders.data_key(data)
+    directory = loaders.product_directory(data, key)
+    categories = loaders.product_categories(data, key)
+    ids = directory["item_id"]
+    wanted = link_value("item") if sync_url else None
+    if wanted is not None:
+        if bool((ids == wanted).any()):
+            st.session_state["product_item"] = wanted
+        else:
+            add_note(f"No product with the id “{products.text(wanted)}” in {products.text(data.name)}: the link "
+                     "may be from another dataset, or the product has too few purchases to be kept. Pick a product "
+                     f"in the sidebar (ids look like {', '.join(products.text(i) for i in ids.iloc[:3])}).")
+    current = st.session_state.get("product_item")
+    text = st.sidebar.text_input("Find a product", key="product_search", persist_state="session",
+                                 placeholder="part of an id or a title",
+                                 help="Any part of a product id or title, upper or lower case.")
+    if st.session_state.get("product_category", "") not in ("", *categories):  # from another dataset
+        st.session_state.pop("product_category", None)
+    category = st.sidebar.selectbox("Category", ["", *categories], key="product_category", persist_state="session",
+                                    format_func=lambda c: c or "any category",
+                                    help="The product's top-level category.")
+    found = search_products(directory, text, category, current=current, limit=MATCH_LIMIT)
+    options = found.item_ids or ids.iloc[:1].tolist()  # nothing matches and no product yet: the first one
+    if st.session_state.get("product_item") not in options:
+        st.session_state.pop("product_item", None)
+    rows = directory.loc[directory["item_id"].isin(options), ["item_id", "label"]]
+    labels = dict(zip(rows["item_id"], rows["label"]))
+    if current in labels and not found.current_matches and (text or category):
+        labels[current] = f"{labels[current]} (current, not matching)"
+    item = st.sidebar.selectbox("Product", options, key="product_item", format_func=labels.get,
+                                persist_state="session", on_change=_clear_notes, filter_mode="contains",
+                                help=f"At most {MATCH_LIMIT} products are listed; type part of an id or title "
+                                     "or pick a category above to find others.")
+    if found.capped:
+        st.sidebar.caption(f"Showing {found.listed:,} of {found.total:,} products — type more to narrow.")
+    elif found.total == 0:
+        st.sidebar.caption("No product matches the search.")
+    elif text or category:
+        st.sidebar.caption(f"{found.total:,} of {len(directory):,} products match.")
+    if sync_url:
+        write_link("item", item)
+    return item

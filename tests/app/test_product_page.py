@@ -1,0 +1,122 @@
+"""The product lens page on the tiny shop's trained runs (streamlit AppTest): a ``/product`` link opens it on
+a product, the audience, segments, shares, neighbours, previous purchases and calendar shown are the core's
+numbers, the product search narrows the picker, and unknown ids get a message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from core.explain import product
+from tests.app.conftest import APP, PERSONAS
+from tests.app.helpers import chart, choose_run, downloads, messages, table_with, values
+
+
+def open_product(**params: str) -> AppTest:
+    """A fresh session on ``/product?params`` (what opening a product link does)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page("pages/product.py")
+    return at.run()
+
+
+def persona(user_id: str) -> str:
+    return PERSONAS[int(user_id[1:]) % 4]  # the shop assigns personas round-robin
+
+
+def most_shown(trained, k: int = 10) -> str:
+    """The product in the most top-k lists (a product with an audience to look at)."""
+    top = product.everyone_top(trained, k)
+    counts = np.bincount(top.items.reshape(-1), minlength=trained.data.n_items)
+    return trained.data.item_ids[int(counts.argmax())]
+
+
+def test_a_product_link_shows_its_audience_segments_and_shares(shop_app, shop_trained):
+    item = most_shown(shop_trained)
+    expected = product.audience_from_top(product.everyone_top(shop_trained, 10), shop_trained.data, item, 10)
+    at = open_product(run="tiny_shop/hm4sr", item=item)
+    assert not at.exception
+    assert at.title[0].value == "Product lens"
+    assert at.selectbox(key="product_item").value == item
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Customers with it in their top 10"] == f"{len(expected):,}"
+    assert shown["Median rank in their lists"] == f"#{expected['rank'].median():.0f}"
+    # the audience table: the same customers and ranks, the planted persona as the segment, shares in %
+    audience = table_with(at, "user_id", "rank", "segment", "planted_attribute")
+    assert audience["user_id"].tolist() == expected["user_id"].tolist()
+    assert audience["rank"].tolist() == expected["rank"].tolist()
+    assert audience["segment"].tolist() == [persona(u) for u in expected["user_id"]]
+    np.testing.assert_allclose(audience[["share_id", "share_text", "share_image"]].sum(axis=1), 100.0, atol=1e-6)
+    first = expected["user_id"].iloc[0]
+    assert audience["explorer"].iloc[0] == f"/explorer?run=tiny_shop%2Fhm4sr&user={first}&item={item}"
+    # the segments: audience counted by persona against the 10 customers of each persona
+    segments = table_with(at, "segment", "audience", "reach")
+    counts = pd.Series([persona(u) for u in expected["user_id"]]).value_counts()
+    assert segments["segment"].tolist() == sorted(PERSONAS)
+    assert segments["audience"].tolist() == [int(counts.get(p, 0)) for p in sorted(PERSONAS)]
+    assert segments["customers"].tolist() == [10, 10, 10, 10]
+    spec = chart(at, "Who gets “Item")
+    np.testing.assert_allclose(values(spec["data"][1]["x"]), 25.0)  # each persona is a quarter of all customers
+    # why: the average shares shown are the mean of the audience's shares
+    for p in ("id", "text", "image"):
+        assert shown[f"Average share: {p}"] == f"{100 * expected[f'share_{p}'].mean():.0f} %"
+    chart(at, f"What its score is made of across its {len(expected):,} customers")
+    for key in ("product_audience_download", "product_segments_download", "product_shares_download"):
+        assert key in downloads(at)
+
+
+def test_neighbours_previous_purchases_and_calendar_are_the_cores(shop_app, shop_trained):
+    item = most_shown(shop_trained)
+    at = open_product(run="tiny_shop/hm4sr", item=item)
+    similar = table_with(at, "space", "similarity")
+    pd.testing.assert_frame_equal(similar.reset_index(drop=True), product.similar_products(shop_trained, item, 5),
+                                  check_dtype=False)
+    assert set(similar["space"]) == {"learned", "text", "image"}
+    leads = table_with(at, "item_id", "times", "share")
+    pd.testing.assert_frame_equal(leads, product.preceding_purchases(shop_trained.data, item), check_dtype=False)
+    # the shop walks the items in a cycle: whatever is bought right before I(n) is I(n-1)
+    previous = f"I{(int(item[1:]) - 1) % 30:03d}"
+    assert leads["item_id"].iloc[0] == previous
+    calendar = table_with(at, "months", "median_rank", "in_top_k")
+    assert calendar["months"].tolist() == list(range(-6, 7))
+    now = calendar.loc[calendar["months"] == 0].iloc[0]
+    assert now["in_top_k"] == 1.0  # today every customer of the audience has it in the top 10
+    audience = table_with(at, "user_id", "rank", "segment")
+    assert now["median_rank"] == audience["rank"].median()
+    chart(at, "Rank of “Item")
+
+
+def test_the_product_search_narrows_the_picker_and_writes_the_link(shop_app):
+    at = open_product(run="tiny_shop/hm4sr", item="I005")
+    picker = at.selectbox(key="product_item")
+    assert len(picker.options) == 30
+    at.text_input(key="product_search").input("item i02").run()
+    assert not at.exception
+    picker = at.selectbox(key="product_item")
+    assert picker.value == "I005"  # the current product stays, marked
+    assert picker.options[0].endswith("(current, not matching)")
+    assert [o.split(" · ")[0] for o in picker.options[1:]] == [f"I02{n}" for n in range(10)]
+    picker.set_value("I021").run()
+    assert not at.exception
+    assert at.query_params["item"] == "I021"
+    assert at.subheader[0].value.startswith("Item I021")
+
+
+def test_unknown_product_link_gets_a_message_and_the_page_still_works(shop_app):
+    at = open_product(run="tiny_shop/hm4sr", item="P9999")
+    assert not at.exception
+    assert "No product with the id “P9999” in tiny_shop" in messages(at)
+    assert at.selectbox(key="product_item").value == "I000"
+    assert at.title[0].value == "Product lens"
+
+
+def test_a_single_score_model_says_it_has_no_split_and_no_calendar(shop_app, shop_trained):
+    at = open_product(run="tiny_shop/popularity", item="I003")
+    choose_run(at, "popularity")
+    assert not at.exception
+    text = messages(at)
+    assert "gives one undivided score" in text
+    assert "does not read dates" in text
+    assert table_with(at, "space", "similarity")["space"].unique().tolist() == ["image", "text"]  # no learned space
