@@ -34,6 +34,7 @@ from core.data.batches import Batch
 from core.data.dataset import Dataset
 from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
 from core.models.layers import CausalEncoder, FastDropout
+from core.models.legacy_state import LaterBuffers, require_filled
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
 
 CONTENT_MODALITIES = ("text", "image")
@@ -154,13 +155,33 @@ def normalize_features(features: torch.Tensor, missing: torch.Tensor | None = No
     present = torch.ones(len(features), dtype=torch.bool) if missing is None else ~missing.bool()  # (N,)
     if not present.any():
         return features
-    centred = features - features[present].mean(0)  # (N, F)
-    scale = centred[present].norm(dim=1).mean().clamp(min=1e-12)
-    return torch.where(present[:, None], centred / scale, torch.zeros_like(features))  # (N, F)
+    shift, scale = feature_normalization(features, present)  # (F,), ()
+    return apply_normalization(features, shift, scale, present)  # (N, F)
 
 
-class HM4SR(Recommender):
-    """The HM4SR model (see module docstring)."""
+def feature_normalization(features: torch.Tensor, present: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shift and scale of :func:`normalize_features`: ``(mean row (F,), mean centred norm ())``
+    over the items that have the modality (``present`` ``(N,)`` bool, at least one True)."""
+    shift = features[present].mean(0)  # (F,)
+    scale = (features[present] - shift).norm(dim=1).mean().clamp(min=1e-12)  # ()
+    return shift, scale
+
+
+def apply_normalization(features: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor,
+                        present: torch.Tensor) -> torch.Tensor:
+    """``(N, F)`` rows ``(x - shift) / scale`` where ``present`` ``(N,)``, 0 where the item lacks the modality."""
+    return torch.where(present[:, None], (features - shift) / scale, torch.zeros_like(features))  # (N, F)
+
+
+class HM4SR(LaterBuffers, Recommender):
+    """The HM4SR model (see module docstring).
+
+    Buffers ``feat_shift_<m>`` ``(F,)`` and ``feat_scale_<m>`` ``(1,)`` keep the normalisation of
+    each content modality's training features (shift 0 and scale 1 without ``normalize_features``),
+    so :meth:`score_new` treats a new product's features exactly as a training product's; they are
+    NaN in checkpoints saved before they existed (such runs load and score, but cannot score new
+    products).
+    """
 
     def __init__(self, spec: DataSpec, config: HM4SRConfig):
         super().__init__(spec)
@@ -181,7 +202,10 @@ class HM4SR(Recommender):
         self.proj = nn.ModuleDict()
         for name in self.content_modalities:
             self.register_buffer(f"feat_{name}", torch.zeros(n + 1, spec.feature_dims[name]))  # (N+1, F)
+            self.register_buffer(f"feat_shift_{name}", torch.full((spec.feature_dims[name],), float("nan")))  # (F,)
+            self.register_buffer(f"feat_scale_{name}", torch.full((1,), float("nan")))  # (1,)
             self.proj[name] = nn.Linear(spec.feature_dims[name], d)
+        self._later_buffers = tuple(f"feat_{k}_{x}" for x in self.content_modalities for k in ("shift", "scale"))
         self.pos_emb = nn.Embedding(config.max_len, d)
         nn.init.normal_(self.pos_emb.weight, std=0.02)
         init = dict(zip(("id", *CONTENT_MODALITIES), config.modality_weight_init))
@@ -212,13 +236,20 @@ class HM4SR(Recommender):
         return self.config.max_len
 
     def prepare(self, data: Dataset) -> None:
-        """Copy the frozen content features and item categories into buffers (padding row = 0)."""
+        """Copy the frozen content features and item categories into buffers (padding row = 0),
+        and keep each modality's normalisation (shift, scale) for :meth:`score_new`."""
         for name in self.content_modalities:
             features = torch.as_tensor(data.features[name], dtype=torch.float32)  # (N, F)
-            if self.config.normalize_features:
-                missing = data.feature_missing.get(name)
-                features = normalize_features(features, None if missing is None else torch.as_tensor(missing))
+            missing = data.feature_missing.get(name)
+            present = (torch.ones(len(features), dtype=torch.bool) if missing is None
+                       else ~torch.as_tensor(missing, dtype=torch.bool))  # (N,)
+            shift, scale = torch.zeros(features.shape[1]), torch.ones(())
+            if self.config.normalize_features and present.any():
+                shift, scale = feature_normalization(features, present)  # (F,), ()
+                features = apply_normalization(features, shift, scale, present)  # (N, F)
             getattr(self, f"feat_{name}")[:-1].copy_(features)
+            getattr(self, f"feat_shift_{name}").copy_(shift)
+            getattr(self, f"feat_scale_{name}").copy_(scale.reshape(1))
         if self.cp_head is not None:
             self.item_categories[:-1].copy_(torch.as_tensor(data.category_matrix()[1]))
 
@@ -367,7 +398,67 @@ class HM4SR(Recommender):
         """One exact part per modality; gates when the Interactive MoE is on; time routes and the
         query route when the Temporal and query-time MoEs are on."""
         return Capabilities(parts=self.modalities, removable=True, gates=self.imoe is not None,
-                            time_routes=self.tmoe is not None, query_time=self.query_moe is not None)
+                            time_routes=self.tmoe is not None, query_time=self.query_moe is not None,
+                            new_items=bool(self.content_modalities))
+
+    def new_item_tables(self, content: dict[str, torch.Tensor]) -> torch.Tensor:
+        """``(M, J, D)`` the vectors of J products the model never saw, in every modality.
+
+        Content modality m: ``proj_m((f - shift_m) / scale_m)`` with the training features' shift
+        and scale (:func:`normalize_features`); a modality absent from ``content`` or an all-zero
+        row is a product lacking it, whose normalised row is 0, exactly as for a training product
+        without it. The ID vector is 0: a new product has no learned ID embedding.
+
+        Raises:
+            ValueError: For a checkpoint saved before the normalisation was stored (retrain), a
+                model without content streams, or features of the wrong width or row count.
+        """
+        if not self.content_modalities:
+            return super().score_new(None, content)  # raises: nothing but IDs to score with
+        require_filled(self, list(self._later_buffers), "scoring unseen products")
+        widths = {x: self.spec.feature_dims[x] for x in self.content_modalities}
+        counts = {len(v) for x, v in content.items() if x in widths}
+        if len(counts) > 1:
+            raise ValueError(f"new products' feature matrices disagree on the number of products: "
+                             f"{ {x: len(v) for x, v in content.items()} }")
+        j = counts.pop() if counts else 0
+        device = self.pos_emb.weight.device
+        tables = []
+        for name in self.modalities:
+            if name == "id":
+                tables.append(torch.zeros(j, self.config.dim, device=device))  # (J, D)
+                continue
+            f = content.get(name)
+            if f is None:
+                f = torch.zeros(j, widths[name], device=device)  # (J, F): the products lack it
+            f = torch.as_tensor(f, dtype=torch.float32, device=device)
+            if f.ndim != 2 or f.shape[1] != widths[name]:
+                raise ValueError(f"new products' {name} features have shape {tuple(f.shape)}; the model was "
+                                 f"trained on {widths[name]}-d {name} features (J, {widths[name]})")
+            present = f.abs().sum(1) > 0  # (J,)
+            shift, scale = getattr(self, f"feat_shift_{name}"), getattr(self, f"feat_scale_{name}")
+            tables.append(self.proj[name](apply_normalization(f, shift, scale[0], present)))  # (J, D)
+        return torch.stack(tables)  # (M, J, D)
+
+    @torch.no_grad()
+    def score_new(self, batch: Batch, content: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Scores of J products the model never saw, from their content alone: ``{modality: (B, J)}``.
+
+        The histories are encoded as in :meth:`score_parts`; a new product is scored by its
+        text and image vectors (:meth:`new_item_tables`); its ID part is 0, because a product
+        never bought has no learned ID vector. For a trained product's own features the content
+        parts equal that product's content parts in :meth:`score_parts`.
+
+        Args:
+            batch: Customers' histories ``(B, T)``.
+            content: Modality -> ``(J, F_m)`` raw features (modalities the model does not read are
+                ignored).
+        """
+        new = self.new_item_tables(content)  # (M, J, D)
+        tables = self._inference_tables()  # (M, N+1, D)
+        h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
+        parts = torch.einsum("bmd,mjd->bmj", h[:, -1], new)  # (B, M, J)
+        return {name: parts[:, i] for i, name in enumerate(self.modalities)}
 
     def _split(self, batch: Batch) -> tuple[torch.Tensor, dict]:
         """``(B, M, N)`` every candidate's score split by modality, and the encoder's trace."""

@@ -5,6 +5,7 @@ Nothing here ever materialises a dense users x items or items x items matrix:
 - :func:`bipartite_edges` -- the symmetric-normalised user-item adjacency of the training
   interactions, as an edge list over ``n_users + n_items`` nodes (users first);
 - :func:`cosine_knn` -- blockwise cosine top-k neighbours of feature rows;
+- :func:`cosine_nearest` -- the same for new rows against the existing ones;
 - :func:`knn_edges` -- union of per-modality kNN lists, symmetrised and normalised;
 - :func:`normalized_edges` -- ``D^-1/2 A D^-1/2`` of a 0/1 edge list;
 - :func:`to_sparse` / :func:`spmm_sym` -- a CSR matrix from an edge list and a sparse-dense
@@ -95,6 +96,20 @@ def cosine_knn(x: np.ndarray | torch.Tensor, k: int, valid: np.ndarray | None = 
         top_idx[~torch.isfinite(top_val)] = -1
         top_idx[~valid_t[lo:hi]] = -1
         out[lo:hi, :k_eff] = top_idx
+    return out
+
+
+def cosine_nearest(queries: torch.Tensor, keys: torch.Tensor, k: int, block_elems: int = 1 << 24) -> torch.Tensor:
+    """``(J, k)`` indices of the ``k`` rows of ``keys`` ``(N, F)`` most cosine-similar to each row of
+    ``queries`` ``(J, F)``, most similar first; computed in ``(block, N)`` slabs of at most
+    ``block_elems`` similarities (O(J x N x F) time). ``k`` is capped at N."""
+    k = min(k, len(keys))
+    unit = keys / keys.norm(dim=1, keepdim=True).clamp(min=1e-12)  # (N, F)
+    query = queries / queries.norm(dim=1, keepdim=True).clamp(min=1e-12)  # (J, F)
+    block = max(1, block_elems // max(len(keys), 1))
+    out = torch.zeros(len(queries), k, dtype=torch.long, device=queries.device)
+    for lo in range(0, len(queries), block):
+        out[lo:lo + block] = (query[lo:lo + block] @ unit.T).topk(k, dim=1).indices  # (b, k)
     return out
 
 

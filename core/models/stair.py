@@ -67,7 +67,8 @@ from core.models.base import Capabilities, DataSpec
 from core.models.bsc_optimizer import BSCAdamW
 from core.models.caching import KeyedCache, tensor_state_key
 from core.models.graph import GraphRecommender
-from core.models.sparse import cosine_knn, knn_edges, stepwise_sum, to_sparse
+from core.models.legacy_state import LaterBuffers, require_filled
+from core.models.sparse import cosine_knn, cosine_nearest, knn_edges, stepwise_sum, to_sparse
 
 BETA_MAX = 0.9  # the largest forward strength; the smallest backward strength is 1 - BETA_MAX
 
@@ -93,6 +94,11 @@ class STAIRConfig:
         init_std: Std of the random init (no features or ``use_mi=False``).
         split_dim: Boundary of the collaborative / content score bands (0: where ``β_j`` falls
             below 1/2, see :attr:`STAIR.split_dim`).
+        new_item_mode: How a product never seen in training gets its final embedding
+            (:meth:`STAIR.new_item_embeddings`): ``"neighbours"`` (mean final embedding of its
+            ``new_item_k`` nearest trained products in the content-initialisation space) or
+            ``"content"`` (its own whitened content initialisation, propagated as an isolated node).
+        new_item_k: Neighbours averaged by ``new_item_mode="neighbours"``.
     """
 
     dim: int = 64
@@ -108,6 +114,8 @@ class STAIRConfig:
     weight_decay: float = 0.0
     init_std: float = 0.1
     split_dim: int = 0
+    new_item_mode: str = "neighbours"
+    new_item_k: int = 10
 
 
 def forward_betas(dim: int, gamma: float) -> torch.Tensor:
@@ -134,12 +142,28 @@ def whiten(x: np.ndarray | torch.Tensor, dim: int, generator: torch.Generator | 
     Returns:
         ``(W (n, dim) float32, singular values (r,) float64 descending)``, ``r`` usable directions.
     """
+    out, sv, _, _ = whiten_with_map(x, dim, generator, block)
+    return out, sv
+
+
+def whiten_with_map(x: np.ndarray | torch.Tensor, dim: int, generator: torch.Generator | None = None,
+                    block: int = 65536) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`whiten`, plus the affine map that whitens new rows the same way.
+
+    A new row ``y`` ``(F,)`` maps to ``(y - mean) @ proj`` ``(dim,)``: the same whitened columns as
+    the rows of ``x`` (``proj = V_r Σ_r^-1 · sqrt(n/dim)``), and 0 in the noise columns (their
+    expected value).
+
+    Returns:
+        ``(W (n, dim), singular values (r,), mean (F,) float32, proj (F, dim) float32)``.
+    """
     x = torch.as_tensor(np.asarray(x), dtype=torch.float32)
     n, f = x.shape
     mean = x.double().mean(0).float()  # (F,)
     out = torch.randn(n, dim, generator=generator, dtype=torch.float32) / dim ** 0.5
+    proj = torch.zeros(f, dim, dtype=torch.float32)  # (F, dim)
     if n < 2:
-        return out, torch.zeros(0, dtype=torch.float64)
+        return out, torch.zeros(0, dtype=torch.float64), mean, proj
     if f <= n:
         gram = torch.zeros(f, f, dtype=torch.float64)
         for lo in range(0, n, block):
@@ -158,16 +182,23 @@ def whiten(x: np.ndarray | torch.Tensor, dim: int, generator: torch.Generator | 
         sv = evals.clamp(min=0).sqrt()
         r = int(((sv > sv[0] * 1e-6) if sv[0] > 0 else sv > 0)[:dim].sum())
         u = evecs[:, :r]
+        v = xc.T @ u / sv[:r] ** 2  # (F, r): Xc V Σ^-1 with V = Xc^T U Σ^-1
     out[:, :r] = (u * (n / dim) ** 0.5).float()
-    return out, sv[:r]
+    proj[:, :r] = (v * (n / dim) ** 0.5).float()
+    return out, sv[:r], mean, proj
 
 
 def modality_init(features: dict[str, np.ndarray], missing: dict[str, np.ndarray],
-                  weights: dict[str, float], dim: int, generator: torch.Generator | None = None) -> torch.Tensor:
+                  weights: dict[str, float], dim: int, generator: torch.Generator | None = None,
+                  maps: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None) -> torch.Tensor:
     """``(n_items, dim)`` MI item initialisation: weighted mean of whitened modalities.
 
     Each modality is whitened over the items that have it; an item averages the modalities it
     has (weights renormalised); an item with none gets ``N(0, 1/dim)`` noise.
+
+    Args:
+        maps: If given, filled with modality -> ``(mean (F,), proj (F, dim))`` of every modality
+            used (:func:`whiten_with_map`), to place new products in the same space.
     """
     n = next(iter(features.values())).shape[0]
     total = torch.zeros(n, dim)
@@ -180,9 +211,11 @@ def modality_init(features: dict[str, np.ndarray], missing: dict[str, np.ndarray
         if has.sum() < 2:
             continue
         rows = torch.as_tensor(np.flatnonzero(has))
-        white, _ = whiten(features[name][has], dim, generator)
+        white, _, mean, proj = whiten_with_map(features[name][has], dim, generator)
         total[rows] += w * white
         weight_sum[rows] += w
+        if maps is not None:
+            maps[name] = (mean, proj)
     out = total / weight_sum.clamp(min=1e-12)
     none = weight_sum[:, 0] == 0
     if none.any():
@@ -190,8 +223,17 @@ def modality_init(features: dict[str, np.ndarray], missing: dict[str, np.ndarray
     return out
 
 
-class STAIR(GraphRecommender):
-    """STAIR (see the module docstring)."""
+NEW_ITEM_MODES = ("neighbours", "content")
+
+
+class STAIR(LaterBuffers, GraphRecommender):
+    """STAIR (see the module docstring).
+
+    Buffers ``white_mean_<m>`` ``(F,)`` and ``white_proj_<m>`` ``(F, d)`` keep the MI whitening of
+    every modality (:func:`whiten_with_map`), so :meth:`score_new` places a new product in the
+    content-initialisation space; NaN in checkpoints saved before they existed (such runs load
+    and score, but cannot score new products).
+    """
 
     batch_kind: ClassVar[str] = "pairs"
 
@@ -201,6 +243,10 @@ class STAIR(GraphRecommender):
         d = config.dim
         if not 0 <= config.split_dim <= d:
             raise ValueError(f"split_dim must be in [0, dim={d}], got {config.split_dim}")
+        if config.new_item_mode not in NEW_ITEM_MODES:
+            raise ValueError(f"new_item_mode must be one of {NEW_ITEM_MODES}, got {config.new_item_mode!r}")
+        if config.new_item_k < 1:
+            raise ValueError(f"new_item_k must be at least 1, got {config.new_item_k}")
         self.user_emb = nn.Parameter(torch.randn(spec.n_users, d) * config.init_std)  # (U, d)
         self.item_emb = nn.Parameter(torch.randn(spec.n_items, d) * config.init_std)  # (I, d)
         self.register_buffer("item_init", self.item_emb.detach().clone())  # (I, d) content init E_I^0
@@ -209,6 +255,10 @@ class STAIR(GraphRecommender):
         self.knn_modalities = tuple(m for m in sorted(spec.feature_dims) if self._knn_k(m) > 0)
         for m in self.knn_modalities:
             self.register_buffer(f"knn_{m}", torch.full((spec.n_items, self._knn_k(m)), -1, dtype=torch.long))
+        for m, f in sorted(spec.feature_dims.items()):
+            self.register_buffer(f"white_mean_{m}", torch.full((f,), float("nan")))  # (F,)
+            self.register_buffer(f"white_proj_{m}", torch.full((f, d), float("nan")))  # (F, d)
+        self._later_buffers = tuple(f"white_{k}_{m}" for m in sorted(spec.feature_dims) for k in ("mean", "proj"))
         self._item_graph_cache = KeyedCache()
 
     # ------------------------------------------------------------------ config helpers
@@ -244,7 +294,14 @@ class STAIR(GraphRecommender):
         with torch.no_grad():
             if cfg.use_mi and data.features:
                 weights = {m: self._modality_weight(m) for m in data.features}
-                item_init = modality_init(data.features, data.feature_missing, weights, d, generator)  # (I, d)
+                maps: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+                item_init = modality_init(data.features, data.feature_missing, weights, d, generator,
+                                          maps)  # (I, d)
+                for m in self.spec.feature_dims:  # a modality MI could not use maps every row to 0
+                    mean, proj = maps.get(m, (torch.zeros(self.spec.feature_dims[m]),
+                                              torch.zeros(self.spec.feature_dims[m], d)))
+                    getattr(self, f"white_mean_{m}").copy_(mean.to(device))
+                    getattr(self, f"white_proj_{m}").copy_(proj.to(device))
                 pairs = np.unique(users.astype(np.int64) * data.n_items + items)
                 u_idx, i_idx = torch.as_tensor(pairs // data.n_items), torch.as_tensor(pairs % data.n_items)
                 user_init = torch.zeros(data.n_users, d).index_add_(0, u_idx, item_init[i_idx])
@@ -285,8 +342,74 @@ class STAIR(GraphRecommender):
 
     @property
     def capabilities(self) -> Capabilities:
-        """Two exact parts, the collaborative and the content-preserving dimension bands."""
-        return Capabilities(parts=("collaborative", "content"), removable=True)
+        """Two exact parts, the collaborative and the content-preserving dimension bands; new
+        products when the embeddings start from content (MI on, with features)."""
+        return Capabilities(parts=("collaborative", "content"), removable=True,
+                            new_items=self.config.use_mi and bool(self.spec.feature_dims))
+
+    # ------------------------------------------------------------------ new products
+    def content_init(self, content: dict[str, torch.Tensor]) -> torch.Tensor:
+        """``(J, d)`` the MI initialisation new products would have had: each modality they have
+        whitened with the training map (:func:`whiten_with_map`), weighted as in
+        :func:`modality_init`; 0 for a product with no content (training gave such rows noise).
+
+        Raises:
+            ValueError: For a checkpoint saved before the whitening was stored (retrain), or
+                features of the wrong width or disagreeing row counts.
+        """
+        require_filled(self, list(self._later_buffers), "scoring unseen products")
+        dims = self.spec.feature_dims
+        counts = {len(v) for m, v in content.items() if m in dims}
+        if len(counts) > 1:
+            raise ValueError(f"new products' feature matrices disagree on the number of products: "
+                             f"{ {m: len(v) for m, v in content.items()} }")
+        j, d, device = (counts.pop() if counts else 0), self.config.dim, self.item_emb.device
+        total, weight_sum = torch.zeros(j, d, device=device), torch.zeros(j, 1, device=device)
+        for m in sorted(dims):
+            proj = getattr(self, f"white_proj_{m}")  # (F, d)
+            w = self._modality_weight(m)
+            if m not in content or w <= 0 or not proj.any():
+                continue
+            f = torch.as_tensor(content[m], dtype=torch.float32, device=device)
+            if f.ndim != 2 or f.shape[1] != dims[m]:
+                raise ValueError(f"new products' {m} features have shape {tuple(f.shape)}; the model was "
+                                 f"trained on {dims[m]}-d {m} features (J, {dims[m]})")
+            has = (f.abs().sum(1) > 0)[:, None].float()  # (J, 1)
+            total += w * has * ((f - getattr(self, f"white_mean_{m}")) @ proj)  # (J, d)
+            weight_sum += w * has
+        return total / weight_sum.clamp(min=1e-12)  # (J, d)
+
+    @torch.no_grad()
+    def new_item_embeddings(self, content: dict[str, torch.Tensor]) -> torch.Tensor:
+        """``(J, d)`` final embeddings of products never seen in training (``config.new_item_mode``).
+
+        - ``"neighbours"``: the mean final embedding of the ``new_item_k`` trained products
+          nearest (cosine) to the product's :meth:`content_init` in the content-initialisation
+          space ``item_init`` -- BSC's premise that content neighbours should sit together
+          (:func:`~core.models.sparse.cosine_nearest`, O(J x N x d)).
+        - ``"content"``: :meth:`content_init` propagated as an isolated node (no edges), i.e.
+          scaled per dimension by the FSC normalisation ``(1-β_j)/(1-β_j^{L+1})``.
+        """
+        init = self.content_init(content)  # (J, d)
+        if self.config.new_item_mode == "content":
+            return stepwise_sum(None, init, self.beta, self.config.n_layers) if self.config.use_fsc else init
+        _, items = self.final_embeddings()  # (N, d)
+        nearest = cosine_nearest(init, self.item_init, self.config.new_item_k)  # (J, k)
+        return items[nearest].mean(1)  # (J, d)
+
+    @torch.no_grad()
+    def score_new(self, batch: Batch, content: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The two score bands of J new products: ``{"collaborative": (B, J), "content": (B, J)}``.
+
+        Customers keep their trained final embeddings; the products' come from their content
+        (:meth:`new_item_embeddings`), split at :attr:`split_dim` as in :meth:`score_split`.
+        """
+        if not self.capabilities.new_items:
+            return super().score_new(batch, content)  # raises: no content initialisation to start from
+        items = self.new_item_embeddings(content)  # (J, d)
+        users, _ = self.final_embeddings()
+        u, s = users[batch.users], self.split_dim  # (B, d)
+        return {"collaborative": u[:, :s] @ items[:, :s].T, "content": u[:, s:] @ items[:, s:].T}  # (B, J) each
 
     def score_split(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Scores split into the collaborative (``j < split_dim``) and content (``j >= split_dim``)

@@ -101,11 +101,15 @@ class Scorer:
                        times=np.asarray(times, dtype=np.int64),
                        window_start=max(0, len(items) - self.model.max_len))
 
-    def batch(self, users: np.ndarray, now: np.ndarray | None = None) -> Batch:
-        """Whole histories of ``users`` (indices), predicting for ``now`` (unix seconds per row;
-        default each customer's last purchase)."""
+    def batch(self, users: np.ndarray, now: np.ndarray | None = None, ends: np.ndarray | None = None) -> Batch:
+        """Histories of ``users`` (indices), predicting for ``now`` (unix seconds per row; default
+        each customer's last purchase before ``ends``).
+
+        ``ends``: ``(B,)`` flat positions one past each history (default the whole history; a
+        history must not be empty when ``now`` is left to default).
+        """
         users = np.asarray(users, dtype=np.int64)
-        ends = self.data.offsets[users + 1]  # (B,) one past each history
+        ends = self.data.offsets[users + 1] if ends is None else np.asarray(ends, dtype=np.int64)  # (B,)
         query = self.data.flat_times[ends - 1] if now is None else np.asarray(now, dtype=np.int64)
         return history_batch(self.data, users, ends, self.model.max_len, query_times=query)
 
@@ -146,6 +150,45 @@ class Scorer:
     def seen(self, users: np.ndarray) -> torch.Tensor:
         """``(B, N)`` bool, True at the items each customer bought."""
         return seen_mask(self.data, np.asarray(users, dtype=np.int64))
+
+    @torch.no_grad()
+    def new_parts(self, users: np.ndarray, content: dict[str, np.ndarray | torch.Tensor],
+                  now: np.ndarray | None = None, ends: np.ndarray | None = None,
+                  batch_size: int | None = None) -> torch.Tensor:
+        """``(B, P, J)`` the parts of the scores of J products the model never saw, for customers.
+
+        The products are described by their content only (``Recommender.score_new``); customers
+        are the same history batches as :meth:`top`, in batches whose ``(b, P, J)`` part tensor
+        stays within :data:`PART_BUDGET_BYTES`. O(B × J) time; memory bounded by the batch plus the
+        ``(B, P, J)`` result. Parts a model cannot know for a new product (HM4SR's ID part) are 0.
+
+        Args:
+            users: ``(B,)`` user indices (a user may repeat, e.g. with different ``ends``).
+            content: Modality -> ``(J, F_m)`` raw features from the dataset's encoders; a modality
+                left out (or an all-zero row) means the product lacks it.
+            now: ``(B,)`` unix seconds to predict for; default each history's last purchase.
+            ends: ``(B,)`` flat positions one past each history; default the whole history.
+            batch_size: Customers scored at once (default: within the memory budget).
+
+        Raises:
+            ValueError: When the model cannot score unseen products (``capabilities.new_items``).
+        """
+        users = np.asarray(users, dtype=np.int64)
+        content = {m: torch.as_tensor(np.asarray(v) if not torch.is_tensor(v) else v, dtype=torch.float32)
+                   for m, v in content.items()}
+        j = max([len(v) for v in content.values()] + [0])
+        n_parts = len(self.capabilities.parts)
+        step = batch_size or int(np.clip(PART_BUDGET_BYTES // (4 * n_parts * max(1, j)), 1, MAX_ROWS))
+        if not self.capabilities.new_items:
+            self.model.score_new(None, content)  # raises: the model says why it cannot
+        out = [torch.zeros(0, n_parts, j)]
+        for lo in range(0, len(users), step):
+            chunk = users[lo:lo + step]
+            batch = self.batch(chunk, None if now is None else np.asarray(now)[lo:lo + step],
+                               None if ends is None else np.asarray(ends)[lo:lo + step])
+            split = self.model.score_new(batch, content)  # {part: (b, J)}
+            out.append(torch.stack([split[p] for p in self.capabilities.parts], dim=1))  # (b, P, J)
+        return torch.cat(out)  # (B, P, J)
 
     # ------------------------------------------------------------------ lists
 

@@ -120,3 +120,48 @@ def test_declared_capabilities_are_what_the_model_does(name, config, featured_da
         moved = type(batch)(users=batch.users, items=batch.items, times=batch.times * 3 + 86_400 * 40,
                             query_times=batch.query_times * 3 + 86_400 * 90)
         torch.testing.assert_close(model.score_all(moved), model.score_all(batch))
+
+
+@pytest.mark.parametrize(("name", "config"), [*CAPABILITY_CASES, ("stair", {**SMALL["stair"], "use_mi": False})])
+@torch.no_grad()
+def test_new_products_are_scored_from_content_or_refused(name, config, featured_data):
+    torch.manual_seed(0)
+    model = build_model(name, DataSpec.of(featured_data), config)
+    model.prepare(featured_data)
+    model.eval()
+    caps = model.capabilities
+    _, batch = next(eval_batches(featured_data, "test", model.max_len, 6))
+    rng = np.random.default_rng(3)
+    content = {m: torch.as_tensor(rng.normal(size=(4, x.shape[1])), dtype=torch.float32)
+               for m, x in featured_data.features.items()}
+    if not caps.new_items:
+        with pytest.raises(ValueError, match="cannot score unseen products"):
+            model.score_new(batch, content)
+        return
+    parts = model.score_new(batch, content)
+    assert tuple(parts) == caps.parts
+    for value in parts.values():
+        assert value.shape == (6, 4) and torch.isfinite(value).all()
+    total = sum(parts.values())  # (6, 4): the new products' scores
+    assert total.abs().sum() > 0 and not torch.allclose(total[:, 0], total[:, 1])  # content tells them apart
+    # A product lacking one modality (left out, or an all-zero row) is scored the same either way.
+    dropped = {m: v for m, v in content.items() if m != "image"}
+    zeroed = {**content, "image": torch.zeros_like(content["image"])}
+    for a, b in zip(model.score_new(batch, dropped).values(), model.score_new(batch, zeroed).values()):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("name", ["hm4sr", "stair"])
+@torch.no_grad()
+def test_a_checkpoint_from_before_new_products_loads_and_asks_to_retrain(name, featured_data):
+    model = _model(name, featured_data).eval()
+    state = {k: v for k, v in model.state_dict().items() if "shift" not in k and "scale" not in k
+             and "white_" not in k}
+    assert len(state) < len(model.state_dict())  # the new buffers are really left out
+    clone = build_model(name, DataSpec.of(featured_data), SMALL.get(name, {})).eval()
+    clone.load_state_dict(state)  # strict: a checkpoint lacking them still loads
+    _, batch = next(eval_batches(featured_data, "test", model.max_len, 5))
+    assert torch.equal(model.score_all(batch), clone.score_all(batch))
+    content = {m: torch.ones(2, x.shape[1]) for m, x in featured_data.features.items()}
+    with pytest.raises(ValueError, match=r"trained before scoring unseen products was supported.*retrain"):
+        clone.score_new(batch, content)

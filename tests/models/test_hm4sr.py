@@ -234,3 +234,25 @@ def test_pcl_placeholders_go_in_after_both_moes(featured_data):
     content = [i for i, m in enumerate(model.modalities) if m != "id"]
     assert not torch.allclose(h_aug[:, -1, content], h[:, -1, content])
     torch.testing.assert_close(h_aug[:, -1, 0], h[:, -1, 0])  # the ID stream keeps its input
+
+
+@torch.no_grad()
+def test_score_new_on_a_trained_products_own_features_gives_its_content_parts(featured_data):
+    torch.manual_seed(0)
+    model = build_model("hm4sr", DataSpec.of(featured_data), {"dim": 16, "ffn_dim": 32, "max_len": 10})
+    model.prepare(featured_data)
+    optimizer = model.make_optimizer(lr=1e-2, weight_decay=0.0)
+    with torch.enable_grad():
+        for batch in sequence_batches(featured_data, 10, 16, np.random.default_rng(0)):  # a few real steps
+            optimizer.zero_grad()
+            model.loss(batch)["loss"].backward()
+            optimizer.step()
+    model.eval()
+    _, batch = next(eval_batches(featured_data, "test", 10, 8))
+    items = np.array([0, 5, 17])
+    known = model.score_parts(batch)
+    new = model.score_new(batch, {m: torch.as_tensor(x[items]) for m, x in featured_data.features.items()})
+    for part in ("text", "image"):
+        torch.testing.assert_close(new[part], known[part][:, items], atol=1e-5, rtol=0)
+    assert torch.equal(new["id"], torch.zeros(8, 3))  # a new product has no learned ID vector
+    assert known["id"][:, items].abs().sum() > 0

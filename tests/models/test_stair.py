@@ -14,7 +14,7 @@ from core.features.store import save_features
 from core.models import DataSpec, build_model
 from core.models.bsc_optimizer import BSCAdamW
 from core.models.sparse import knn_edges, stepwise_sum, to_sparse
-from core.models.stair import backward_betas, forward_betas, modality_init, whiten
+from core.models.stair import backward_betas, forward_betas, modality_init, whiten, whiten_with_map
 from tests.conftest import cyclic_interactions, write_dataset
 
 SMALL = {"dim": 16, "knn_text": 3, "knn_image": 1}
@@ -90,6 +90,16 @@ def test_whitening_gives_orthogonal_columns_of_variance_one_over_d_in_singular_v
     u = np.linalg.svd(x - x.mean(0), full_matrices=False)[0][:, :8]
     same_up_to_sign = np.abs((u * np.sqrt(200 / 8) * w).sum(0)) / 200
     np.testing.assert_allclose(same_up_to_sign, 1 / 8, rtol=1e-4)
+
+
+@pytest.mark.parametrize(("n", "f"), [(60, 10), (6, 10)])  # both Gram branches (F <= n, F > n)
+def test_the_whitening_map_places_rows_where_whitening_put_them(n, f):
+    x = (np.random.default_rng(1).normal(size=(n, f)) * np.linspace(4, 1, f) + 2).astype(np.float32)
+    w, sv, mean, proj = whiten_with_map(x, 8, torch.Generator().manual_seed(0))
+    r = len(sv)
+    mapped = (torch.as_tensor(x) - mean) @ proj  # (n, 8): the training rows as if they were new
+    torch.testing.assert_close(mapped[:, :r], w[:, :r], atol=1e-4, rtol=1e-4)
+    assert torch.equal(mapped[:, r:], torch.zeros(n, 8 - r))  # noise columns: 0 for a new row
 
 
 def test_whitening_pads_narrow_modalities_with_noise_of_the_same_scale():

@@ -82,3 +82,25 @@ def test_the_part_batch_stays_within_its_memory_budget(featured_data, monkeypatc
     assert scorer.rows_per_batch == 5
     monkeypatch.setattr(service, "PART_BUDGET_BYTES", 1)
     assert scorer.rows_per_batch == 1
+
+
+def test_new_products_are_scored_in_batches_like_one_customer_at_a_time(scorer):
+    data = scorer.data
+    items = np.array([2, 9, 4, 20])
+    content = {m: x[items] for m, x in data.features.items()}
+    users = np.array([0, 3, 3, 7, 11])
+    ends = data.offsets[users] + np.array([2, 3, 5, 4, 6])  # histories cut at different purchases
+    if not scorer.capabilities.new_items:
+        with pytest.raises(ValueError, match="cannot score unseen products"):
+            scorer.new_parts(users, content, ends=ends)
+        return
+    parts = scorer.new_parts(users, content, ends=ends, batch_size=2)  # (B, P, J)
+    assert parts.shape == (5, len(scorer.capabilities.parts), 4)
+    for row, (u, end) in enumerate(zip(users, ends)):
+        batch = history_batch(data, np.array([u]), np.array([end]), scorer.model.max_len,
+                              query_times=np.array([data.flat_times[end - 1]]))
+        with torch.no_grad():
+            oracle = scorer.model.score_new(batch, {m: torch.as_tensor(v) for m, v in content.items()})
+        expected = torch.stack([oracle[p][0] for p in scorer.capabilities.parts])  # (P, J)
+        torch.testing.assert_close(parts[row], expected, atol=1e-5, rtol=1e-5)
+    assert scorer.new_parts(users[:0], content).shape == (0, len(scorer.capabilities.parts), 4)
