@@ -17,7 +17,7 @@ from tests.browser.test_deep_link import WAIT_MS, served_app
 pytestmark = pytest.mark.browser
 
 SCRIPT = "<script>alert(1)</script>"
-PAGES = ("", "explorer", "experts", "time_effects", "drift", "comparison")
+PAGES = ("", "explorer", "product", "experts", "time_effects", "drift", "comparison")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_a_script_title_shows_as_text_on_every_page_and_in_the_report(hostile_ur
         page.locator("h1").first.wait_for(timeout=WAIT_MS)
         page.wait_for_timeout(1500)  # the rest of the page renders after the title
         assert page.get_by_text("Traceback").count() == 0, name
-        if name in ("", "explorer"):  # captions of thumbnails and cards carry the title
+        if name in ("", "explorer", "product"):  # captions of thumbnails and cards carry the title
             page.get_by_text(SCRIPT, exact=False).first.wait_for(timeout=WAIT_MS)
         assert page.locator("script", has_text="alert(1)").count() == 0, name  # never made a real script element
     assert dialogs == []
