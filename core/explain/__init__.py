@@ -27,6 +27,15 @@ from core.explain.drift import (
 from core.explain.evidence import evidence
 from core.explain.forgetting import forgetting_curve
 from core.explain.gates import GateView, gates, routing_by_interval
+from core.explain.launch import (
+                                  EditComparison,
+                                  LaunchBaseline,
+                                  LaunchResult,
+                                  LaunchUnavailable,
+                                  cannot_launch,
+                                  launch_baseline,
+                                  simulate_launch,
+)
 from core.explain.population import category_segments, persona_segments, population_shares, shares_by_segment
 from core.explain.recommend import customer_top, recommendations
 from core.explain.report import CustomerExplanation, explain_customer
@@ -35,9 +44,14 @@ from core.explain.time_effects import time_shift
 
 __all__ = [
                                   "CustomerExplanation",
+                                  "EditComparison",
                                   "GateView",
+                                  "LaunchBaseline",
+                                  "LaunchResult",
+                                  "LaunchUnavailable",
                                   "aligned_pca",
                                   "aligned_umap",
+                                  "cannot_launch",
                                   "category_segments",
                                   "customer_report_html",
                                   "customer_top",
@@ -52,6 +66,7 @@ __all__ = [
                                   "forgetting_curve",
                                   "gates",
                                   "item_labels",
+                                  "launch_baseline",
                                   "list_overlap",
                                   "matrix_from_pairs",
                                   "overlap_by_segment",
@@ -67,6 +82,7 @@ __all__ = [
                                   "routing_by_interval",
                                   "run_labels",
                                   "shares_by_segment",
+                                  "simulate_launch",
                                   "time_shift",
                                   "top_k_lists",
                                   "topk_overlap",
