@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from core.data import DataError
 from pages.common import charts, export, loaders, products, sidebar
 
 TABLE_ROWS = 1_000  # audience rows shown on the page (the CSV holds all of them)
-CALENDAR_CUSTOMERS = 200  # best-placed audience customers re-scored for the calendar view
-NEIGHBOURS = 5  # nearest products shown per space
+CALENDAR_CUSTOMERS = 100  # best-placed audience customers re-scored for the calendar view
+NEIGHBOURS = 4  # nearest products shown per space
 LEADS = 10  # previous purchases charted
 SPACE_NAMES = {"learned": "the model (learned)", "text": "the product text", "image": "the product image"}
 
@@ -47,7 +48,11 @@ if truth is not None and (truth["item_id"] == item).any():
                   + ", ".join(f"{products.text(c)} **{products.text(v)}**" for c, v in planted.items()))
 
 # ---- its audience
-audience, k_used = loaders.product_audience(trained, key, item, k)
+try:
+    audience, k_used = loaders.product_audience(trained, key, item, k)
+    problem = None
+except DataError as exc:  # damaged batch files: named with the fix, and the rest of the page still shows
+    audience, k_used, problem = None, k, exc
 cols = st.columns(4)
 cols[0].metric("Category", str(info["category"]))
 cols[1].metric("Purchases", f"{int(info['purchases']):,}")
@@ -57,10 +62,13 @@ if audience is not None:
     cols[3].metric("Median rank in their lists", f"#{audience['rank'].median():.0f}" if len(audience) else "—")
 
 st.subheader("Who gets it")
+if problem is not None:
+    st.error(f"Who gets it cannot be shown. {products.text(problem)}", icon=":material/error:")
 if audience is None:
-    st.info(f"This catalogue has {data.n_users:,} customers, too many to score on the spot. Explain every customer "
-            f"once (`python -m core explain-all {trained.run.root}` does the same) and this view reads who gets each "
-            "product from the results in a moment from then on.", icon=":material/info:")
+    if problem is None:
+        st.info(f"This catalogue has {data.n_users:,} customers, too many to score on the spot. Explain every "
+                f"customer once (`python -m core explain-all {trained.run.root}` does the same) and this view reads "
+                "who gets each product from the results in a moment from then on.", icon=":material/info:")
     if st.button("Explain every customer now", key="product_explain_all"):
         bar = st.progress(0.0, text="Explaining every customer…")
         loaders.explain_all(trained, lambda done, total: bar.progress(done / total, text=f"Chunk {done} of {total}"))
@@ -133,11 +141,11 @@ else:
     images = directory.set_index("item_id")["image"]
     spaces = list(similar.groupby("space", sort=False))
     for column, (space, group) in zip(st.columns(len(spaces)), spaces):
-        column.caption(f"Closest as seen by **{SPACE_NAMES.get(space, products.text(space))}**")
+        column.caption(f"Closest as seen by **{SPACE_NAMES.get(space, products.text(space))}** (similarity)")
         cells = column.columns(NEIGHBOURS)
         for slot, (_, row) in enumerate(group.iterrows()):
             products.picture(cells[slot], root, images.get(row["item_id"]))
-            cells[slot].caption(f"{products.text(row['title'])}  \nsimilarity {row['similarity']:.2f}")
+            cells[slot].caption(f"{products.text(row['title'])}  \n{row['similarity']:.2f}")
     export.table(similar, "product_similar", "The products most alike in each space (cosine similarity; 1 = same "
                  "direction). “learned” is the model's own product representation.", f"nearest products {item}")
 

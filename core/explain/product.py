@@ -24,7 +24,7 @@ import torch
 
 from core.data.dataset import Dataset
 from core.evaluation.segments import metric_by_segment
-from core.explain.batch import LIVE_LIMIT, batch_status, read_batch
+from core.explain import batch
 from core.explain.evidence import nearest_rows, representation_spaces
 from core.explain.time_effects import shifted_times
 from core.scoring import PartScores, part_shares, rank_of
@@ -117,8 +117,8 @@ def audience_from_batch(trained: TrainedRun, item_id: str, k: int) -> pd.DataFra
     data = trained.data
     data.item_index(item_id)  # an unknown id: KeyError, as on the live road
     parts = list(trained.scorer.capabilities.parts)
-    long = read_batch(trained, "top", "SELECT user_id, rank, score, part, contribution, share FROM t "
-                                      f"WHERE item_id = {_sql_text(item_id)} AND rank <= {int(k)}")
+    long = batch.read_batch(trained, "top", "SELECT user_id, rank, score, part, contribution, share FROM t "
+                                            f"WHERE item_id = {_sql_text(item_id)} AND rank <= {int(k)}")
     if long.empty:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "user_id" else np.float64)
                              for c in audience_columns(parts)}).astype({"rank": np.int64})
@@ -144,8 +144,8 @@ def audience_source(trained: TrainedRun, k: int, live_limit: int | None = None) 
         (default :data:`~core.explain.batch.LIVE_LIMIT`: score everyone once); ``(None, k)``
         otherwise (run ``explain-all`` first).
     """
-    limit = LIVE_LIMIT if live_limit is None else live_limit
-    manifest = batch_status(trained)
+    limit = batch.LIVE_LIMIT if live_limit is None else live_limit
+    manifest = batch.batch_status(trained)
     small = trained.data.n_users <= limit
     if manifest is not None and (int(manifest["k"]) >= k or not small):
         return "batch", min(int(k), int(manifest["k"]))

@@ -4,10 +4,14 @@ numbers, the product search narrows the picker, and unknown ids get a message.""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
+import core.explain.batch as batch
 from core.explain import product
 from tests.app.conftest import APP, PERSONAS
 from tests.app.helpers import chart, choose_run, downloads, messages, table_with, values
@@ -71,7 +75,7 @@ def test_neighbours_previous_purchases_and_calendar_are_the_cores(shop_app, shop
     item = most_shown(shop_trained)
     at = open_product(run="tiny_shop/hm4sr", item=item)
     similar = table_with(at, "space", "similarity")
-    pd.testing.assert_frame_equal(similar.reset_index(drop=True), product.similar_products(shop_trained, item, 5),
+    pd.testing.assert_frame_equal(similar.reset_index(drop=True), product.similar_products(shop_trained, item, 4),
                                   check_dtype=False)
     assert set(similar["space"]) == {"learned", "text", "image"}
     leads = table_with(at, "item_id", "times", "share")
@@ -120,3 +124,44 @@ def test_a_single_score_model_says_it_has_no_split_and_no_calendar(shop_app, sho
     assert "gives one undivided score" in text
     assert "does not read dates" in text
     assert table_with(at, "space", "similarity")["space"].unique().tolist() == ["image", "text"]  # no learned space
+
+
+@pytest.fixture()
+def large_runs(shop_app, shop_runs, tmp_path, monkeypatch):
+    """A private copy of the shop's runs, and a live limit below its 40 customers (a 'large' catalogue)."""
+    copy = tmp_path / "runs"
+    shutil.copytree(shop_runs, copy)
+    monkeypatch.setenv("MODALITY_LENS_RUNS", str(copy))
+    monkeypatch.setattr(batch, "LIVE_LIMIT", 10)
+    return copy
+
+
+def test_a_large_catalogue_offers_explain_all_then_reads_the_audience_from_the_batch_files(large_runs, shop_trained):
+    item = most_shown(shop_trained)
+    expected = product.audience_from_top(product.everyone_top(shop_trained, 10), shop_trained.data, item, 10)
+    at = open_product(run="tiny_shop/hm4sr", item=item)
+    assert not at.exception
+    assert "too many to score on the spot" in messages(at)
+    assert not [m for m in at.metric if m.label.startswith("Customers with it")]
+    assert table_with(at, "space", "similarity")["item_id"].notna().all()  # the rest of the page still shows
+    at.button(key="product_explain_all").click().run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Customers with it in their top 10"] == f"{len(expected):,}"
+    assert table_with(at, "user_id", "rank", "segment")["user_id"].tolist() == expected["user_id"].tolist()
+
+
+def test_a_damaged_batch_chunk_is_named_and_the_rest_of_the_page_still_shows(large_runs, shop_dir):
+    from core.data import load_dataset
+    from core.training import open_run
+
+    trained = open_run(large_runs / "tiny_shop" / "hm4sr", load_dataset(shop_dir, k=5))
+    batch.explain_all(trained)
+    damaged = batch.chunk_path(trained.run.batch_dir, "top", 0)
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    at = open_product(run="tiny_shop/hm4sr", item="I004")
+    assert not at.exception
+    text = messages(at)
+    assert "Who gets it cannot be shown" in text and "chunk-00000.parquet" in text and "explain-all" in text
+    assert not table_with(at, "space", "similarity").empty
+    assert "product_explain_all" in [b.key for b in at.button]  # the fix is one click away
