@@ -37,6 +37,17 @@ from core.explain.launch import (
                                   simulate_launch,
 )
 from core.explain.population import category_segments, persona_segments, population_shares, shares_by_segment
+from core.explain.product import (
+                                  audience_by_segment,
+                                  audience_from_batch,
+                                  audience_from_top,
+                                  audience_source,
+                                  calendar_rank,
+                                  everyone_top,
+                                  preceding_purchases,
+                                  share_summary,
+                                  similar_products,
+)
 from core.explain.recommend import customer_top, recommendations
 from core.explain.report import CustomerExplanation, explain_customer
 from core.explain.report_html import customer_report_html, render_customer_report
@@ -51,6 +62,11 @@ __all__ = [
                                   "LaunchUnavailable",
                                   "aligned_pca",
                                   "aligned_umap",
+                                  "audience_by_segment",
+                                  "audience_from_batch",
+                                  "audience_from_top",
+                                  "audience_source",
+                                  "calendar_rank",
                                   "cannot_launch",
                                   "category_segments",
                                   "customer_report_html",
@@ -59,6 +75,7 @@ __all__ = [
                                   "drift_table",
                                   "drop_modality",
                                   "drop_purchase",
+                                  "everyone_top",
                                   "evidence",
                                   "explain_customer",
                                   "faithfulness",
@@ -75,13 +92,16 @@ __all__ = [
                                   "pairwise_overlap",
                                   "persona_segments",
                                   "population_shares",
+                                  "preceding_purchases",
                                   "projection_is_cached",
                                   "projections",
                                   "recommendations",
                                   "render_customer_report",
                                   "routing_by_interval",
                                   "run_labels",
+                                  "share_summary",
                                   "shares_by_segment",
+                                  "similar_products",
                                   "simulate_launch",
                                   "time_shift",
                                   "top_k_lists",
