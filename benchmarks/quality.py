@@ -10,6 +10,13 @@ any dataset directory, e.g. MovieLens-100k imported from the recbole wheel (neve
 Runs go to ``OUT/runs/<variant>`` and are resumed if interrupted. Rows of variants not named in
 ``--variants`` are kept from an earlier ``OUT/quality.json`` with the same data, budget and seed,
 so variants can be run one invocation at a time.
+
+``--split new-items`` trains every variant on the new-products split (``core.data.new_items``,
+``--new-fraction`` of the products held out) and adds the new-product table: validation and test
+NDCG@20 / Recall@20 of the held-out products per variant, "cannot score unseen products" for
+ID-only models, and the exact expectation of a random order beside them, e.g.
+``python benchmarks/quality.py --split new-items --out benchmarks/results/new_items --threads 1
+--variants popularity sasrec lightgcn hm4sr stair stair-new-content``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import torch
 
 from core.data import load_dataset
 from core.data.browse import read_personas
+from core.data.new_items import NewItemsConfig
 from core.evaluation.segments import metric_by_segment
 from core.models import HM4SRConfig
 from core.training import TrainConfig, open_run, train_run
@@ -67,6 +75,10 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "stair-no-mi": ("stair", {"use_mi": False}),
     "stair-no-fsc": ("stair", {"use_fsc": False}),
     "stair-no-bsc": ("stair", {"use_bsc": False}),
+    # how STAIR forms a new product's embedding (only --split new-items tells them apart)
+    "stair-new-content": ("stair", {"new_item_mode": "content"}),
+    "stair-new-k3": ("stair", {"new_item_k": 3}),
+    "stair-new-k30": ("stair", {"new_item_k": 30}),
 }
 METRICS = ("ndcg@10", "ndcg@20", "hr@10", "hr@20", "mrr@10")
 
@@ -83,6 +95,8 @@ def main() -> None:
     parser.add_argument("--steps-per-epoch", type=int, default=None,
                         help="fixed batches per epoch (default: each model's choice)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--split", choices=["leave-one-out", "new-items"], default="leave-one-out")
+    parser.add_argument("--new-fraction", type=float, default=0.1, help="products held out with --split new-items")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -98,13 +112,16 @@ def main() -> None:
         config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, lr=args.lr,
                              steps_per_epoch=args.steps_per_epoch)
         tic = time.perf_counter()
-        metrics = train_run(data, model, out / "runs" / variant, overrides, config)
+        new_items = NewItemsConfig(fraction=args.new_fraction, seed=args.seed) if args.split == "new-items" else None
+        metrics = train_run(data, model, out / "runs" / variant, overrides, config, new_items=new_items)
         row = {"model": model, "config": overrides, "wall_seconds": time.perf_counter() - tic,
                "median_epoch_seconds": metrics["median_epoch_seconds"], "best_epoch": metrics["best_epoch"],
                "epochs_run": metrics["epochs_run"], "test": metrics["test"], "valid": metrics["valid"],
                **unmasked_metrics(out / "runs" / variant, data)}
         if personas is not None:
             row["persona_ndcg@10"] = persona_ndcg(out / "runs" / variant, personas)
+        if "new_items" in metrics:
+            row["new_items"] = metrics["new_items"]
         mine[variant] = row
         merged = {**previous_results(out / "quality.json", args), **mine}
         results = {k: merged[k] for k in sorted(merged, key=lambda k: list(VARIANTS).index(k) if k in VARIANTS else 99)}
@@ -114,6 +131,7 @@ def main() -> None:
                                                       "epochs": args.epochs, "lr": args.lr,
                                                       "steps_per_epoch": args.steps_per_epoch,
                                                       "patience": args.patience, "seed": args.seed,
+                                                      "split": args.split, "new_fraction": args.new_fraction,
                                                       "results": results}, indent=2) + "\n")
         (out / "quality.md").write_text(markdown(results))
     (out / "quality.md").write_text(markdown(results))
@@ -143,10 +161,32 @@ def previous_results(path: Path, args: argparse.Namespace) -> dict:
         return {}
     old = json.loads(path.read_text())
     same = (old.get("data"), old.get("fingerprint"), old.get("epochs"), old.get("patience", args.patience),
-            old.get("seed", args.seed), old.get("lr", TrainConfig.lr), old.get("steps_per_epoch")) == \
+            old.get("seed", args.seed), old.get("lr", TrainConfig.lr), old.get("steps_per_epoch"),
+            old.get("split", "leave-one-out"), old.get("new_fraction", args.new_fraction)) == \
         (args.data, dataset_fingerprint(args.data), args.epochs, args.patience, args.seed, args.lr,
-         args.steps_per_epoch)
+         args.steps_per_epoch, args.split, args.new_fraction)
     return {k: v for k, v in old.get("results", {}).items() if k not in args.variants} if same else {}
+
+
+def new_items_markdown(results: dict) -> list[str]:
+    """The new-product table: every variant's NDCG@20 / Recall@20 on the held-out products, or its refusal."""
+    rows = {name: row["new_items"] for name, row in results.items() if "new_items" in row}
+    if not rows:
+        return []
+    lines = ["", "New products (held out entirely; ranked among the new products of their half, masked):", "",
+             "| variant | valid NDCG@20 | valid Recall@20 | test NDCG@20 | test Recall@20 | test NDCG@20 / random | "
+             "random valid NDCG@20 | random test NDCG@20 | test products | test targets |", "|---|" + "---|" * 9]
+    for name, section in rows.items():
+        valid, test = section["valid"], section["test"]
+        if isinstance(test["metrics"], str):
+            cells = ["cannot score unseen products"] * 4 + ["-"]
+        else:
+            cells = [f"{valid['metrics']['ndcg@20']:.4f}", f"{valid['metrics']['recall@20']:.4f}",
+                     f"{test['metrics']['ndcg@20']:.4f}", f"{test['metrics']['recall@20']:.4f}",
+                     f"{test['metrics']['ndcg@20'] / test['random_order']['ndcg@20']:.2f}x"]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {valid['random_order']['ndcg@20']:.4f} | "
+                     f"{test['random_order']['ndcg@20']:.4f} | {test['products']} | {test['targets']} |")
+    return lines
 
 
 def markdown(results: dict) -> str:
@@ -173,6 +213,7 @@ def markdown(results: dict) -> str:
         for name, row in results.items():
             values = row.get("persona_ndcg@10", {})
             lines.append(f"| {name} | " + " | ".join(f"{values.get(p, float('nan')):.4f}" for p in personas) + " |")
+    lines += new_items_markdown(results)
     return "\n".join(lines) + "\n"
 
 

@@ -122,7 +122,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     data = load_dataset(args.data, k=args.k_core)
     for line in data.report.lines():
         print(line)
-    out = Path(args.out) if args.out else Path("runs") / data.name / args.model
+    new_items = None
+    if args.split == "new-items":
+        from core.data.new_items import NewItemsConfig
+
+        new_items = NewItemsConfig(fraction=args.new_fraction, seed=args.seed)
+    suffix = "-new-items" if new_items is not None else ""
+    out = Path(args.out) if args.out else Path("runs") / data.name / f"{args.model}{suffix}"
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, steps_per_epoch=args.steps_per_epoch,
                          lr=args.lr, weight_decay=args.weight_decay, patience=args.patience, seed=args.seed,
                          device=args.device)
@@ -134,7 +140,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             overrides = {**preset(MODELS[args.model][1], args.preset), **overrides}  # --set wins
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
-    metrics = train_run(data, args.model, out, overrides, config, _tqdm_progress())
+    metrics = train_run(data, args.model, out, overrides, config, _tqdm_progress(), new_items=new_items)
     print(f"run written to {out}")
     _print_metrics(metrics)
     return 0
@@ -147,6 +153,18 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     print(f"{'metric':<10} {'valid':>8} {'test':>8}")
     for name in names:
         print(f"{name:<10} {metrics['valid'][name]:>8.4f} {metrics['test'][name]:>8.4f}")
+    section = metrics.get("new_items")
+    if section:
+        valid, test = section["valid"], section["test"]
+        print(f"new products (held out, never trained on): {valid['products']} valid / {test['products']} test, "
+              f"{valid['targets']} / {test['targets']} targets")
+        if isinstance(test["metrics"], str):
+            print(f"  {test['metrics']}")
+        print(f"{'metric':<10} {'valid':>8} {'test':>8} {'random valid':>13} {'random test':>12}")
+        for name in test["random_order"]:
+            model = ("" if isinstance(test["metrics"], str) else
+                     f"{valid['metrics'][name]:>8.4f} {test['metrics'][name]:>8.4f}")
+            print(f"{name:<10} {model:>17} {valid['random_order'][name]:>13.4f} {test['random_order'][name]:>12.4f}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -298,7 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=d["weight_decay"], help="weight decay (default %(default)g)")
     p.add_argument("--k-core", type=int, default=DEFAULT_K_CORE,
                    help="min interactions per user and item (default %(default)s)")
-    p.add_argument("--seed", type=int, default=d["seed"], help="random seed (default %(default)s)")
+    p.add_argument("--seed", type=int, default=d["seed"],
+                   help="random seed, also of the new-products draw (default %(default)s)")
+    p.add_argument("--split", choices=["leave-one-out", "new-items"], default="leave-one-out",
+                   help="leave-one-out: each customer's last purchase is the test target (default); new-items: "
+                        "also hold out a fraction of products entirely and rank them for the customers who "
+                        "bought them after a cut-off (content-only models; README, Evaluation)")
+    p.add_argument("--new-fraction", type=float, default=0.1,
+                   help="share of products held out as new with --split new-items (default %(default)s)")
     p.add_argument("--device", default=d["device"],
                    help="auto (CUDA if present), cpu or cuda (default %(default)s)")
     p.add_argument("--preset", help="a named model configuration, e.g. `--model hm4sr --preset paper` for the "

@@ -22,6 +22,9 @@ def retrain_fix(root: str | Path, info: dict | None = None) -> str:
     model = (info or {}).get("model") if isinstance(info, dict) else None
     if isinstance(data, dict) and isinstance(data.get("path"), str) and isinstance(model, str):
         command = f"python -m core train --data {data['path']} --model {model} --out {root}"
+        split = info.get("split")
+        if isinstance(split, dict) and split.get("kind") == "new-items":
+            command += f" --split new-items --new-fraction {split.get('fraction')}"
     else:
         command = f"python -m core train --data DATASET --model MODEL --out {root}"
     return f"delete the run directory {root} and train it again (`{command}`, with the settings it had)."

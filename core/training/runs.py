@@ -11,12 +11,13 @@ from typing import Any
 import torch
 
 from core.data.dataset import DEFAULT_K_CORE, Dataset, load_dataset
+from core.data.new_items import NewItemsConfig, NewItemSplit, hold_out_new_items
 from core.models import MODELS, DataSpec, Recommender, build_model, config_from_dict, config_to_dict
 from core.scoring import Scorer
 from core.training.config import TrainConfig
 from core.training.errors import RunError, retrain_fix
 from core.training.run_dir import RunDir, dataset_fingerprint
-from core.training.storage import load_checkpoint
+from core.training.storage import load_checkpoint, write_json
 from core.training.trainer import ProgressFn, Trainer
 
 
@@ -29,8 +30,14 @@ def _describe(name: str, model_config: dict[str, Any], data: Dataset, k_core: in
 
 
 def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config: dict[str, Any] | None = None,
-              train_config: TrainConfig | None = None, progress: ProgressFn | None = None) -> dict[str, Any]:
+              train_config: TrainConfig | None = None, progress: ProgressFn | None = None,
+              new_items: NewItemsConfig | None = None) -> dict[str, Any]:
     """Train ``model_name`` on ``data`` into ``run_dir``, resuming an interrupted run there.
+
+    With ``new_items`` the run uses the new-products split (:mod:`core.data.new_items`): it trains
+    on the data without the held-out products, records the split in run.json (so
+    :func:`open_run` re-applies it) and adds a ``new_items`` section to metrics.json
+    (:func:`core.evaluation.new_items.new_items_section`).
 
     Args:
         data: The prepared dataset.
@@ -39,6 +46,7 @@ def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config:
         model_config: Overrides of the model's config defaults (unknown keys raise).
         train_config: Loop settings (defaults if None).
         progress: Optional progress callback.
+        new_items: Settings of the new-products split; None: the usual leave-one-out split only.
 
     Returns:
         The test/valid metrics written to metrics.json.
@@ -48,20 +56,33 @@ def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config:
     """
     train_config = train_config or TrainConfig()
     run = RunDir(Path(run_dir))
-    info = _describe(model_name, model_config or {}, data, data.report.k_core if data.report else DEFAULT_K_CORE)
+    k_core = data.report.k_core if data.report else DEFAULT_K_CORE
+    split = None
+    if new_items is not None:
+        split = hold_out_new_items(data, new_items)
+        data = split.data
+    info = _describe(model_name, model_config or {}, data, k_core)
+    if split is not None:
+        info["split"] = split.config.to_dict()
     if run.info_path.is_file():
         old = run.info()
         # compare as stored: JSON turns tuples in a config (e.g. HM4SR's modalities) into lists
         same = all(old.get(k) == json.loads(json.dumps(info[k])) for k in ("model", "model_config")) and \
             old.get("data", {}).get("fingerprint") == info["data"]["fingerprint"] and \
-            old.get("train_config") == vars(train_config)
+            old.get("train_config") == vars(train_config) and old.get("split") == info.get("split")
         if not same:
             raise ValueError(f"{run.root} already holds a different run ({old.get('model')} on "
                              f"{old.get('data', {}).get('name')}); pick another --out or delete it.")
     torch.manual_seed(train_config.seed)
     model = build_model(model_name, DataSpec.of(data), info["model_config"])
     trainer = Trainer(model, data, train_config, run.root, info, progress)
-    return trainer.fit()
+    metrics = trainer.fit()
+    if split is not None:  # the best epoch's model, now in the trainer's hands, ranks the new products
+        from core.evaluation.new_items import new_items_section
+
+        metrics["new_items"] = new_items_section(Scorer(data, model.cpu().eval()), split)
+        write_json(run.metrics_path, metrics)
+    return metrics
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,7 @@ class TrainedRun:
     info: dict[str, Any]
     model: Recommender
     data: Dataset
+    new_items: NewItemSplit | None = None
 
     @property
     def name(self) -> str:
@@ -144,6 +166,14 @@ def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
         if not Path(stored["path"]).is_dir():
             raise FileNotFoundError(f"the run's dataset {stored['path']} is gone; restore it to that path.")
         data = load_dataset(stored["path"], k=stored["k_core"])
+    split = None
+    if info.get("split", {}).get("kind") == "new-items":  # the run trained without its new products
+        try:
+            split = hold_out_new_items(data, NewItemsConfig.from_dict(info["split"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RunError(run.info_path, f"its new-products split cannot be re-applied ({exc}).",
+                           retrain_fix(run.root, info), field="split") from None
+        data = split.data
     spec = DataSpec.of(data)
     mismatch = spec_mismatch(stored["spec"], spec.to_dict(), str(data.root), run.root, info)
     if mismatch is not None:
@@ -161,4 +191,4 @@ def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
         raise RunError(run.best_path, f"the checkpoint does not hold this model's weights ({reason[:200]}).",
                        fix) from None
     model.eval()
-    return TrainedRun(run=run, info=info, model=model, data=data)
+    return TrainedRun(run=run, info=info, model=model, data=data, new_items=split)
