@@ -26,8 +26,9 @@ values = st.one_of(
 @settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(params=st.dictionaries(st.sampled_from(["run", "user", "item", "page", "k"]), values, min_size=1, max_size=4),
-       page=st.sampled_from(["", "pages/explorer.py", "pages/time_effects.py"]))
+       page=st.sampled_from(["", "pages/explorer.py", "pages/time_effects.py", "pages/product.py"]))
 @example(params={"run": "", "user": "tiny_shop/hm4sr"}, page="")  # found in CI: the fallback run's label unescaped
+@example(params={"item": "<script>alert(1)</script>", "run": "x" * 5000}, page="pages/product.py")
 def test_any_link_opens_without_a_traceback(shop_app, params, page):
     at = AppTest.from_file(APP, default_timeout=120)
     for name, value in params.items():
