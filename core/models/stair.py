@@ -97,7 +97,9 @@ class STAIRConfig:
         new_item_mode: How a product never seen in training gets its final embedding
             (:meth:`STAIR.new_item_embeddings`): ``"neighbours"`` (mean final embedding of its
             ``new_item_k`` nearest trained products in the content-initialisation space) or
-            ``"content"`` (its own whitened content initialisation, propagated as an isolated node).
+            ``"content"`` (its own whitened content initialisation, propagated as an isolated node)
+            or ``"mapped"`` (its content initialisation through the linear map that best sends the
+            trained products' initialisations to their final embeddings).
         new_item_k: Neighbours averaged by ``new_item_mode="neighbours"``.
     """
 
@@ -115,7 +117,7 @@ class STAIRConfig:
     init_std: float = 0.1
     split_dim: int = 0
     new_item_mode: str = "neighbours"
-    new_item_k: int = 10
+    new_item_k: int = 30
 
 
 def forward_betas(dim: int, gamma: float) -> torch.Tensor:
@@ -223,7 +225,8 @@ def modality_init(features: dict[str, np.ndarray], missing: dict[str, np.ndarray
     return out
 
 
-NEW_ITEM_MODES = ("neighbours", "content")
+NEW_ITEM_MODES = ("neighbours", "content", "mapped")
+MAP_RIDGE = 1e-2  # ridge of the "mapped" least squares, relative to the mean eigenvalue of its Gram matrix
 
 
 class STAIR(LaterBuffers, GraphRecommender):
@@ -389,13 +392,28 @@ class STAIR(LaterBuffers, GraphRecommender):
           (:func:`~core.models.sparse.cosine_nearest`, O(J x N x d)).
         - ``"content"``: :meth:`content_init` propagated as an isolated node (no edges), i.e.
           scaled per dimension by the FSC normalisation ``(1-β_j)/(1-β_j^{L+1})``.
+        - ``"mapped"``: ``content_init @ W`` with ``W`` ``(d, d)`` the ridge least-squares map from
+          the trained products' ``item_init`` to their final embeddings (O(N x d²)).
         """
         init = self.content_init(content)  # (J, d)
         if self.config.new_item_mode == "content":
             return stepwise_sum(None, init, self.beta, self.config.n_layers) if self.config.use_fsc else init
+        if self.config.new_item_mode == "mapped":
+            return init @ self.content_map()  # (J, d)
         _, items = self.final_embeddings()  # (N, d)
         nearest = cosine_nearest(init, self.item_init, self.config.new_item_k)  # (J, k)
         return items[nearest].mean(1)  # (J, d)
+
+    @torch.no_grad()
+    def content_map(self) -> torch.Tensor:
+        """``(d, d)`` ridge least-squares ``W`` with ``item_init @ W ≈`` the final item embeddings
+        (ridge :data:`MAP_RIDGE` x the mean eigenvalue of ``item_init^T item_init``)."""
+        _, items = self.final_embeddings()  # (N, d)
+        x = self.item_init.double()  # (N, d)
+        gram = x.T @ x  # (d, d)
+        ridge = MAP_RIDGE * gram.diagonal().mean().clamp(min=1e-12)
+        eye = torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
+        return torch.linalg.solve(gram + ridge * eye, x.T @ items.double()).float()  # (d, d)
 
     @torch.no_grad()
     def score_new(self, batch: Batch, content: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -13,6 +13,9 @@ from core.training.run_dir import RunDir
 def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
     """One row per run: run directory, model, dataset, best epoch, epoch time, test metrics and problem.
 
+    Runs of the new-products split (``--split new-items``) add a ``new products`` column: the test
+    NDCG@20 on the held-out products beside a random order's, or "cannot score unseen products".
+
     A run whose files cannot be read keeps its row: ``problem`` says which file is damaged and the
     fix (see :meth:`RunDir.problem`), and the columns it could not read are empty. ``problem`` is
     ``""`` for a sound run.
@@ -31,6 +34,8 @@ def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
         if metrics is not None:
             row.update({"best epoch": metrics["best_epoch"], "epoch seconds": metrics["median_epoch_seconds"],
                         **{f"test {k}": v for k, v in sorted(metrics["test"].items())}})
+            if metrics.get("new_items"):
+                row["new products"] = new_products_text(metrics["new_items"])
         elif problem is None:
             problem = f"{run.root} has not finished training (no metrics.json yet)."
         rows.append({**row, "problem": problem or ""})
@@ -40,4 +45,17 @@ def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
         if column not in frame:
             frame[column] = pd.Series(dtype=object)
     metric_cols = sorted(c for c in frame.columns if c.startswith("test "))
-    return frame[[*columns, *metric_cols, "problem"]]
+    extra = ["new products"] if "new products" in frame else []
+    if extra:
+        frame["new products"] = frame["new products"].fillna("")
+    return frame[[*columns, *metric_cols, *extra, "problem"]]
+
+
+def new_products_text(section: dict) -> str:
+    """One line for metrics.json's ``new_items`` section: test NDCG@20 against a random order's."""
+    test = section["test"]
+    random = test["random_order"]["ndcg@20"]
+    if isinstance(test["metrics"], str):
+        return f"cannot score unseen products (random order: NDCG@20 {random:.4f})"
+    value = test["metrics"]["ndcg@20"]
+    return f"NDCG@20 {value:.4f}, {value / random:.2f}x a random order's {random:.4f}"

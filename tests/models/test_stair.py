@@ -283,3 +283,30 @@ def test_training_with_bsc_lowers_the_loss(feature_data):
     with torch.no_grad():
         after = np.mean([model.loss(b)["loss"].item() for b in batches])
     assert after < 0.7 * before
+
+
+@torch.no_grad()
+def test_a_trained_products_own_content_finds_its_place_again(featured_data):
+    """dim 4 leaves no noise column (both modalities have more usable directions), so a product's
+    own features reproduce its MI initialisation, and with one neighbour it is its own nearest."""
+    items = np.array([0, 7, 19])
+    content = {m: torch.as_tensor(x[items]) for m, x in featured_data.features.items()}
+    _, batch = next(eval_batches(featured_data, "test", 50, 5))
+    for mode in ("neighbours", "content", "mapped"):
+        torch.manual_seed(0)
+        model = build_model("stair", DataSpec.of(featured_data), {"dim": 4, "new_item_mode": mode, "new_item_k": 1})
+        model.prepare(featured_data)
+        model.item_emb.add_(0.1 * torch.randn_like(model.item_emb))  # the learned embeddings moved away
+        model.eval()
+        torch.testing.assert_close(model.content_init(content), model.item_init[items], atol=1e-4, rtol=1e-4)
+        new = model.score_new(batch, content)
+        assert tuple(new) == ("collaborative", "content") and new["content"].shape == (5, 3)
+        if mode == "neighbours":  # its own final embedding: the same parts as a trained product
+            known = model.score_parts(batch)
+            for part in new:
+                torch.testing.assert_close(new[part], known[part][:, items], atol=1e-5, rtol=1e-5)
+        if mode == "content":  # an isolated node: FSC keeps only the 0-hop term
+            expected = model.item_init[items] * stepwise_sum(None, torch.ones(1, 4), model.beta, model.config.n_layers)
+            torch.testing.assert_close(model.new_item_embeddings(content), expected)
+    with pytest.raises(ValueError, match="new_item_mode must be one of"):
+        build_model("stair", DataSpec.of(featured_data), {"new_item_mode": "nearest"})

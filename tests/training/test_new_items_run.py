@@ -52,3 +52,14 @@ def test_id_only_runs_say_they_cannot_score_new_products(runs, capsys):
     capsys.readouterr()
     assert main(["evaluate", str(runs / "popularity")]) == 0
     assert "cannot score unseen products" in capsys.readouterr().out
+
+
+def test_the_run_table_shows_new_products_beside_a_random_order(runs):
+    from core.training.run_table import runs_table
+
+    table = runs_table([runs / "hm4sr", runs / "popularity"]).set_index("model")
+    section = json.loads((runs / "hm4sr" / "metrics.json").read_text())["new_items"]["test"]
+    value, random = section["metrics"]["ndcg@20"], section["random_order"]["ndcg@20"]
+    expected = f"NDCG@20 {value:.4f}, {value / random:.2f}x a random order's {random:.4f}"
+    assert table.loc["hm4sr", "new products"] == expected
+    assert table.loc["popularity", "new products"].startswith("cannot score unseen products (random order")
