@@ -41,7 +41,7 @@ def test_a_stored_product_described_again_gives_its_stored_features(sample):
 def test_an_edit_encodes_only_what_changes(sample):
     before, after = encode_edit(sample, "P0001", description="Now in a heavier weave.")
     np.testing.assert_array_equal(after["image"], before["image"])
-    assert float(after["text"] @ before["text"].T) < 0.999  # a new description, a new text vector
+    assert (after["text"] @ before["text"].T).item() < 0.999  # a new description, a new text vector
     before, after = encode_edit(sample, "P0001", image=product("blue", "stripes"))
     np.testing.assert_array_equal(after["text"], before["text"])
     assert not np.array_equal(after["image"], before["image"])
