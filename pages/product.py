@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.data import DataError
-from pages.common import charts, export, loaders, products, sidebar
+from pages.common import charts, export, launch_panel, loaders, products, sidebar
 
 TABLE_ROWS = 1_000  # audience rows shown on the page (the CSV holds all of them)
 CALENDAR_CUSTOMERS = 100  # best-placed audience customers re-scored for the calendar view
@@ -178,3 +178,6 @@ else:
     export.table(calendar.assign(now=calendar["now"].dt.strftime("%Y-%m-%d")), "product_calendar_table",
                  f"Median and quartile rank per shift, and the share of these customers who still get it in their "
                  f"top {k_used} (0–1); “now” is the median moment predicted.", f"calendar rank {item}")
+
+# ---- the launch simulator: a new product, or this one edited
+launch_panel.launch_panel(data, trained, k, item)

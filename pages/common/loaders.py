@@ -428,3 +428,52 @@ def planted_attributes(_data: Dataset, key: tuple[str, int]) -> pd.Series | None
     if personas is None or "attribute" not in personas.columns:
         return None
     return personas.drop_duplicates("user_id").set_index("user_id")["attribute"].fillna("")
+
+
+# ---------------------------------------------------------------- launch simulator (core.explain.launch)
+@st.cache_data(show_spinner=False, max_entries=8)
+def launch_unavailable(_trained, key) -> str | None:
+    """Why this model cannot simulate a launch (:func:`core.explain.launch.cannot_launch`), or None."""
+    from core.explain.launch import cannot_launch
+
+    return cannot_launch(_trained)
+
+
+@st.cache_resource(show_spinner="Scoring every customer once: what a new product has to beat…", max_entries=4)
+def launch_baseline(_trained, key, k: int, item_id: str | None):
+    """:func:`core.explain.launch.launch_baseline`, once per run, K and edited product
+    (O(customers × (history + products)); then every simulation reuses it)."""
+    from core.explain.launch import launch_baseline as build
+
+    return build(_trained, k, item_id)
+
+
+@st.cache_data(show_spinner="Encoding the product with the catalogue's text and image encoders…", max_entries=32)
+def launch_content(_data: Dataset, key: tuple, title: str, description: str, categories: tuple[str, ...],
+                   photo: bytes | None, photo_name: str, item_id: str | None):
+    """The product's content ``(before, after)`` (``before`` None for a new product): the upload decoded
+    safely (:func:`core.features.upload.decode_image_upload`), the text and photo encoded
+    (:func:`core.features.draft.encode_draft` / :func:`core.features.draft.encode_edit`).
+
+    Raises:
+        DataError: For an upload that cannot be used, or features the encoders cannot match.
+    """
+    from core.features.draft import ProductDraft, encode_draft, encode_edit
+    from core.features.upload import decode_image_upload
+
+    image = decode_image_upload(photo, photo_name) if photo else None
+    if item_id is None:
+        return None, encode_draft(ProductDraft(title, description, categories, image), _data)
+    current = _data.items["description"].iloc[_data.item_index(item_id)] if "description" in _data.items else ""
+    changed = description if description != ("" if pd.isna(current) else str(current)) else None
+    return encode_edit(_data, item_id, description=changed, image=image)
+
+
+@st.cache_data(show_spinner="Scoring the product for every customer…", max_entries=16)
+def simulate_launch(_trained, key, k: int, after: dict, before: dict | None, item_id: str | None):
+    """:func:`core.explain.launch.simulate_launch` against the cached :func:`launch_baseline`
+    (O(customers × history))."""
+    from core.explain.launch import simulate_launch as simulate
+
+    return simulate(_trained, after, k, baseline=launch_baseline(_trained, key, k, item_id), before=before,
+                    item_id=item_id)

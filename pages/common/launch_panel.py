@@ -1,0 +1,158 @@
+"""The launch simulator panel of the product lens: describe a new product (or edit the one open) and see
+who the model would show it to (:mod:`core.explain.launch`). UI only: the numbers come from the loaders.
+
+Session-state keys start with ``product_launch_``. The last request is kept in
+``product_launch_request``, so results stay on screen while the reader scrolls, downloads or changes
+another widget; a bad upload shows its error in place and loses nothing else.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from core.data.errors import DataError
+from pages.common import charts, export, loaders, products
+
+REQUEST = "product_launch_request"
+TOP = 100  # the customers the product suits best, charted when too few get it in their top-K
+TABLE_ROWS = 1_000
+MODES = ("A new product", "An edit of this product")
+PHOTO_TYPES = ["png", "jpg", "jpeg", "webp"]  # what core.features.upload decodes
+
+
+def _form(data, item: str) -> dict | None:
+    """The form; the request it submits (None until "Simulate")."""
+    mode = st.radio("Simulate", MODES, key="product_launch_mode", horizontal=True)
+    row = data.items.iloc[data.item_index(item)]
+    current = "" if "description" not in data.items or str(row["description"]) == "nan" else str(row["description"])
+    with st.form("product_launch_form"):
+        if mode == MODES[0]:
+            title = st.text_input("Title", key="product_launch_title", placeholder="e.g. Verano Shirt in Linen")
+            categories = st.text_input("Categories (broadest first, separated by |)", key="product_launch_categories",
+                                       placeholder="e.g. Clothing|Tops|Shirt")
+            description = st.text_area("Description", key="product_launch_description")
+            photo = st.file_uploader("Photo (PNG, JPEG or WebP, at most 10 MB)", type=PHOTO_TYPES,
+                                     key="product_launch_photo")
+        else:
+            st.caption(f"Editing {products.text(row.get('title', item))} ({products.text(item)}): change its "
+                       "description, swap its photo, or both; what you leave as it is keeps its stored features.")
+            title, categories = "", ""
+            description = st.text_area("Description", value=current, key="product_launch_edit_description")
+            photo = st.file_uploader("New photo (PNG, JPEG or WebP, at most 10 MB)", type=PHOTO_TYPES,
+                                     key="product_launch_edit_photo")
+        if not st.form_submit_button("Simulate", type="primary"):
+            return None
+    return {"item_id": None if mode == MODES[0] else item, "title": title.strip(),
+            "categories": tuple(p.strip() for p in categories.split("|") if p.strip()),
+            "description": description, "photo": photo.getvalue() if photo is not None else None,
+            "photo_name": photo.name if photo is not None else ""}
+
+
+def _who(result, data, run_label: str, dkey, title: str) -> None:
+    """Segments, shares and the table of the audience (or of the customers it suits best)."""
+    customers = loaders.customer_directory(data, dkey).set_index("user_id")
+    parts = result.parts
+    if result.audience_size:
+        frame, who = result.audience, f"the {result.audience_size:,} customers who would get it in their top {result.k}"
+    else:
+        frame, who = result.top(TOP), f"the {min(TOP, len(result.ranking)):,} customers it suits best"
+    by_segment = loaders.audience_by_segment(frame, customers["segment"])
+    export.chart(charts.audience_segments(by_segment, f"Who “{products.plotly_text(title)}” reaches: {who}"),
+                 "product_launch_segments", "For each customer segment (the sample's planted persona, otherwise the "
+                 "category a customer bought most): its share of these customers (blue) against its share of all "
+                 "customers (grey).")
+    if len(parts) > 1 and len(frame):
+        export.chart(charts.audience_share_boxes(frame, parts, f"What its score is made of for {who}"),
+                     "product_launch_shares", "Each box: how much of the product's lead over an average product comes "
+                     "from that modality (line = median, dashed = mean). A part the model cannot know for a new "
+                     "product stays at 0.")
+    table = frame.copy()
+    table.insert(1, "segment", table["user_id"].map(customers["segment"]).to_numpy())
+    attributes = loaders.planted_attributes(data, dkey)
+    if attributes is not None:
+        table.insert(2, "planted_attribute", table["user_id"].map(attributes).fillna("").to_numpy())
+    for p in parts:
+        table[f"share_{p}"] = 100.0 * table[f"share_{p}"]
+    table["explorer"] = [f"/explorer?{urlencode({'run': run_label, 'user': u})}" for u in table["user_id"]]
+    export.table(table, "product_launch_table", f"{who[0].upper()}{who[1:]}, best first (margin = score above the "
+                 f"customer's {result.k}th best product; margin_z = the same in standard deviations of their scores)."
+                 + (f" The page lists the first {TABLE_ROWS:,}; the CSV holds all {len(table):,}."
+                    if len(table) > TABLE_ROWS else ""), f"launch audience {title}", rows=TABLE_ROWS,
+                 column_config={"explorer": st.column_config.LinkColumn("open", display_text="explorer"),
+                                **{f"share_{p}": st.column_config.NumberColumn(f"share {p} (%)", format="%.0f")
+                                   for p in parts}})
+
+
+def _edit(result, data, dkey) -> None:
+    """Before vs after for an edit."""
+    edit = result.edit
+    cols = st.columns(4)
+    cols[0].metric("Get it today", f"{len(edit.before):,}")
+    cols[1].metric("Keep it", f"{edit.kept:,}")
+    cols[2].metric("Gain it", f"{edit.gained:,}")
+    cols[3].metric("Lose it", f"{edit.lost:,}",
+                   help=None if edit.overlap is None else f"{100 * edit.overlap:.0f} % of today's audience keeps it.")
+    if not edit.exact:
+        st.caption("Estimated: this model's product vectors no longer read the content (see the note above).")
+    if len(edit.changes):
+        customers = loaders.customer_directory(data, dkey).set_index("user_id")
+        changes = edit.changes.assign(segment=edit.changes["user_id"].map(customers["segment"]).to_numpy())
+        export.table(changes, "product_launch_changes", "Every customer who gets the product before or after the "
+                     "edit: kept, gained or lost.", "launch edit changes")
+
+
+def launch_panel(data, trained, k: int, item: str) -> None:
+    """The launch simulator for the dataset and run open on the product lens (``item``: the product shown).
+
+    Args:
+        data: The dataset.
+        trained: The trained run.
+        k: List length K (the sidebar's).
+        item: The product open on the page (the one an edit starts from).
+    """
+    st.subheader("Launch simulator")
+    st.caption("Describe a new product, or edit this one, and see which customers the model would put it in front "
+               f"of: everyone is scored, and a customer gets it when it beats their {k}th best product.")
+    key = loaders.run_key(trained)
+    dkey = loaders.data_key(data)
+    reason = loaders.launch_unavailable(trained, key)
+    if reason is not None:
+        export.note(text=products.text(reason))
+        return
+    submitted = _form(data, item)
+    if submitted is not None:
+        st.session_state[REQUEST] = submitted
+    request = st.session_state.get(REQUEST)
+    if request is None:
+        return
+    try:
+        before, after = loaders.launch_content(data, dkey, request["title"], request["description"],
+                                               request["categories"], request["photo"], request["photo_name"],
+                                               request["item_id"])
+    except DataError as exc:
+        st.error(products.text(str(exc)), icon=":material/error:")
+        return
+    if not after:
+        st.warning("Give the product a title, a description or a photo: a content model has nothing else to score "
+                   "it by.", icon=":material/warning:")
+        return
+    result = loaders.simulate_launch(trained, key, k, after, before, request["item_id"])
+    title = request["title"] or ("the new product" if request["item_id"] is None
+                                 else str(data.items["title"].iloc[data.item_index(request["item_id"])]))
+    for note in result.notes:
+        st.info(products.text(note), icon=":material/info:")
+    cols = st.columns(3)
+    cols[0].metric(f"Customers who would get it in their top {k}", f"{result.audience_size:,}",
+                   help=f"Out of {result.customers:,} customers scored.")
+    best = result.ranking.head(TOP)
+    cols[1].metric("Best margin (SDs of a customer's scores)", f"{best['margin_z'].iloc[0]:+.2f}" if len(best) else "—")
+    cols[2].metric("Median rank where it gets in", f"#{result.audience['rank'].median():.0f}"
+                   if result.audience_size else "—")
+    if result.edit is not None:
+        _edit(result, data, dkey)
+    if not result.audience_size:
+        st.caption(f"Nobody would get it in their top {k}: below are the {min(TOP, len(result.ranking))} customers it "
+                   "comes closest for. A larger K (sidebar) widens the lists.")
+    _who(result, data, loaders.run_label(str(trained.run.root)), dkey, title)
