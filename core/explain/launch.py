@@ -17,8 +17,8 @@ Two passes, both through the scoring service (:class:`core.scoring.Scorer`), bat
   plus O(customers × parts) results. (The batch explanation files hold only each customer's top-K,
   not the spread and the part means, so this pass scores.)
 - :func:`simulate_launch`: the product's score parts for every customer
-  (:meth:`Scorer.new_parts`: the model's content path, ``Recommender.score_new``). O(customers ×
-  history); memory O(customers × parts).
+  (:meth:`Scorer.new_parts`: the model's content path, ``Recommender.score_new``; an edit scores the
+  stored and the edited content in the same pass). O(customers × history); memory O(customers × parts).
 
 An **edit** of an existing product is scored as today's parts moved by what the edit changes in
 the model's content-only score: ``after_p = today_p + new_p(edited) - new_p(stored)``. For a model
@@ -231,15 +231,16 @@ def launch_baseline(source: TrainedRun | Scorer, k: int = 10, item_id: str | Non
                           item_parts=item_parts, item_seen=item_seen)
 
 
-def _tensors(content: Content) -> dict[str, torch.Tensor]:
-    return {m: torch.as_tensor(np.asarray(x, dtype=np.float32)) for m, x in content.items()}
-
-
-def _new_parts(scorer: Scorer, content: Content, batch_size: int | None) -> np.ndarray:
-    """``(U, P)`` the content-only parts of one product for every customer."""
+def _new_parts(scorer: Scorer, contents: list[Content], batch_size: int | None) -> list[np.ndarray]:
+    """``(U, P)`` the content-only parts of each product for every customer, all scored in one pass
+    over the histories (a modality one product lacks is an all-zero row for it, as the contract reads it)."""
+    widths = {m: np.asarray(c[m]).shape[1] for c in contents for m in c}
+    stacked = {m: torch.as_tensor(np.concatenate([np.asarray(c[m], dtype=np.float32) if m in c
+                                                  else np.zeros((1, w), dtype=np.float32) for c in contents]))
+               for m, w in widths.items()}  # {m: (J, F_m)}
     users = np.arange(scorer.data.n_users)
-    parts = scorer.new_parts(users, _tensors(content), batch_size=batch_size)  # (U, P, 1)
-    return parts[:, :, 0].numpy().astype(np.float64)
+    parts = scorer.new_parts(users, stacked, batch_size=batch_size).numpy().astype(np.float64)  # (U, P, J)
+    return [parts[:, :, j] for j in range(len(contents))]
 
 
 def _available(parts: tuple[str, ...], modalities: set[str], content: Content, zero: tuple[str, ...]) -> np.ndarray:
@@ -288,7 +289,11 @@ def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
     if baseline.k != k or baseline.item != item:
         raise ValueError(f"the baseline is for K={baseline.k} and product {baseline.item}, not K={k} and {item}.")
 
-    new = _new_parts(scorer, content, batch_size)  # (U, P)
+    if item is None:
+        (new,) = _new_parts(scorer, [content], batch_size)  # (U, P)
+    else:  # the edited and the stored content in one pass over the histories
+        new, stored = _new_parts(scorer, [content, {m: x for m, x in before.items() if m in data.features}],
+                                 batch_size)  # (U, P) each
     zero = tuple(p for i, p in enumerate(parts) if not np.any(new[:, i]))
     notes, edit_exact = [], True
     if item is None:
@@ -296,7 +301,6 @@ def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
         notes += [f"This model has no {p} part for a product it never saw (it learns that part from purchases "
                   "alone), so it is 0 here: the product competes on its content only." for p in zero]
     else:
-        stored = _new_parts(scorer, before, batch_size)  # (U, P) content-only parts of the stored content
         after = baseline.item_parts + (new - stored)  # (U, P)
         candidate = ~baseline.item_seen
         known = [i for i, p in enumerate(parts) if p not in zero]
