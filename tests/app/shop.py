@@ -97,3 +97,22 @@ def copy_runs(shop_runs: Path, dest: Path, data: Path) -> Path:
         info["data"]["path"] = str(data.resolve())
         write_json(run.info_path, info)
     return dest
+
+
+@pytest.fixture(scope="session")
+def encoded_shop(tmp_path_factory):
+    """The shop with its features computed by the real encoders (MiniLM text, PixelStats images), so a product
+    described on the spot lands in the catalogue's space (the launch simulator), and a tiny HM4SR + popularity
+    trained on it: ``(dataset dir, runs folder, the HM4SR run reopened)``; the dataset is ``launch_shop``."""
+    from core.data import load_dataset
+    from core.features import compute_features
+    from core.training import TrainConfig, open_run, train_run
+
+    root = write_shop(tmp_path_factory.mktemp("launch") / "launch_shop")
+    compute_features(root)  # 30 products: text (384-d) and images (226-d)
+    data = load_dataset(root, k=5)
+    runs = tmp_path_factory.mktemp("launch_runs")
+    config = TrainConfig(epochs=1, batch_size=64, device="cpu", eval_batch_size=64)
+    train_run(data, "hm4sr", runs / data.name / "hm4sr", TINY_HM4SR, config)
+    train_run(data, "popularity", runs / data.name / "popularity", None, config)
+    return root, runs, open_run(runs / data.name / "hm4sr", data)

@@ -12,34 +12,18 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.data import load_dataset
 from core.explain.launch import simulate_launch
-from core.features import compute_features
 from core.features.draft import ProductDraft, encode_draft, encode_edit
-from tests.app.conftest import APP, TINY_HM4SR, write_shop
+from tests.app.conftest import APP
 from tests.app.helpers import messages, table_with
 
 K = 10
 TITLE, DESCRIPTION, CATEGORIES = "Linen summer shirt", "A light shirt in washed linen.", "Group1|Kind0"
 
 
-@pytest.fixture(scope="module")
-def encoded_shop(tmp_path_factory):
-    """The tiny shop with its features computed by the real encoders, and a tiny HM4SR + popularity trained on it."""
-    from core.training import TrainConfig, open_run, train_run
-
-    root = write_shop(tmp_path_factory.mktemp("launch") / "launch_shop")
-    compute_features(root)  # 30 products: MiniLM text (384-d) and PixelStats images (226-d)
-    data = load_dataset(root, k=5)
-    runs = tmp_path_factory.mktemp("launch_runs")
-    config = TrainConfig(epochs=1, batch_size=64, device="cpu", eval_batch_size=64)
-    train_run(data, "hm4sr", runs / data.name / "hm4sr", TINY_HM4SR, config)
-    train_run(data, "popularity", runs / data.name / "popularity", None, config)
-    return root, runs, open_run(runs / data.name / "hm4sr", data)
-
-
 @pytest.fixture()
 def app_env(monkeypatch, encoded_shop):
+    """The app on the shop whose features come from the real encoders (``encoded_shop``, tests/app/shop.py)."""
     root, runs, trained = encoded_shop
     monkeypatch.chdir(str(APP).rsplit("/", 1)[0])
     monkeypatch.setenv("MODALITY_LENS_DATA", str(root))
