@@ -43,7 +43,7 @@ if description and description != "nan":
     right.caption(products.text(description[:400] + ("…" if len(description) > 400 else "")))
 truth = loaders.item_truth(data, dkey)
 if truth is not None and (truth["item_id"] == item).any():
-    planted = truth.loc[truth["item_id"] == item].iloc[0].drop("item_id")
+    planted = truth.loc[truth["item_id"] == item].iloc[0].drop("item_id").dropna()
     right.caption("Planted attributes (the sample's hidden truth, never read by the models): "
                   + ", ".join(f"{products.text(c)} **{products.text(v)}**" for c, v in planted.items()))
 
