@@ -201,8 +201,10 @@ def monthly_purchases(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
 
 
 def data_key(data: Dataset) -> tuple:
-    """What identifies a prepared dataset in the caches: its directory, k-core and file stamps."""
-    return str(Path(data.root).resolve()), data.report.k_core if data.report else 0, dataset_stamp(data.root)
+    """What identifies a prepared dataset in the caches: its directory, k-core, file stamps and size
+    (a new-products run's data has the directory of the whole catalogue, but fewer products)."""
+    return (str(Path(data.root).resolve()), data.report.k_core if data.report else 0, dataset_stamp(data.root),
+            data.n_users, data.n_items)
 
 
 # ---------------------------------------------------------------- explanations (core.explain)

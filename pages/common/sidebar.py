@@ -226,7 +226,8 @@ def dataset_and_run(train_key: str):
     trained run at all, first offers to train the starter models (button key ``train_key``).
 
     Returns:
-        ``(data, trained)``: the loaded dataset and the reopened run.
+        ``(data, trained)``: the run's dataset (the loaded one; for a ``--split new-items`` run the
+        data it trained on, with its own item index) and the reopened run.
     """
     from pages.common import first_run
 
@@ -239,7 +240,7 @@ def dataset_and_run(train_key: str):
         if not loaders.run_dirs_for(data):
             first_run.offer_training(data, train_key)
         st.stop()
-    return data, trained
+    return trained.data, trained
 
 
 def customer_page(train_key: str, notes: bool = True):
