@@ -9,6 +9,7 @@ from importlib import import_module
 from core.data.dataset import DEFAULT_K_CORE, Dataset, PrepareReport, load_dataset, prepare
 from core.data.errors import DataError
 from core.data.filtering import k_core
+from core.data.new_items import NewItemsConfig, NewItemSplit, hold_out_new_items
 from core.data.reader import RawDataset, read_dataset
 
 _BATCH_NAMES = ("Batch", "eval_batches", "history_batch", "pair_batches", "sequence_batches")
@@ -20,5 +21,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'core.data' has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_K_CORE", *_BATCH_NAMES, "DataError", "Dataset", "PrepareReport", "RawDataset", "k_core",
-           "load_dataset", "prepare", "read_dataset"]
+__all__ = ["DEFAULT_K_CORE", *_BATCH_NAMES, "DataError", "Dataset", "NewItemSplit", "NewItemsConfig", "PrepareReport",
+           "RawDataset", "hold_out_new_items", "k_core", "load_dataset", "prepare", "read_dataset"]

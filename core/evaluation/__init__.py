@@ -1,7 +1,8 @@
 """Pure ranking metrics and full-ranking evaluation."""
 
 from core.evaluation.metrics import DEFAULT_KS, hit_rate, metric_columns, mrr, ndcg, target_ranks
+from core.evaluation.new_items import NewItemsResult, evaluate_new_items, new_items_section, random_order_metrics
 from core.evaluation.ranking import PROTOCOLS, EvalResult, evaluate
 
-__all__ = ["DEFAULT_KS", "PROTOCOLS", "EvalResult", "evaluate", "hit_rate", "metric_columns", "mrr", "ndcg",
-           "target_ranks"]
+__all__ = ["DEFAULT_KS", "PROTOCOLS", "EvalResult", "NewItemsResult", "evaluate", "evaluate_new_items", "hit_rate",
+           "metric_columns", "mrr", "ndcg", "new_items_section", "random_order_metrics", "target_ranks"]
