@@ -115,12 +115,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _main_rank() -> bool:
+    """False on the ranks > 0 of a torchrun launch, which print nothing (rank 0 reports)."""
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from core.data import load_dataset
     from core.training import train_run
+    from core.training.distributed import shutdown
 
+    main = _main_rank()
     data = load_dataset(args.data, k=args.k_core)
-    for line in data.report.lines():
+    for line in data.report.lines() if main else []:
         print(line)
     new_items = None
     if args.split == "new-items":
@@ -140,9 +149,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             overrides = {**preset(MODELS[args.model][1], args.preset), **overrides}  # --set wins
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
-    metrics = train_run(data, args.model, out, overrides, config, _tqdm_progress(), new_items=new_items)
-    print(f"run written to {out}")
-    _print_metrics(metrics)
+    metrics = train_run(data, args.model, out, overrides, config, _tqdm_progress() if main else None,
+                        new_items=new_items)
+    shutdown()  # after success only: a failing rank exits and torchrun stops the others
+    if main:
+        print(f"run written to {out}")
+        _print_metrics(metrics)
     return 0
 
 
@@ -228,15 +240,20 @@ def cmd_explain_all(args: argparse.Namespace) -> int:
 
     from core.explain.batch import explain_all
     from core.training import open_run
+    from core.training.distributed import shutdown
 
+    main = _main_rank()
     trained = open_run(args.run_dir)
     tic = time.perf_counter()
-    with tqdm(desc="explain-all", unit="chunk", leave=False) as bar:
+    with tqdm(desc="explain-all", unit="chunk", leave=False, disable=not main) as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
         out = explain_all(trained, args.out, k=args.k, chunk_size=args.chunk_size, progress=progress)
+    shutdown()
+    if not main:
+        return 0
     seconds = time.perf_counter() - tic
     n = trained.data.n_users
     print(f"explanations of {n:,} customers (top {args.k}, parts, gates, time routes) in {out} "
@@ -264,6 +281,29 @@ def cmd_drift(args: argparse.Namespace) -> int:
         print(f"drift of {trained.info['model']} item embeddings ({args.run_dir}):")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return 0
+
+
+def _nproc_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="run on N processes of this machine: shorthand for `torchrun --standalone --nproc-per-node N "
+                        "-m core ...` (README, More than one machine); default 1")
+
+
+def _torchrun(argv: list[str], nproc: int) -> int:
+    """Run the same command under torchrun on ``nproc`` local processes (``--nproc`` removed)."""
+    import subprocess
+
+    rest, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--nproc":
+            skip = True
+        elif not arg.startswith("--nproc="):
+            rest.append(arg)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(nproc),
+               "-m", "core", *rest]
+    return subprocess.call(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "published HM4SR; --set overrides still apply on top")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="model config override, repeatable, e.g. --set dim=32 --set dropout=0.2")
+    _nproc_argument(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="print a trained run's validation and test metrics")
@@ -369,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default: RUN_DIR/batch)")
     p.add_argument("-k", type=int, default=10, help="recommendations per customer (default %(default)s)")
     p.add_argument("--chunk-size", type=int, default=2048, help="customers per chunk (default %(default)s)")
+    _nproc_argument(p)
     p.set_defaults(func=cmd_explain_all)
 
     p = sub.add_parser("drift", help="precompute a run's embedding-drift views and print its drift per epoch",
@@ -386,7 +428,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    if getattr(args, "nproc", 1) > 1:
+        import os
+
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise SystemExit("--nproc is for a plain `python -m core` call; under torchrun leave it out.")
+        return _torchrun(argv, args.nproc)
     try:
         return args.func(args)
     except (DataError, ValueError, FileNotFoundError) as exc:

@@ -164,9 +164,29 @@ def sequence_windows(data: Dataset, max_len: int) -> tuple[np.ndarray, np.ndarra
     return np.asarray(users, dtype=np.int64), np.asarray(ends, dtype=np.int64)
 
 
+def shard_rows(rows: np.ndarray, shard: tuple[int, int]) -> np.ndarray:
+    """One rank's share of a global batch: every ``world``-th row from row ``rank``.
+
+    Every rank draws the same seeded global batch and keeps its share, so the ranks together see
+    exactly the batch one process would (shares differ by at most one row; a batch with fewer rows
+    than ranks leaves some shares empty).
+
+    Args:
+        rows: ``(B,)`` the global batch's example indices.
+        shard: ``(rank, world_size)``.
+    """
+    rank, world = shard
+    if not 0 <= rank < world:
+        raise ValueError(f"shard rank must be in [0, {world}), got {rank}")
+    return rows[rank::world]
+
+
 def sequence_batches(data: Dataset, max_len: int, batch_size: int,
-                     rng: np.random.Generator) -> Iterator[Batch]:
+                     rng: np.random.Generator, shard: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
     """Shuffled training batches of next-item windows (see :func:`sequence_windows`).
+
+    With ``shard=(rank, world_size)`` each batch holds only that rank's share of the global batch
+    (:func:`shard_rows`; possibly empty).
 
     Batches mix windows of all lengths. Batching windows of similar length together would cut
     the padding compute (SASRec on the sample: 1.6 s instead of 2.4 s an epoch) but cost a
@@ -175,7 +195,7 @@ def sequence_batches(data: Dataset, max_len: int, batch_size: int,
     users, ends = sequence_windows(data, max_len)
     order = rng.permutation(len(users))
     for lo in range(0, len(order), batch_size):
-        idx = order[lo:lo + batch_size]
+        idx = shard_rows(order[lo:lo + batch_size], shard)
         u, e = users[idx], ends[idx]
         starts = np.maximum(data.offsets[u], e - 1 - max_len)
         inputs = [data.flat_items[s:x - 1] for s, x in zip(starts, e)]
@@ -188,8 +208,11 @@ def sequence_batches(data: Dataset, max_len: int, batch_size: int,
                     query_times=torch.as_tensor(data.flat_times[e - 1] - data.t0))  # (B,)
 
 
-def pair_batches(data: Dataset, batch_size: int, rng: np.random.Generator) -> Iterator[Batch]:
+def pair_batches(data: Dataset, batch_size: int, rng: np.random.Generator,
+                 shard: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
     """Shuffled (user, positive, negative) training triples, one per training interaction.
+
+    With ``shard=(rank, world_size)`` each batch holds that rank's share (:func:`shard_rows`).
 
     Negatives are drawn uniformly from all items and redrawn where they hit one of the user's
     training items (up to 100 rounds; only a user who bought nearly everything can keep a clash).
@@ -205,6 +228,6 @@ def pair_batches(data: Dataset, batch_size: int, rng: np.random.Generator) -> It
         neg[clash] = rng.integers(0, data.n_items, size=int(clash.sum()))
     order = rng.permutation(len(users))
     for lo in range(0, len(order), batch_size):
-        idx = order[lo:lo + batch_size]
+        idx = shard_rows(order[lo:lo + batch_size], shard)
         yield Batch(users=torch.as_tensor(users[idx]), pos=torch.as_tensor(pos[idx]),
                     neg=torch.as_tensor(neg[idx]))

@@ -65,7 +65,6 @@ def sampled_candidates(seen: torch.Tensor, targets: torch.Tensor, rng: np.random
     return exclude
 
 
-@torch.no_grad()
 def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 50,
              ks: tuple[int, ...] = DEFAULT_KS, batch_size: int = 512,
              device: torch.device | str = "cpu", protocol: str = "masked", seed: int = 0) -> EvalResult:
@@ -88,27 +87,56 @@ def evaluate(model: torch.nn.Module, data: Dataset, split: str, max_len: int = 5
     Raises:
         ValueError: For an unknown protocol.
     """
+    users = np.arange(data.n_users)
+    ranks = target_ranks_of(model, data, split, users, max_len, batch_size, device, protocol, seed)
+    return summarise(data, split, users, ranks, ks)
+
+
+@torch.no_grad()
+def target_ranks_of(model: torch.nn.Module, data: Dataset, split: str, users: np.ndarray, max_len: int = 50,
+                    batch_size: int = 512, device: torch.device | str = "cpu", protocol: str = "masked",
+                    seed: int = 0) -> np.ndarray:
+    """``(len(users),)`` 0-based rank of each given user's ``split`` target (arguments as :func:`evaluate`).
+
+    Ranking a subset of users (one rank's block in distributed training) gives exactly their rows
+    of the whole ranking under the masked and unmasked protocols.
+
+    Raises:
+        ValueError: For an unknown protocol.
+    """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     was_training = model.training
     model.eval()
     ends = data.target_positions(split)
     rng = np.random.default_rng(seed)
-    all_users, all_ranks = [], []
-    for users, batch in eval_batches(data, split, max_len, batch_size):
+    all_ranks = [np.zeros(0, dtype=np.int64)]
+    for chunk, batch in eval_batches(data, split, max_len, batch_size, users=users):
         scores = model.score_all(batch.to(device)).float().cpu()  # (B, N)
-        targets = torch.as_tensor(data.flat_items[ends[users]])  # (B,)
-        exclude = None if protocol == "unmasked" else seen_mask(data, users, ends[users])  # (B, N)
+        targets = torch.as_tensor(data.flat_items[ends[chunk]])  # (B,)
+        exclude = None if protocol == "unmasked" else seen_mask(data, chunk, ends[chunk])  # (B, N)
         if protocol == "sampled":
             exclude = sampled_candidates(exclude, targets, rng)
         ranks = target_ranks(scores, targets, exclude=exclude)
         bad = ~torch.isfinite(scores.gather(1, targets[:, None]).squeeze(1))
         ranks[bad] = data.n_items  # a NaN/Inf target score is a miss, never a lucky hit
-        all_users.append(users)
-        all_ranks.append(ranks.numpy())
+        all_ranks.append(ranks.numpy().astype(np.int64))
     model.train(was_training)
-    users = np.concatenate(all_users)
-    ranks = np.concatenate(all_ranks)
+    return np.concatenate(all_ranks)
+
+
+def summarise(data: Dataset, split: str, users: np.ndarray, ranks: np.ndarray,
+              ks: tuple[int, ...] = DEFAULT_KS) -> EvalResult:
+    """The metrics of the users' target ranks (from :func:`target_ranks_of`), each user counted once.
+
+    Args:
+        data: The prepared dataset.
+        split: ``"valid"`` or ``"test"``.
+        users: ``(U,)`` user indices.
+        ranks: ``(U,)`` their targets' 0-based ranks.
+        ks: Cut-offs.
+    """
+    ends = data.target_positions(split)
     columns = metric_columns(ranks, ks)
     per_user = pd.DataFrame({
         "user_id": [data.user_ids[u] for u in users],

@@ -16,6 +16,10 @@ atomically, so a killed job leaves only whole files; a restart keeps the chunks 
 redoes the rest (a chunk counts as done when all its tables read whole), and gives exactly the rows
 of an uninterrupted run. Memory is bounded by the chunk; time is O(customers × products).
 Population views read the files in-process with DuckDB (:func:`read_batch`, :func:`batch_shares`).
+
+Under ``torchrun`` (``torchrun --nproc-per-node N -m core explain-all RUN``) chunk ``c`` is written
+by rank ``c mod N``: rank 0 checks the manifest (and drops stale chunks), every rank writes its own
+chunks, and after a barrier rank 0 marks the manifest complete; the files are those of one process.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import pandas as pd
 
 from core.files import atomic_write
 from core.models.base import Capabilities, GateTrace
+from core.training.distributed import setup
 from core.training.errors import RunError
 from core.training.runs import TrainedRun
 from core.training.storage import read_json, write_json
@@ -108,28 +113,24 @@ def explain_all(trained: TrainedRun, out: str | Path | None = None, k: int = 10,
         out: Output directory (default ``RUN/batch``).
         k: Recommendations per customer.
         chunk_size: Customers per chunk (bounds memory; each chunk is one file per table).
-        progress: Optional ``progress(chunks_done, chunks_total)``.
+        progress: Optional ``progress(chunks_done, chunks_total)`` (of this rank's chunks under torchrun).
 
     Returns:
         The directory holding ``manifest.json`` and the tables.
     """
+    import torch
+
+    ranks = setup(torch.device("cpu"))  # one process: no-op; torchrun: this rank's share of the chunks
     out = Path(out) if out is not None else trained.run.batch_dir
     manifest = _manifest(trained, k, chunk_size)
     old = out / "manifest.json"
-    if old.is_file():
-        try:
-            previous = read_json(old)
-        except ValueError:
-            previous = None
-        if not isinstance(previous, dict) or {**previous, "complete": None} != {**manifest, "complete": None}:
-            for table in TABLES:  # other settings or another checkpoint: nothing of it can be reused
-                for stale in (out / table).glob("chunk-*.parquet"):
-                    stale.unlink()
-    write_json(old, {**manifest, "complete": False})
+    if ranks.main:
+        _start(old, manifest)
+    ranks.barrier()  # stale chunks are gone before any rank writes
     data, scorer = trained.data, trained.scorer
     ids = np.asarray(data.user_ids, dtype=object)
-    total = manifest["chunks"]
-    for chunk in range(total):
+    mine = range(ranks.rank, manifest["chunks"], ranks.world_size)
+    for done, chunk in enumerate(mine, start=1):
         paths = [chunk_path(out, t, chunk) for t in manifest["tables"]]
         if not all(_readable(p) for p in paths):
             users = np.arange(chunk * chunk_size, min((chunk + 1) * chunk_size, data.n_users))
@@ -139,9 +140,26 @@ def explain_all(trained: TrainedRun, out: str | Path | None = None, k: int = 10,
             for table, path in zip(manifest["tables"], paths):
                 _write(path, frames[table])
         if progress is not None:
-            progress(chunk + 1, total)
-    write_json(old, {**manifest, "complete": True})
+            progress(done, len(mine))
+    ranks.barrier()  # every rank's chunks are written
+    if ranks.main:
+        write_json(old, {**manifest, "complete": True})
     return out
+
+
+def _start(path: Path, manifest: dict) -> None:
+    """Mark the batch files unfinished, deleting chunks of other settings or another checkpoint."""
+    out = path.parent
+    if path.is_file():
+        try:
+            previous = read_json(path)
+        except ValueError:
+            previous = None
+        if not isinstance(previous, dict) or {**previous, "complete": None} != {**manifest, "complete": None}:
+            for table in TABLES:  # other settings or another checkpoint: nothing of it can be reused
+                for stale in (out / table).glob("chunk-*.parquet"):
+                    stale.unlink()
+    write_json(path, {**manifest, "complete": False})
 
 
 def batch_status(trained: TrainedRun, out: str | Path | None = None) -> dict | None:

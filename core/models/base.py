@@ -11,6 +11,8 @@ holds no training loop, picks no device, prints nothing:
 - ``prepare(data)``: one-off set-up from the training data (counts, graphs, initialisation);
   called once by the trainer before the first epoch; must only read training interactions.
 - ``loss(batch) -> dict``: ``{"loss": scalar, ...named parts}`` for a training batch.
+- ``loss_terms(batch) -> int``: how many terms that loss averages over (next-item targets, or
+  triples), so a batch split across ranks weighs each share by its terms.
 - ``score_all(batch) -> (B, n_items)``: a score for every item, higher is better.
 - ``item_embeddings() -> (n_items, D) | None``: the current item representation, snapshotted
   every epoch for the drift view.
@@ -154,6 +156,15 @@ class Recommender(nn.Module, ABC):
     @abstractmethod
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Training loss of a batch: ``{"loss": scalar tensor, ...parts}``."""
+
+    def loss_terms(self, batch: Batch) -> int:
+        """How many terms :meth:`loss` averages over: the real next-item targets of a sequence
+        batch, else one per row (a triple). Distributed training weighs each rank's share of a
+        batch by it, so the averaged gradient is the whole batch's; auxiliary losses averaged over
+        other terms (in-batch contrastive ones) are weighed the same way, an approximation."""
+        if batch.targets is not None:
+            return int((batch.targets != self.spec.n_items).sum())
+        return len(batch)
 
     @abstractmethod
     def score_all(self, batch: Batch) -> torch.Tensor:

@@ -81,7 +81,8 @@ def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config:
         from core.evaluation.new_items import new_items_section
 
         metrics["new_items"] = new_items_section(Scorer(data, model.cpu().eval()), split)
-        write_json(run.metrics_path, metrics)
+        if trainer.ranks.main:  # under torchrun rank 0 alone writes
+            write_json(run.metrics_path, metrics)
     return metrics
 
 
