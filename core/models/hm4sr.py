@@ -35,6 +35,7 @@ from core.data.dataset import Dataset
 from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
 from core.models.layers import CausalEncoder, FastDropout
 from core.models.legacy_state import LaterBuffers, require_filled
+from core.models.losses import check_loss_config, draw_negatives, sampled_softmax
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
 
 CONTENT_MODALITIES = ("text", "image")
@@ -81,6 +82,12 @@ class HM4SRConfig:
         aux_rows: IDCL and PCL use at most this many of the positions the cross-entropy trains,
             drawn uniformly each step (their in-batch InfoNCE costs rows²; the reference trains
             1,024 rows a batch).
+        loss: Next-item loss: ``"full"`` (cross-entropy over all N items at every position,
+            O(P·N·M·D) per batch, and every item's M vectors computed each step) or ``"sampled"``
+            (sampled softmax against ``n_negatives`` shared uniform negatives, and item vectors
+            computed only for the items the batch touches: O(P·S·M·D + (B·T + S)·F·D)); see
+            :mod:`core.models.losses`.
+        n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
     """
 
     dim: int = 64
@@ -106,6 +113,8 @@ class HM4SRConfig:
     pcl_temperature: float = 1.0
     pcl_ratio: float = 0.3
     aux_rows: int = 1024
+    loss: str = "full"
+    n_negatives: int = 1024
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -115,6 +124,9 @@ class HM4SRConfig:
     }
     #: Values that reproduce runs stored before a field existed (see ``core.models.config.stored_config``).
     LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper"}
+
+    def __post_init__(self):
+        check_loss_config(self.loss, self.n_negatives)
 
 
 def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
@@ -253,15 +265,17 @@ class HM4SR(LaterBuffers, Recommender):
         if self.cp_head is not None:
             self.item_categories[:-1].copy_(torch.as_tensor(data.category_matrix()[1]))
 
-    def item_tables(self) -> torch.Tensor:
-        """``(M, N+1, D)``: every item's vector in every modality (the padding row last)."""
+    def item_tables(self, index: torch.Tensor | None = None) -> torch.Tensor:
+        """``(M, N+1, D)``: every item's vector in every modality (the padding row last); with
+        ``index`` ``(R,)`` (item indices, the padding index allowed) only those rows, ``(M, R, D)``."""
         tables = []
         for name in self.modalities:
             if name == "id":
-                tables.append(self.item_emb.weight)  # (N+1, D)
+                tables.append(self.item_emb.weight if index is None else self.item_emb(index))  # (N+1 | R, D)
             else:
-                tables.append(self.proj[name](getattr(self, f"feat_{name}")))  # (N+1, D)
-        return torch.stack(tables)  # (M, N+1, D)
+                features = getattr(self, f"feat_{name}")  # (N+1, F)
+                tables.append(self.proj[name](features if index is None else features[index]))  # (N+1 | R, D)
+        return torch.stack(tables)  # (M, N+1 | R, D)
 
     def _intervals(self, times: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         previous = F.pad(times[:, :-1], (1, 0))  # (B, T)
@@ -271,12 +285,13 @@ class HM4SR(LaterBuffers, Recommender):
     def _encode(self, batch: Batch, tables: torch.Tensor, next_times: torch.Tensor,
                 placeholder_at: torch.Tensor | None = None,
                 only: tuple[str, ...] | None = None,
-                keep: torch.Tensor | None = None, last_only: bool = False) -> tuple[torch.Tensor, dict]:
+                keep: torch.Tensor | None = None, last_only: bool = False,
+                lookup: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
         """Encode histories into per-position, per-modality states.
 
         Args:
             batch: Needs ``items`` ``(B, T)`` and ``times`` ``(B, T)``.
-            tables: ``(M, N+1, D)`` from :meth:`item_tables`.
+            tables: ``(M, N+1, D)`` from :meth:`item_tables`, or ``(M, R, D)`` rows of it with ``lookup``.
             next_times: ``(B, T)`` time of the event each position predicts.
             placeholder_at: ``(B, T)`` bool, positions whose content streams become placeholders (PCL).
             only: Run the encoders of these modalities only (the others' states are zero); saves
@@ -285,6 +300,8 @@ class HM4SR(LaterBuffers, Recommender):
                 zeroed, as if its table were zero for that row (:meth:`score_without_each`).
             last_only: Return the states of the last position only (``T' = 1``); exact, and
                 skips most of the final encoder layer and the query-time MoE elsewhere.
+            lookup: ``(N+1,)`` row of ``tables`` holding each item (when ``tables`` holds only the
+                items of the batch, :meth:`_batch_tables`); None: row = item index.
 
         Returns:
             ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) and a dict
@@ -295,7 +312,8 @@ class HM4SR(LaterBuffers, Recommender):
         valid = items != self.spec.n_items  # (B, T)
         intervals = self._intervals(times, valid)  # (B, T)
         # Everything before the encoders is per position: compute it at the P real positions only.
-        streams = tables[:, items[valid]].transpose(0, 1)  # (P, M, D)
+        rows = items[valid] if lookup is None else lookup[items[valid]]  # (P,)
+        streams = tables[:, rows].transpose(0, 1)  # (P, M, D)
         if keep is not None:
             streams = streams * keep[:, None, :].expand(b, t, -1)[valid][:, :, None]  # (P, M, D)
         context = buckets = None
@@ -345,19 +363,45 @@ class HM4SR(LaterBuffers, Recommender):
         """``(B, T)`` time of the event each position predicts: the next purchase, last = query time."""
         return torch.cat([batch.times[:, 1:], batch.query_times[:, None]], dim=1)
 
+    def _batch_tables(self, batch: Batch, negatives: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Item vectors of only the items a sampled-softmax step reads: history, targets, negatives.
+
+        Returns:
+            ``(tables, lookup)``: ``(M, R, D)`` vectors of the R distinct items (R <= B·T + S, the
+            projections cost O(R·F·D) instead of O(N·F·D)) and ``(N+1,)`` each item's row in them
+            (-1 for items not read).
+        """
+        needed = torch.unique(torch.cat([batch.items.flatten(), batch.targets.flatten(), negatives]))  # (R,)
+        lookup = torch.full((self.spec.n_items + 1,), -1, dtype=torch.long, device=needed.device)  # (N+1,)
+        lookup[needed] = torch.arange(len(needed), device=needed.device)
+        return self.item_tables(needed), lookup  # (M, R, D), (N+1,)
+
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         cfg, n = self.config, self.spec.n_items
-        tables = self.item_tables()  # (M, N+1, D)
+        sampled = cfg.loss == "sampled"
+        negatives = lookup = None
+        if sampled:
+            negatives = draw_negatives(n, cfg.n_negatives, batch.items.device)  # (S,)
+            tables, lookup = self._batch_tables(batch, negatives)  # (M, R, D), (N+1,)
+        else:
+            tables = self.item_tables()  # (M, N+1, D)
         next_times = self._next_times(batch)
-        h, trace = self._encode(batch, tables, next_times)  # (B, T, M, D)
+        h, trace = self._encode(batch, tables, next_times, lookup=lookup)  # (B, T, M, D)
         keep = batch.targets != n  # (B, T)
-        candidates = tables[:, :n].permute(1, 0, 2).reshape(n, -1)  # (N, MD)
-        logits = h[keep].flatten(1) @ candidates.T  # (P, N)
-        ce = F.cross_entropy(logits, batch.targets[keep])
+        targets = batch.targets[keep]  # (P,)
+        if sampled:
+            vectors = tables.permute(1, 0, 2).flatten(1)  # (R, MD)
+            ce = sampled_softmax(h[keep].flatten(1), vectors[lookup[targets]], targets, vectors[lookup[negatives]],
+                                 negatives)
+        else:
+            candidates = tables[:, :n].permute(1, 0, 2).reshape(n, -1)  # (N, MD)
+            logits = h[keep].flatten(1) @ candidates.T  # (P, N)
+            ce = F.cross_entropy(logits, targets)
         parts = {"ce": ce}
         valid = trace["valid"]
         if self.cp_head is not None:
-            raw = tables[:, batch.items[valid]].permute(1, 0, 2).flatten(1)  # (P', MD)
+            bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables
+            raw = tables[:, bought].permute(1, 0, 2).flatten(1)  # (P', MD)
             parts["cp"] = F.binary_cross_entropy_with_logits(self.cp_head(raw),
                                                              self.item_categories[batch.items[valid]])
         # IDCL and PCL act on the rows the cross-entropy trains (every trained position, or a
@@ -378,7 +422,7 @@ class HM4SR(LaterBuffers, Recommender):
             order = noise.argsort(dim=1).argsort(dim=1)  # rank of each position's noise
             placeholder_at = valid & (order < n_replace)  # (B, T)
             h_aug, _ = self._encode(batch, tables, next_times, placeholder_at,
-                                    only=self.content_modalities)  # (B, T, M, D)
+                                    only=self.content_modalities, lookup=lookup)  # (B, T, M, D)
             augmented = h_aug[rows[:, 0], rows[:, 1]]  # (R, M, D)
             losses = [info_nce(trained[:, i], augmented[:, i], cfg.pcl_temperature, same)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]

@@ -2,7 +2,8 @@
 
 The ID-only baseline of HM4SR: a causal transformer over the purchase history; the next item is
 scored by the inner product of the last hidden state with the item embedding. Trained with
-cross-entropy over all items at every history position.
+cross-entropy over all items at every history position, or, for large catalogues, a sampled
+softmax against shared uniform negatives (``loss="sampled"``, :mod:`core.models.losses`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from torch import nn
 from core.data.batches import Batch
 from core.models.base import DataSpec, Recommender
 from core.models.layers import CausalEncoder, FastDropout
+from core.models.losses import check_loss_config, draw_negatives, sampled_softmax
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class SASRecConfig:
         ffn_dim: Feed-forward width.
         dropout: Dropout on embeddings and inside the encoder.
         max_len: History window T.
+        loss: ``"full"``: cross-entropy over all N items at every position, O(P·N·D) per batch;
+            ``"sampled"``: sampled softmax against ``n_negatives`` shared uniform negatives,
+            O(P·S·D) (for catalogues of tens of thousands of products; README, "Large catalogues").
+        n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
     """
 
     dim: int = 64
@@ -37,6 +43,11 @@ class SASRecConfig:
     ffn_dim: int = 256
     dropout: float = 0.3
     max_len: int = 50
+    loss: str = "full"
+    n_negatives: int = 1024
+
+    def __post_init__(self):
+        check_loss_config(self.loss, self.n_negatives)
 
 
 class SASRec(Recommender):
@@ -74,8 +85,13 @@ class SASRec(Recommender):
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         h = self.encode(batch.items)  # (B, T, D)
         keep = batch.targets != self.spec.n_items  # (B, T)
-        logits = h[keep] @ self.item_emb.weight[:-1].T  # (P, N)
-        ce = F.cross_entropy(logits, batch.targets[keep])
+        targets = batch.targets[keep]  # (P,)
+        if self.config.loss == "sampled":
+            negatives = draw_negatives(self.spec.n_items, self.config.n_negatives, h.device)  # (S,)
+            ce = sampled_softmax(h[keep], self.item_emb(targets), targets, self.item_emb(negatives), negatives)
+        else:
+            logits = h[keep] @ self.item_emb.weight[:-1].T  # (P, N)
+            ce = F.cross_entropy(logits, targets)
         return {"loss": ce, "ce": ce.detach()}
 
     def score_all(self, batch: Batch) -> torch.Tensor:

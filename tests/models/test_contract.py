@@ -14,6 +14,9 @@ from core.models import MODELS, DataSpec, build_model
 SMALL = {"sasrec": {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0},
          "hm4sr": {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0},
          "lightgcn": {"dim": 16}, "stair": {"dim": 16}}
+#: The full-softmax sequential models again with the sampled softmax (fewer negatives than the 30 items).
+SAMPLED = {f"{name}-sampled": (name, {**SMALL[name], "loss": "sampled", "n_negatives": 8})
+           for name in ("sasrec", "hm4sr")}
 
 
 def _model(name, data):
@@ -51,9 +54,16 @@ def test_save_load_round_trip_gives_identical_scores(name, featured_data):
     assert torch.equal(model.score_all(batch), clone.score_all(batch))
 
 
-@pytest.mark.parametrize("name", sorted(n for n, (cls, _) in MODELS.items() if cls.batch_kind != "none"))
-def test_a_few_steps_lower_the_loss(name, featured_data):
-    model = _model(name, featured_data).train()
+TRAINABLE = [(n, SMALL.get(n, {})) for n, (cls, _) in sorted(MODELS.items()) if cls.batch_kind != "none"]
+
+
+@pytest.mark.parametrize(("name", "config"), TRAINABLE + list(SAMPLED.values()),
+                         ids=[n for n, _ in TRAINABLE] + list(SAMPLED))
+def test_a_few_steps_lower_the_loss(name, config, featured_data):
+    torch.manual_seed(0)
+    model = build_model(name, DataSpec.of(featured_data), config)
+    model.prepare(featured_data)
+    model.train()
     optimizer = model.make_optimizer(lr=1e-2, weight_decay=0.0)
     batches = _train_batches(model, featured_data)
     with torch.no_grad():
