@@ -38,7 +38,8 @@ if runs:
     table = table.assign(run=[loaders.run_label(r) for r in table["run"]])  # two runs of one model stay apart
     metric_cols = [c for c in table.columns if c.startswith("test ") and c.split("@")[-1] in ("10", "20")]
     new_products = ["new products"] if "new products" in table else []  # runs of --split new-items
-    export.table(table[["run", "model", "best epoch", "epoch seconds", *metric_cols, *new_products, "problem"]],
+    export.table(table[["run", "model", "best epoch", "epoch seconds", "trained on", *metric_cols, *new_products,
+                        "problem"]],
                  "overview_runs",
                  "Test metrics with full ranking over all products (higher is better); each row is one trained run, "
                  "named by its folder. A run with a damaged file says which and how to repair it under “problem”.",

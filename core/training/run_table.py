@@ -11,7 +11,8 @@ from core.training.run_dir import RunDir
 
 
 def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
-    """One row per run: run directory, model, dataset, best epoch, epoch time, test metrics and problem.
+    """One row per run: run directory, model, dataset, best epoch, epoch time, how it was trained
+    (``trained on``: "1 process", "2 processes (gloo)"), test metrics and problem.
 
     Runs of the new-products split (``--split new-items``) add a ``new products`` column: the test
     NDCG@20 on the held-out products beside a random order's, or "cannot score unseen products".
@@ -27,7 +28,7 @@ def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
         problem = run.problem()
         try:
             info = run.info()
-            row.update(model=info["model"], dataset=info["data"]["name"])
+            row.update(model=info["model"], dataset=info["data"]["name"], **{"trained on": trained_on(info)})
             metrics = run.metrics()
         except (RunError, FileNotFoundError):
             metrics = None
@@ -39,7 +40,7 @@ def runs_table(run_dirs: list[Path]) -> pd.DataFrame:
         elif problem is None:
             problem = f"{run.root} has not finished training (no metrics.json yet)."
         rows.append({**row, "problem": problem or ""})
-    columns = ["run", "model", "dataset", "best epoch", "epoch seconds"]
+    columns = ["run", "model", "dataset", "best epoch", "epoch seconds", "trained on"]
     frame = pd.DataFrame(rows)
     for column in columns:
         if column not in frame:
@@ -59,3 +60,10 @@ def new_products_text(section: dict) -> str:
         return f"cannot score unseen products (random order: NDCG@20 {random:.4f})"
     value = test["metrics"]["ndcg@20"]
     return f"NDCG@20 {value:.4f}, {value / random:.2f}x a random order's {random:.4f}"
+
+
+def trained_on(info: dict) -> str:
+    """How a run was trained, from run.json: "1 process", or "N processes (backend)" under torchrun
+    (runs written before distributed training record nothing: one process)."""
+    n = info.get("world_size") or 1
+    return "1 process" if n == 1 else f"{n} processes ({info.get('backend')})"

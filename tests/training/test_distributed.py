@@ -22,6 +22,7 @@ import pytest
 
 from core.explain.batch import TABLES, chunk_path, explain_all
 from core.training import RunDir, open_run
+from core.training.run_table import runs_table
 from tests.training.distributed_worker import MODELS, train_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +76,8 @@ def test_two_processes_match_one_process(alone, featured_dir, tmp_path):
         assert (info["world_size"], info["backend"], info["status"]) == (2, "gloo", "complete")
         assert [h["epoch"] for h in RunDir(tmp_path / name).history()] == [1, 2]
     assert RunDir(alone[0] / "sasrec").info()["world_size"] == 1
+    shown = runs_table([alone[0] / "sasrec", tmp_path / "sasrec"])["trained on"].tolist()  # the Overview's column
+    assert shown == ["1 process", "2 processes (gloo)"]
 
 
 def test_interrupted_ddp_run_resumes_to_the_same_result(alone, featured_dir, tmp_path):
