@@ -26,6 +26,8 @@ customers stay active for at least most of a year so their switching shows).
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -48,6 +50,8 @@ _MAX_PURCHASES = 150
 _DAY = 86_400
 _SESSION_SIZES = np.array([1, 2, 3, 4])
 _SESSION_PROBS = np.array([0.35, 0.30, 0.20, 0.15])
+# what Generator.choice(_SESSION_SIZES, p=_SESSION_PROBS) searches with one uniform draw
+_SESSION_CDF: list[float] = (np.cumsum(_SESSION_PROBS) / np.cumsum(_SESSION_PROBS)[-1]).tolist()
 _PERSONA_POP_EXPONENT = 0.5  # within the persona's items: prefer popular ones, but only somewhat
 _SEASONAL_POP_EXPONENT = 2.0  # seasonal customers share the season's bestsellers (see module doc)
 _MIN_GROUP_ITEMS = 4  # a followed pair or cluster has at least this many items
@@ -101,6 +105,9 @@ def purchase_counts(rng: np.random.Generator, n_users: int, n_items: int) -> np.
 def session_timestamps(rng: np.random.Generator, n: int, min_span_fraction: float) -> np.ndarray:
     """Timestamps of ``n`` purchases grouped into shopping sessions.
 
+    Vectorised over the purchases, drawing exactly what a purchase-by-purchase loop would (the
+    same values in the same order), so the output is the same for a seed. O(n).
+
     Args:
         rng: Random generator (consumed).
         n: Number of purchases.
@@ -110,9 +117,11 @@ def session_timestamps(rng: np.random.Generator, n: int, min_span_fraction: floa
         Strictly increasing int64 unix seconds within [:data:`PERIOD_START`, :data:`PERIOD_END`).
     """
     sizes: list[int] = []
-    while sum(sizes) < n:
-        sizes.append(int(rng.choice(_SESSION_SIZES, p=_SESSION_PROBS)))
-    sizes[-1] -= sum(sizes) - n
+    total = 0
+    while total < n:  # one uniform per session, as rng.choice(_SESSION_SIZES, p=_SESSION_PROBS) draws
+        sizes.append(int(_SESSION_SIZES[bisect.bisect_right(_SESSION_CDF, rng.random())]))
+        total += sizes[-1]
+    sizes[-1] -= total - n
     k = len(sizes)
     period = PERIOD_END - PERIOD_START - 2 * _DAY  # keep a day of margin at both ends
     span = 0.0
@@ -121,20 +130,22 @@ def session_timestamps(rng: np.random.Generator, n: int, min_span_fraction: floa
         raw = rng.lognormal(0.0, 1.0, k - 1)
         min_gap = min(_DAY, span / (k - 1))
         gaps = min_gap + raw / raw.sum() * (span - min_gap * (k - 1))
-        offsets = np.concatenate([[0.0], np.cumsum(gaps)])
+        offsets = np.concatenate([[0.0], np.cumsum(gaps)])  # (k,)
     else:
-        offsets = np.zeros(1)
+        offsets = np.zeros(1)  # (1,)
     start = PERIOD_START + _DAY + float(rng.uniform(0.0, period - span))
-    times: list[int] = []
-    for size, offset in zip(sizes, offsets):
-        t = start + offset
-        for _ in range(size):
-            t_int = int(t)
-            if times and t_int <= times[-1]:
-                t_int = times[-1] + 1
-            times.append(t_int)
-            t += 60.0 + float(rng.exponential(240.0))
-    return np.asarray(times, dtype=np.int64)
+    steps = 60.0 + rng.exponential(240.0, n)  # (n,) the pause after each purchase (the last one's unused)
+    size_arr = np.asarray(sizes, dtype=np.int64)  # (k,)
+    first = np.cumsum(size_arr) - size_arr  # (k,) position of each session's first purchase
+    within = np.arange(n) - np.repeat(first, size_arr)  # (n,) position inside its session
+    t = np.empty(n, dtype=np.float64)  # (n,)
+    t[first] = start + offsets
+    for step in range(1, int(size_arr.max())):  # sessions hold at most 4 purchases: 3 passes
+        pos = np.flatnonzero(within == step)
+        t[pos] = t[pos - 1] + steps[pos - 1]  # the same sequential sums as t += step
+    seconds = t.astype(np.int64)  # (n,) truncation, as int() of a positive float
+    ramp = np.arange(n, dtype=np.int64)
+    return np.maximum.accumulate(seconds - ramp) + ramp  # a second later than the previous at least
 
 
 def _months(timestamps: np.ndarray) -> np.ndarray:
@@ -175,12 +186,17 @@ def _choose_group(rng: np.random.Generator, groups: list[tuple[tuple[str, ...], 
 
 
 class _Picker:
-    """Walks a weighted random order of item indices, skipping items already bought."""
+    """Walks a weighted random order of item indices, skipping items already bought.
 
-    def __init__(self, order: np.ndarray, bought: set[int]):
+    ``order`` may be only the first ``2 n`` places of the full order for a customer with ``n``
+    purchases: a picker hands out at most ``n`` items and skips at most ``n`` bought ones.
+    """
+
+    def __init__(self, order: np.ndarray, bought: set[int], complete: bool = True):
         self._order = order
         self._pos = 0
         self._bought = bought
+        self._complete = complete
 
     def next(self) -> int | None:
         while self._pos < len(self._order):
@@ -188,6 +204,8 @@ class _Picker:
             self._pos += 1
             if item not in self._bought:
                 return item
+        if not self._complete:  # cannot happen: see the class docstring
+            raise RuntimeError("read past the computed prefix of a weighted order")
         return None
 
 
@@ -196,6 +214,69 @@ def _weighted_order(rng: np.random.Generator, candidates: np.ndarray,
     """A weighted sample without replacement of all ``candidates`` (Gumbel top-k trick)."""
     keys = log_weight[candidates] + rng.gumbel(size=len(candidates))
     return candidates[np.argsort(-keys, kind="stable")]
+
+
+_DOUBLE_UNIT = 1.0 / 9_007_199_254_740_992.0  # 2**-53: a uniform double from the top 53 bits of a raw draw
+_BOUND_MARGIN = 1e-6  # slack (in log-weight units) on bounds computed with vectorised logs
+_SHORTLIST_FACTOR = 8  # a candidate set this many times the prefix or smaller is ordered in full
+
+
+class _GumbelOrder:
+    """The weighted random order of one fixed candidate set, computed only as far as it is read.
+
+    :meth:`prefix` returns exactly ``_weighted_order(rng, candidates, log_weight)[:top]`` and
+    leaves ``rng`` exactly where :func:`_weighted_order` would, in O(C) cheap vectorised work
+    per call (C candidates) instead of a full sort: the same raw draws are taken
+    (``Generator.gumbel`` turns one raw 64-bit draw ``r`` into ``-log(-log(1 - (r >> 11) * 2**-53))``),
+    a bound keeps only the candidates that can reach the first ``top`` places, and those few
+    get their keys with the same scalar ``log`` as numpy's and are sorted as a stable argsort would.
+    The bound: a key ``lw + g`` reaches a level ``v`` only if the uniform ``d`` behind ``g``
+    satisfies ``d <= exp(lw - v)`` (``-log(1 - d) >= d``), and any ``top`` keys give such a level.
+
+    Args:
+        candidates: Item indices in ascending order.
+        log_weight: Log-weight of every item (indexed by item).
+    """
+
+    def __init__(self, candidates: np.ndarray, log_weight: np.ndarray):
+        self.candidates = candidates
+        self.log_weight = log_weight
+        self._lw = log_weight[candidates]  # (C,)
+        self._weight = np.exp(self._lw)  # (C,)
+        self._heaviest = np.argsort(-self._lw, kind="stable")  # (C,) positions, heaviest first
+
+    def prefix(self, rng: np.random.Generator, top: int) -> np.ndarray:
+        """The first ``top`` items of the weighted order (all of them for small sets).
+
+        Args:
+            rng: Random generator (consumed exactly as :func:`_weighted_order` consumes it).
+            top: How many leading items are needed.
+
+        Returns:
+            Item indices, the first ``min(top, C)`` of the order.
+        """
+        n_cand = len(self.candidates)
+        if n_cand <= _SHORTLIST_FACTOR * top:
+            return _weighted_order(rng, self.candidates, self.log_weight)
+        bits = rng.bit_generator
+        state = bits.state
+        mantissa = bits.random_raw(n_cand) >> np.uint64(11)  # (C,)
+        if not mantissa.all():  # a zero draw is redrawn by Generator.gumbel: replay it exactly
+            bits.state = state
+            return _weighted_order(rng, self.candidates, self.log_weight)[:top]
+        uniform = mantissa * _DOUBLE_UNIT  # (C,) float64 in (0, 1)
+        # a level reached by `top` keys: the top-th best of the heaviest 2*top candidates' keys
+        probe = self._heaviest[:2 * top]  # (2*top,)
+        probe_keys = self._lw[probe] - np.log(-np.log(1.0 - uniform[probe]))  # (2*top,)
+        level = np.partition(probe_keys, len(probe) - top)[len(probe) - top] - _BOUND_MARGIN
+        near = np.flatnonzero(uniform <= self._weight * math.exp(-level))  # (S,) ascending positions
+        approx = self._lw[near] - np.log(-np.log(1.0 - uniform[near]))  # (S,)
+        cut = np.partition(approx, len(near) - top)[len(near) - top] - _BOUND_MARGIN
+        short = near[approx >= cut]  # (>= top,) ascending positions
+        keys = [lw - math.log(-math.log(1.0 - u))  # numpy's scalar gumbel, bit for bit
+                for lw, u in zip(self._lw[short].tolist(), uniform[short].tolist())]
+        ranked = sorted(range(len(short)), key=lambda j: -keys[j])  # stable: ties keep position order
+        return self.candidates[short[ranked[:top]]]
 
 
 def simulate_purchases(rng: np.random.Generator, items: pd.DataFrame, n_users: int) -> Purchases:
@@ -233,6 +314,16 @@ def simulate_purchases(rng: np.random.Generator, items: pd.DataFrame, n_users: i
         "mixed": np.flatnonzero((season == "winter") | (season == "summer")),
     }
 
+    orders: dict[tuple[int, int, int], _GumbelOrder] = {}  # one per candidate set and weighting
+
+    def _picker(rng: np.random.Generator, candidates: np.ndarray, log_weight: np.ndarray,
+                bought: set[int], top: int) -> _Picker:
+        key = (id(candidates), id(log_weight), len(candidates))
+        if key not in orders:
+            orders[key] = _GumbelOrder(candidates, log_weight)
+        prefix = orders[key].prefix(rng, top)
+        return _Picker(prefix, bought, complete=len(prefix) == len(candidates))
+
     customer_rows = []
     user_col: list[np.ndarray] = []
     item_col: list[np.ndarray] = []
@@ -254,9 +345,8 @@ def simulate_purchases(rng: np.random.Generator, items: pd.DataFrame, n_users: i
                 else ["all"] * n)
         bought: set[int] = set()
         log_weight = log_pop_seasonal if persona == "seasonal" else log_pop_persona
-        persona_pickers = {k: _Picker(_weighted_order(rng, v, log_weight), bought)
-                           for k, v in eligible.items()}
-        noise_picker = _Picker(_weighted_order(rng, all_items, log_pop), bought)
+        persona_pickers = {k: _picker(rng, v, log_weight, bought, 2 * n) for k, v in eligible.items()}
+        noise_picker = _picker(rng, all_items, log_pop, bought, 2 * n)
         follow = rng.random(n) < follow_prob[u]
         chosen = np.empty(n, dtype=np.int64)
         for j in range(n):

@@ -14,8 +14,10 @@ The same seed and sizes always give byte-identical files.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import pandas as pd
 from core.sample.catalogue import COLOURS, PRODUCT_TYPE_BY_KEY, make_attributes
 from core.sample.customers import PERSONAS, simulate_purchases
 from core.sample.texts import make_description, make_title
-from core.sample.thumbnails import draw_thumbnail, save_png
+from core.sample.thumbnails import Jitter, draw_jitter, render_thumbnail, save_png
 
 ITEM_COLUMNS: tuple[str, ...] = ("item_id", "title", "description", "categories", "image", "price")
 INTERACTION_COLUMNS: tuple[str, ...] = ("user_id", "item_id", "timestamp")
@@ -36,6 +38,7 @@ TRUTH_CUSTOMER_COLUMNS: tuple[str, ...] = ("user_id", "persona", "attribute")
 MIN_ITEMS = 100
 MIN_USERS = 4
 _IMAGE_NAME = re.compile(r"^P\d+\.png$")
+_IMAGES_PER_WORKER = 2_000  # fewer thumbnails per process than this are drawn in this process
 
 
 @dataclass(frozen=True)
@@ -98,22 +101,48 @@ def _item_texts(rng: np.random.Generator, attrs: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _write_images(rng: np.random.Generator, attrs: pd.DataFrame, image_dir: Path) -> None:
-    """Draw every thumbnail and remove stale ``P*.png`` files of an earlier, larger catalogue."""
+def _render_chunk(image_dir: Path, jobs: list[tuple[str, str, tuple[int, int, int], str, Jitter]]) -> int:
+    """Render and save one chunk of thumbnails (runs in a worker process); returns how many."""
+    for name, type_key, rgb, pattern, jitter in jobs:
+        save_png(render_thumbnail(type_key, rgb, pattern, jitter), image_dir / name)
+    return len(jobs)
+
+
+def _write_images(rng: np.random.Generator, attrs: pd.DataFrame, image_dir: Path,
+                  workers: int = 1) -> None:
+    """Draw every thumbnail and remove stale ``P*.png`` files of an earlier, larger catalogue.
+
+    The jitters are drawn here in item order (so the files do not depend on ``workers``); the
+    drawing and PNG encoding (a few ms per thumbnail, O(items)) are shared by ``workers``
+    processes in chunks when the catalogue is large enough to pay for starting them.
+    """
     image_dir.mkdir(parents=True, exist_ok=True)
-    wanted = set()
-    for item_id, type_key, colour, pattern in zip(attrs["item_id"], attrs["product_type"],
-                                                  attrs["colour"], attrs["pattern"]):
-        name = f"{item_id}.png"
-        wanted.add(name)
-        save_png(draw_thumbnail(type_key, COLOURS[colour], pattern, rng), image_dir / name)
+    jobs = [(f"{item_id}.png", type_key, COLOURS[colour], pattern, draw_jitter(rng))
+            for item_id, type_key, colour, pattern in zip(attrs["item_id"], attrs["product_type"],
+                                                          attrs["colour"], attrs["pattern"])]
+    workers = max(1, min(workers, len(jobs) // _IMAGES_PER_WORKER))
+    if workers == 1:
+        _render_chunk(image_dir, jobs)
+    else:
+        size = -(-len(jobs) // (4 * workers))  # four chunks per worker: an even finish
+        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            done = sum(pool.map(_render_chunk, [image_dir] * len(chunks), chunks))
+        if done != len(jobs):  # pragma: no cover - pool.map raises a worker's error instead
+            raise RuntimeError(f"wrote {done} of {len(jobs)} thumbnails")
+    wanted = {name for name, *_ in jobs}
     for path in image_dir.iterdir():
         if _IMAGE_NAME.match(path.name) and path.name not in wanted:
             path.unlink()
 
 
+def default_workers() -> int:
+    """Processes for the thumbnails: the CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def make_sample(out_dir: str | Path, seed: int = 0, n_items: int = 2000,
-                n_users: int = 2000) -> SampleSummary:
+                n_users: int = 2000, workers: int | None = None) -> SampleSummary:
     """Generate the planted sample catalogue into ``out_dir``.
 
     Creates the directory if needed and overwrites the files it writes; other files there are
@@ -126,6 +155,8 @@ def make_sample(out_dir: str | Path, seed: int = 0, n_items: int = 2000,
         seed: Seed of all randomness; equal seed and sizes give byte-identical output.
         n_items: Number of items (at least :data:`MIN_ITEMS`).
         n_users: Number of customers (at least :data:`MIN_USERS`).
+        workers: Processes drawing the thumbnails (default: :func:`default_workers`; one below
+            2,000 thumbnails per process). The files do not depend on it.
 
     Returns:
         Counts of what was written.
@@ -146,7 +177,7 @@ def make_sample(out_dir: str | Path, seed: int = 0, n_items: int = 2000,
     item_rng, text_rng, image_rng, customer_rng = np.random.default_rng(seed).spawn(4)
     attrs = make_attributes(item_rng, n_items)
     items = _item_texts(text_rng, attrs)
-    _write_images(image_rng, attrs, out / "images")
+    _write_images(image_rng, attrs, out / "images", default_workers() if workers is None else workers)
     purchases = simulate_purchases(customer_rng, attrs, n_users)
 
     _write_csv(items[list(ITEM_COLUMNS)], out / "items.csv")

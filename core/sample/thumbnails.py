@@ -10,6 +10,7 @@ offset and pattern phase keep items with equal attributes from being pixel-ident
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -161,9 +162,76 @@ def _pattern_layer(pattern: str, colour: tuple[int, int, int], phase: tuple[int,
     return layer
 
 
+@dataclass(frozen=True)
+class Jitter:
+    """The small random variation of one thumbnail.
+
+    Attributes:
+        scale: Silhouette scale (0.88-1.0).
+        dx: Horizontal offset, in units of the side.
+        dy: Vertical offset, in units of the side.
+        phase: Pattern phase in canvas pixels (x, y).
+        vertical: Whether stripes run vertically.
+    """
+
+    scale: float
+    dx: float
+    dy: float
+    phase: tuple[int, int]
+    vertical: bool
+
+
+def draw_jitter(rng: np.random.Generator) -> Jitter:
+    """Draw one thumbnail's jitter (what :func:`draw_thumbnail` takes from ``rng``).
+
+    Args:
+        rng: Random generator (consumed: five draws).
+
+    Returns:
+        The jitter.
+    """
+    scale = float(rng.uniform(0.88, 1.0))
+    dx, dy = (float(v) for v in rng.uniform(-0.03, 0.03, 2))
+    phase = (int(rng.integers(0, 32)), int(rng.integers(0, 32)))
+    vertical = bool(rng.random() < 0.5)
+    return Jitter(scale, dx, dy, phase, vertical)
+
+
+def render_thumbnail(product_type: str, colour: tuple[int, int, int], pattern: str,
+                     jitter: Jitter) -> Image.Image:
+    """Draw one 64x64 RGB product thumbnail with a given jitter (no randomness).
+
+    Args:
+        product_type: Key of :data:`SHAPES` (e.g. ``"coat"``).
+        colour: Fill RGB.
+        pattern: ``"solid"``, ``"stripes"``, ``"dots"`` or ``"checks"``.
+        jitter: Scale, offset, pattern phase and stripe direction.
+
+    Returns:
+        The thumbnail as an RGB PIL image.
+
+    Raises:
+        ValueError: If the product type or pattern is unknown.
+    """
+    if product_type not in SHAPES:
+        raise ValueError(f"unknown product type {product_type!r}; known: {sorted(SHAPES)}")
+    scale, dx, dy = jitter.scale, jitter.dx, jitter.dy
+    mask = Image.new("L", (_CANVAS, _CANVAS), 0)
+    _draw(ImageDraw.Draw(mask), SHAPES[product_type], 255, scale, dx, dy)
+    image = Image.new("RGB", (_CANVAS, _CANVAS), BACKGROUND)
+    image.paste(_pattern_layer(pattern, colour, jitter.phase, jitter.vertical), (0, 0), mask)
+
+    shade = _mix(colour, 0, _SHADE)
+    edge = _edge(mask, _SCALE - 1)
+    image.paste(Image.new("RGB", (_CANVAS, _CANVAS), shade), (0, 0), edge)
+    if product_type in DETAILS:
+        _draw(ImageDraw.Draw(image), DETAILS[product_type], shade, scale, dx, dy)
+    return image.resize((SIZE, SIZE), Image.Resampling.BOX)
+
+
 def draw_thumbnail(product_type: str, colour: tuple[int, int, int], pattern: str,
                    rng: np.random.Generator) -> Image.Image:
-    """Draw one 64x64 RGB product thumbnail.
+    """Draw one 64x64 RGB product thumbnail: :func:`draw_jitter`, then :func:`render_thumbnail`.
 
     Args:
         product_type: Key of :data:`SHAPES` (e.g. ``"coat"``).
@@ -175,26 +243,11 @@ def draw_thumbnail(product_type: str, colour: tuple[int, int, int], pattern: str
         The thumbnail as an RGB PIL image.
 
     Raises:
-        ValueError: If the product type or pattern is unknown.
+        ValueError: If the product type or pattern is unknown (before ``rng`` is touched).
     """
     if product_type not in SHAPES:
         raise ValueError(f"unknown product type {product_type!r}; known: {sorted(SHAPES)}")
-    scale = float(rng.uniform(0.88, 1.0))
-    dx, dy = (float(v) for v in rng.uniform(-0.03, 0.03, 2))
-    phase = (int(rng.integers(0, 32)), int(rng.integers(0, 32)))
-    vertical = bool(rng.random() < 0.5)
-
-    mask = Image.new("L", (_CANVAS, _CANVAS), 0)
-    _draw(ImageDraw.Draw(mask), SHAPES[product_type], 255, scale, dx, dy)
-    image = Image.new("RGB", (_CANVAS, _CANVAS), BACKGROUND)
-    image.paste(_pattern_layer(pattern, colour, phase, vertical), (0, 0), mask)
-
-    shade = _mix(colour, 0, _SHADE)
-    edge = _edge(mask, _SCALE - 1)
-    image.paste(Image.new("RGB", (_CANVAS, _CANVAS), shade), (0, 0), edge)
-    if product_type in DETAILS:
-        _draw(ImageDraw.Draw(image), DETAILS[product_type], shade, scale, dx, dy)
-    return image.resize((SIZE, SIZE), Image.Resampling.BOX)
+    return render_thumbnail(product_type, colour, pattern, draw_jitter(rng))
 
 
 def save_png(image: Image.Image, path: Path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.features.text import TEXT_DIM, TextEncoder, item_text
+from core.features.text import TEXT_DIM, TextEncoder, distinct_texts, item_text
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +67,36 @@ def test_encoder_empty_input_and_bad_arguments(encoder):
         encoder.encode(["ok", 3])  # type: ignore[list-item]
     with pytest.raises(ValueError):
         encoder.encode(["ok"], batch_size=0)
+
+
+def test_distinct_texts_first_seen_order_and_inverse():
+    distinct, inverse = distinct_texts(["b", "a", "b", "", "a", "b"])
+    assert distinct == ["b", "a", ""]
+    assert inverse.tolist() == [0, 1, 0, 2, 1, 0]
+
+
+def test_duplicate_texts_are_encoded_once_and_share_their_row(encoder):
+    texts = ["leather boots", "wool coat", "leather boots", "silk scarf", "wool coat", "leather boots"]
+    calls = []
+    many = encoder.encode(texts, batch_size=2, progress=lambda d, t: calls.append((d, t)))
+    once = encoder.encode(["leather boots", "wool coat", "silk scarf"], batch_size=2)
+    np.testing.assert_array_equal(many, once[[0, 1, 0, 2, 1, 0]])
+    assert calls == [(4, 6), (6, 6)]  # longest first: "leather boots" x3 + "silk scarf", then "wool coat" x2
+
+
+def test_bf16_fast_path_stays_within_cosine_threshold(encoder):
+    texts = ["Nordvik Wool Coat. Clothing > Outerwear > Coat. Fully lined, with a two-button front.",
+             "Verano Relaxed Sandals in Leather. Shoes > Sandals. A flat, flexible sole for long days out.",
+             "a", "Noise-cancelling wireless headphones with a 30-hour battery and a carrying case. " * 4]
+    exact = encoder.encode(texts)
+    fast = TextEncoder(precision="bf16").encode(texts)
+    assert fast.shape == exact.shape and fast.dtype == np.float32
+    cosine = (exact * fast).sum(axis=1)
+    assert cosine.min() >= 0.999, cosine
+    assert not np.array_equal(exact, fast)  # the fast path really ran in another precision
+    assert "bfloat16" in TextEncoder(precision="bf16").version and "bfloat16" not in encoder.version
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="precision must be one of"):
+        TextEncoder(precision="int8")

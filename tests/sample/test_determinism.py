@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.sample import make_sample
+from core.sample import generate, make_sample
 
 N_ITEMS, N_USERS = 200, 120
 
@@ -62,3 +62,13 @@ def test_regenerating_smaller_removes_stale_thumbnails(tmp_path: Path) -> None:
 def test_rejects_bad_arguments(tmp_path: Path, kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="must be"):
         make_sample(tmp_path, **kwargs)
+
+
+def test_thumbnails_do_not_depend_on_the_number_of_worker_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generate, "_IMAGES_PER_WORKER", 40)  # 120 thumbnails: 2 processes, 8 chunks
+    make_sample(tmp_path / "one", seed=5, n_items=120, n_users=8, workers=1)
+    make_sample(tmp_path / "two", seed=5, n_items=120, n_users=8, workers=2)
+    one, two = _digests(tmp_path / "one"), _digests(tmp_path / "two")
+    assert len([k for k in one if k.endswith(".png")]) == 120
+    assert one == two
