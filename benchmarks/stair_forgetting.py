@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data import load_dataset
+from core.explain.drift import snapshot_item_index
 from core.explain.forgetting import forgetting_curve
 from core.training import RunDir, TrainConfig, train_run
 from core.training.storage import load_checkpoint
@@ -59,10 +60,11 @@ def run_name(variant: str, overrides: dict) -> str:
 
 
 def run_curves(run: RunDir, contents: dict[str, np.ndarray], k: int) -> dict[str, list[dict]]:
-    """Forgetting curves of a run's snapshots against every content representation."""
-    epochs = sorted(int(p.stem.split("_")[1]) for p in run.snapshot_dir.glob("epoch_*.npy"))
-    snapshots = {e: np.load(run.snapshot_path(e)) for e in epochs}
-    return {name: forgetting_curve(snapshots, content, k=k).to_dict("records") for name, content in contents.items()}
+    """Forgetting curves of a run's snapshots (its snapshotted products) against every content representation."""
+    snapshots = {e: run.snapshot(e).astype(np.float32) for e in run.snapshot_epochs()}
+    items = snapshot_item_index(run, len(next(iter(snapshots.values()))))  # (S,) the products snapshotted
+    return {name: forgetting_curve(snapshots, content[items], k=k).to_dict("records")
+            for name, content in contents.items()}
 
 
 def table_drift(run: RunDir, contents: dict[str, np.ndarray], k: int) -> dict[str, dict]:

@@ -45,6 +45,11 @@ if not umap_ready:
 with sidebar.reported("The drift views"):
     proj = drift_loaders.projection(trained, run_dir, key, method)
 epochs = sorted(int(e) for e in proj["epoch"].unique())
+followed = proj["item_id"].nunique()
+if followed < data.n_items:
+    st.caption(f"This run follows {followed:,} of its {data.n_items:,} products: a fixed sample drawn when training "
+               "started, evenly across best-sellers and the long tail. The maps and measures below cover those "
+               "products.")
 if st.session_state.get("drift_epoch") not in epochs:
     st.session_state.pop("drift_epoch", None)
 epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", format_func=charts.epoch_name,

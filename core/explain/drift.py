@@ -1,7 +1,10 @@
 """Embedding drift over training: per-epoch statistics and 2-D projections aligned across epochs.
 
 The trainer saves the item embeddings before training (epoch 0) and after every epoch
-(``RUN_DIR/snapshots``). From them:
+(``RUN_DIR/snapshots``), of a fixed subset of at most 5,000 products stored with them
+(``snapshots/items.npy``, :mod:`core.training.snapshots`; every product in smaller catalogues and in
+runs from before subsets). Everything below covers exactly those products, read from the stored
+list:
 
 - :func:`drift_statistics`: one row per epoch -- how far the items moved from where they started
   (mean cosine to their epoch-0 rows and the share of epoch-0 neighbours kept), how much of the
@@ -86,6 +89,22 @@ def run_snapshots(run: RunDir) -> dict[int, np.ndarray]:
         raise FileNotFoundError(f"{run.root} has no item-embedding snapshots (snapshots/epoch_*.npy); "
                                 "this model has no item embeddings to follow, or training never started.")
     return {e: np.asarray(run.snapshot(e), dtype=np.float32) for e in epochs}
+
+
+def snapshot_item_index(run: RunDir, rows: int) -> np.ndarray:
+    """``(rows,)`` the dataset item index of every snapshot row: the run's stored subset, or every
+    product in order for runs from before subsets.
+
+    Raises:
+        RunError: If the stored subset does not have one entry per snapshot row.
+    """
+    items = run.snapshot_items()
+    if items is None:
+        return np.arange(rows, dtype=np.int64)
+    if len(items) != rows:
+        raise RunError(run.snapshot_items_path, f"the run lists {len(items)} snapshotted products but its snapshots "
+                       f"have {rows} rows.", retrain_fix(run.root))
+    return items
 
 
 def content_spaces(features: Mapping[str, np.ndarray],
@@ -185,7 +204,8 @@ def drift_statistics(trained: TrainedRun, k: int = 10, recompute: bool = False) 
     """Per-epoch drift statistics of a run (see :func:`drift_table` for the columns).
 
     Compared with the dataset's raw features when it has any (``knn_overlap_content`` and one
-    ``knn_overlap_<modality>`` column per modality). Cached under ``RUN_DIR/explain/``.
+    ``knn_overlap_<modality>`` column per modality), over the run's snapshotted products (neighbours
+    among them). Cached under ``RUN_DIR/explain/``.
 
     Args:
         trained: A reopened run.
@@ -196,8 +216,12 @@ def drift_statistics(trained: TrainedRun, k: int = 10, recompute: bool = False) 
         FileNotFoundError: If the run has no snapshots.
     """
     def compute() -> tuple[np.ndarray | None, dict[str, Any]]:
-        spaces = content_spaces(trained.data.features, trained.data.feature_missing)
-        table = drift_table(_trained_snapshots(trained), spaces, k=k)
+        snaps = _trained_snapshots(trained)
+        items = snapshot_item_index(trained.run, len(next(iter(snaps.values()))))  # (S,) products followed
+        data = trained.data
+        spaces = content_spaces({m: x[items] for m, x in data.features.items()},
+                                {m: x[items] for m, x in data.feature_missing.items()})
+        table = drift_table(snaps, spaces, k=k)
         return None, {"columns": list(table.columns),
                       "rows": [[None if pd.isna(v) else float(v) for v in row] for row in table.to_numpy()]}
 
@@ -309,8 +333,8 @@ def projections(trained: TrainedRun, method: str = "pca", epochs: Sequence[int] 
         recompute: Ignore (and replace) the cached result.
 
     Returns:
-        Columns ``epoch``, ``item_id``, ``x``, ``y``; ``attrs["explained"]`` holds PCA's variance
-        shares of the two axes (empty for UMAP).
+        Columns ``epoch``, ``item_id``, ``x``, ``y``, one row per epoch and snapshotted product;
+        ``attrs["explained"]`` holds PCA's variance shares of the two axes (empty for UMAP).
 
     Raises:
         ValueError: For an unknown method or an epoch without a snapshot.
@@ -330,11 +354,13 @@ def projections(trained: TrainedRun, method: str = "pca", epochs: Sequence[int] 
 
     array, meta = _cached(trained.run, f"projection_{method}", params, compute, recompute)
     n = trained.data.n_items
-    if len(array) and int(array[:, 1].max()) >= n:
+    rows = array[:, 1].astype(np.int64)  # (E·S,) snapshot row of every point
+    items = snapshot_item_index(trained.run, int(rows.max()) + 1 if len(rows) else 0)[rows]  # (E·S,) item index
+    if len(items) and int(items.max()) >= n:
         raise ValueError(f"the snapshots of {trained.run.root} have more items than its dataset ({n}); "
                          "the run belongs to other data")
     frame = pd.DataFrame({"epoch": array[:, 0].astype(int),
-                          "item_id": np.asarray(trained.data.item_ids, dtype=object)[array[:, 1].astype(int)],
+                          "item_id": np.asarray(trained.data.item_ids, dtype=object)[items],
                           "x": array[:, 2], "y": array[:, 3]})
     frame.attrs["explained"] = list(meta.get("explained", []))
     return frame
@@ -376,7 +402,8 @@ def _stack(coords: Mapping[int, np.ndarray]) -> np.ndarray:
 # ---------------------------------------------------------------------------------------- cache
 def cache_key(run: RunDir, params: Mapping[str, Any]) -> str:
     """A key that changes with the parameters, the snapshot files or the checkpoints of a run."""
-    files = [run.snapshot_path(e) for e in run.snapshot_epochs()] + [run.best_path, run.last_path]
+    files = [run.snapshot_path(e) for e in run.snapshot_epochs()] + [run.snapshot_items_path, run.best_path,
+                                                                    run.last_path]
     stamps = []
     for path in files:
         if path.is_file():

@@ -8,7 +8,8 @@
       history.json          one record per epoch: loss parts, validation metrics, seconds
       checkpoints/last.pt   model + optimiser state after the latest epoch (for resuming)
       checkpoints/best.pt   model state of the epoch with the best validation metric
-      snapshots/epoch_0000.npy ...  item embeddings before training and after every epoch
+      snapshots/items.npy   the products snapshotted (item indices; at most 5,000, see core.training.snapshots)
+      snapshots/epoch_0000.npy ...  their embeddings (float16) before training and after every epoch
       metrics.json          validation and test metrics of the best epoch
       per_user_test.csv     per-user test ranks and metrics (slice by segment)
 
@@ -95,6 +96,11 @@ class RunDir:
     def snapshot_path(self, epoch: int) -> Path:
         return self.snapshot_dir / f"epoch_{epoch:04d}.npy"
 
+    @property
+    def snapshot_items_path(self) -> Path:
+        """Item indices of the snapshots' rows (absent in runs from before subsets: every product)."""
+        return self.snapshot_dir / "items.npy"
+
     def _fix(self) -> str:
         """:func:`retrain_fix` with the command filled in from run.json when it can be read."""
         try:
@@ -146,6 +152,21 @@ class RunDir:
         """Epochs with a saved item-embedding snapshot (0 = before training)."""
         return sorted(int(p.stem.split("_")[1]) for p in self.snapshot_dir.glob("epoch_*.npy")
                       if p.stem.split("_")[1].isdigit())
+
+    def snapshot_items(self) -> np.ndarray | None:
+        """``(S,)`` item index of every snapshot row, or None when the run snapshots every product
+        (runs from before subsets); RunError if the file is damaged."""
+        path = self.snapshot_items_path
+        if not path.is_file():
+            return None
+        try:
+            items = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise RunError(path, f"the list of snapshotted products is damaged ({exc}).", self._fix()) from None
+        if items.ndim != 1 or not np.issubdtype(items.dtype, np.integer):
+            raise RunError(path, f"the list of snapshotted products has shape {items.shape} and type {items.dtype}, "
+                           "not a list of item indices.", self._fix())
+        return items.astype(np.int64)
 
     def snapshot(self, epoch: int) -> np.ndarray:
         """The item embeddings saved after ``epoch`` (RunError if the file is missing or damaged)."""

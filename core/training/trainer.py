@@ -22,7 +22,8 @@ from core.training.config import TrainConfig
 from core.training.distributed import Ranks, data_parallel, launched, local_rank, setup
 from core.training.errors import retrain_fix
 from core.training.run_dir import RunDir
-from core.training.storage import load_checkpoint, save_array, save_checkpoint, write_json
+from core.training.snapshots import snapshot_items, write_snapshot
+from core.training.storage import load_checkpoint, save_checkpoint, write_json
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Trainer:
         self.progress = progress or (lambda event: None)
         self.device = resolve_device(config.device)
         self.ranks = Ranks()
+        self._snapshot_items: np.ndarray | None = None  # (S,) products snapshotted, set at the first snapshot
 
     def _batches(self, epoch: int) -> tuple[Iterator[Batch], int]:
         """This rank's shares of the epoch's global batches (the same order on every rank) and their count."""
@@ -152,11 +154,14 @@ class Trainer:
         return means
 
     def _snapshot(self, epoch: int) -> None:
+        """Snapshot the embeddings of the run's fixed product subset (chosen at epoch 0, read back on resume)."""
         if not self.ranks.main:
             return
         emb = self.model.item_embeddings()
         if emb is not None:
-            save_array(self.run.snapshot_path(epoch), emb.detach().float().cpu().numpy())
+            if self._snapshot_items is None:
+                self._snapshot_items = snapshot_items(self.run, self.data, self.config.seed, fresh=epoch == 0)
+            write_snapshot(self.run, epoch, emb.detach().float().cpu().numpy(), self._snapshot_items)
 
     def _write_info(self, status: str, **extra: Any) -> None:
         if self.ranks.main:
