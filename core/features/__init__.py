@@ -2,7 +2,8 @@
 
 Public API:
 
-- :func:`item_text`, :class:`TextEncoder` -- text of an item and its 384-d embedding;
+- :func:`item_text`, :class:`TextEncoder` -- text of an item and its 384-d embedding (backends
+  :data:`TEXT_BACKENDS`; :class:`OnnxTextModel` is the ONNX Runtime one);
 - :func:`encode_image`, :func:`encode_image_files`, :data:`IMAGE_DIM`, :data:`BLOCK_SLICES` --
   the documented, download-free image encoder (see :mod:`core.features.image`);
 - :class:`FeatureSet`, :func:`save_features`, :func:`load_features`, :func:`align_features` --
@@ -26,13 +27,24 @@ from core.features.image import (
     encode_image,
     encode_image_files,
 )
+from core.features.onnx_text import OnnxTextModel
 from core.features.store import FeatureSet, align_features, load_features, save_features
-from core.features.text import TEXT_DIM, TEXT_ENCODER_VERSION, TextEncoder, item_text, load_text_model
+from core.features.text import (
+    TEXT_BACKENDS,
+    TEXT_DIM,
+    TEXT_ENCODER_VERSION,
+    TextEncoder,
+    distinct_texts,
+    item_text,
+    load_onnx_text_model,
+    load_text_model,
+)
 from core.features.upload import decode_image_upload
 
 __all__ = [
     "BLOCK_SLICES", "IMAGE_DIM", "IMAGE_ENCODER_NAME", "IMAGE_ENCODER_VERSION", "IMAGE_SIZE", "MODALITIES",
-    "TEXT_DIM", "TEXT_ENCODER_VERSION", "Content", "FeatureSet", "ProductDraft", "TextEncoder", "align_features",
-    "compute_features", "decode_image_upload", "draft_of", "encode_draft", "encode_edit", "encode_image",
-    "encode_image_files", "item_text", "load_features", "load_text_model", "save_features", "stored_content",
+    "TEXT_BACKENDS", "TEXT_DIM", "TEXT_ENCODER_VERSION", "Content", "FeatureSet", "OnnxTextModel", "ProductDraft",
+    "TextEncoder", "align_features", "compute_features", "decode_image_upload", "distinct_texts", "draft_of",
+    "encode_draft", "encode_edit", "encode_image", "encode_image_files", "item_text", "load_features",
+    "load_onnx_text_model", "load_text_model", "save_features", "stored_content",
 ]

@@ -6,7 +6,7 @@ the same from the command line.
 
 from core.sample.catalogue import BRANDS, COLOURS, MATERIALS, PATTERNS, PRODUCT_TYPES, SEASONS
 from core.sample.customers import PERSONAS
-from core.sample.generate import SampleSummary, make_sample
+from core.sample.generate import SampleSummary, catalogue_items, make_sample
 
 __all__ = [
     "BRANDS",
@@ -17,5 +17,6 @@ __all__ = [
     "PRODUCT_TYPES",
     "SEASONS",
     "SampleSummary",
+    "catalogue_items",
     "make_sample",
 ]

@@ -141,6 +141,20 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def catalogue_items(seed: int = 0, n_items: int = 2000) -> pd.DataFrame:
+    """The ``items.csv`` table :func:`make_sample` writes for a seed and size, without writing anything.
+
+    Args:
+        seed: Seed of all randomness.
+        n_items: Number of items.
+
+    Returns:
+        Frame with the columns :data:`ITEM_COLUMNS`.
+    """
+    item_rng, text_rng, _, _ = np.random.default_rng(seed).spawn(4)
+    return _item_texts(text_rng, make_attributes(item_rng, n_items))[list(ITEM_COLUMNS)]
+
+
 def make_sample(out_dir: str | Path, seed: int = 0, n_items: int = 2000,
                 n_users: int = 2000, workers: int | None = None) -> SampleSummary:
     """Generate the planted sample catalogue into ``out_dir``.

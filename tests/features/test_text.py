@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.features.text import TEXT_DIM, TextEncoder, distinct_texts, item_text
+from core.features.text import TEXT_DIM, TextEncoder, distinct_texts, item_text, load_onnx_text_model
 
 
 @pytest.fixture(scope="module")
@@ -84,19 +84,41 @@ def test_duplicate_texts_are_encoded_once_and_share_their_row(encoder):
     assert calls == [(4, 6), (6, 6)]  # longest first: "leather boots" x3 + "silk scarf", then "wool coat" x2
 
 
-def test_bf16_fast_path_stays_within_cosine_threshold(encoder):
-    texts = ["Nordvik Wool Coat. Clothing > Outerwear > Coat. Fully lined, with a two-button front.",
-             "Verano Relaxed Sandals in Leather. Shoes > Sandals. A flat, flexible sole for long days out.",
-             "a", "Noise-cancelling wireless headphones with a 30-hour battery and a carrying case. " * 4]
-    exact = encoder.encode(texts)
-    fast = TextEncoder(precision="bf16").encode(texts)
+_FAST_TEXTS = ["Nordvik Wool Coat. Clothing > Outerwear > Coat. Fully lined, with a two-button front.",
+               "Verano Relaxed Sandals in Leather. Shoes > Sandals. A flat, flexible sole for long days out.",
+               "a", "Noise-cancelling wireless headphones with a 30-hour battery and a carrying case. " * 12]
+
+
+def test_bf16_backend_stays_within_cosine_threshold(encoder):
+    exact = encoder.encode(_FAST_TEXTS)
+    fast = TextEncoder(backend="torch-bf16").encode(_FAST_TEXTS)
     assert fast.shape == exact.shape and fast.dtype == np.float32
     cosine = (exact * fast).sum(axis=1)
     assert cosine.min() >= 0.999, cosine
     assert not np.array_equal(exact, fast)  # the fast path really ran in another precision
-    assert "bfloat16" in TextEncoder(precision="bf16").version and "bfloat16" not in encoder.version
+    assert "torch-bf16" in TextEncoder(backend="torch-bf16").version and "bf16" not in encoder.version
 
 
-def test_unknown_precision_is_refused():
-    with pytest.raises(ValueError, match="precision must be one of"):
-        TextEncoder(precision="int8")
+def test_onnx_backend_matches_torch_and_exports_once(encoder, tmp_path, monkeypatch):
+    monkeypatch.setenv("MODALITY_LENS_CACHE", str(tmp_path))
+    load_onnx_text_model.cache_clear()
+    try:
+        fast = TextEncoder(backend="onnx").encode(_FAST_TEXTS, batch_size=3)  # the long text is truncated at 256
+        exported = list((tmp_path / "onnx").glob("*.onnx"))
+        assert len(exported) == 1
+        stamp = exported[0].stat().st_mtime_ns
+        load_onnx_text_model.cache_clear()
+        again = TextEncoder(backend="onnx").encode(_FAST_TEXTS[:2])
+        assert exported[0].stat().st_mtime_ns == stamp  # reused, not exported again
+    finally:
+        load_onnx_text_model.cache_clear()
+    exact = encoder.encode(_FAST_TEXTS, batch_size=3)
+    cosine = (exact * fast).sum(axis=1)
+    assert fast.dtype == np.float32 and cosine.min() >= 0.9999, cosine
+    np.testing.assert_allclose(fast, exact, atol=1e-4)
+    np.testing.assert_allclose(again, fast[:2], atol=1e-5)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="backend must be one of"):
+        TextEncoder(backend="int8")

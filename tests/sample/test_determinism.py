@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from core.sample import generate, make_sample
+from core.sample import catalogue_items, generate, make_sample
 
 N_ITEMS, N_USERS = 200, 120
 
@@ -72,3 +73,10 @@ def test_thumbnails_do_not_depend_on_the_number_of_worker_processes(
     one, two = _digests(tmp_path / "one"), _digests(tmp_path / "two")
     assert len([k for k in one if k.endswith(".png")]) == 120
     assert one == two
+
+
+def test_catalogue_items_is_the_written_items_table(three_runs: tuple[Path, Path, Path]) -> None:
+    written = pd.read_csv(three_runs[0] / "items.csv", dtype=str, keep_default_na=False)
+    table = catalogue_items(seed=11, n_items=N_ITEMS)
+    assert list(table.columns) == list(written.columns)
+    assert table.astype(str).to_numpy().tolist() == written.to_numpy().tolist()
