@@ -23,6 +23,7 @@ Set ``use_query_time=False`` for the paper's model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -35,7 +36,7 @@ from core.data.dataset import Dataset
 from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
 from core.models.layers import CausalEncoder, FastDropout
 from core.models.legacy_state import LaterBuffers, require_filled
-from core.models.losses import check_loss_config, draw_negatives, sampled_softmax
+from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_softmax
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
 
 CONTENT_MODALITIES = ("text", "image")
@@ -88,6 +89,7 @@ class HM4SRConfig:
             computed only for the items the batch touches: O(P·S·M·D + (B·T + S)·F·D)); see
             :mod:`core.models.losses`.
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
+        sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected).
     """
 
     dim: int = 64
@@ -115,6 +117,7 @@ class HM4SRConfig:
     aux_rows: int = 1024
     loss: str = "full"
     n_negatives: int = 1024
+    sampler: str = "uniform"
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -126,7 +129,7 @@ class HM4SRConfig:
     LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper"}
 
     def __post_init__(self):
-        check_loss_config(self.loss, self.n_negatives)
+        check_loss_config(self.loss, self.n_negatives, self.sampler)
 
 
 def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
@@ -238,6 +241,8 @@ class HM4SR(LaterBuffers, Recommender):
             self.register_buffer("item_categories", torch.zeros(n + 1, spec.n_categories))  # (N+1, C)
         self.placeholders = nn.ModuleDict({name: nn.Linear(2 * d, d) for name in self.content_modalities}
                                           if config.pcl_weight > 0 else {})
+        if config.loss == "sampled" and config.sampler == "popularity":
+            self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
 
     @property
     def content_modalities(self) -> tuple[str, ...]:
@@ -249,7 +254,8 @@ class HM4SR(LaterBuffers, Recommender):
 
     def prepare(self, data: Dataset) -> None:
         """Copy the frozen content features and item categories into buffers (padding row = 0),
-        and keep each modality's normalisation (shift, scale) for :meth:`score_new`."""
+        keep each modality's normalisation (shift, scale) for :meth:`score_new`, and the popularity
+        sampler's log-probabilities from the training purchases (when it is used)."""
         for name in self.content_modalities:
             features = torch.as_tensor(data.features[name], dtype=torch.float32)  # (N, F)
             missing = data.feature_missing.get(name)
@@ -264,6 +270,9 @@ class HM4SR(LaterBuffers, Recommender):
             getattr(self, f"feat_scale_{name}").copy_(scale.reshape(1))
         if self.cp_head is not None:
             self.item_categories[:-1].copy_(torch.as_tensor(data.category_matrix()[1]))
+        if hasattr(self, "sample_log_q"):
+            _, items = data.train_pairs()
+            self.sample_log_q.copy_(popularity_log_q(torch.as_tensor(items).bincount(minlength=self.spec.n_items)))
 
     def item_tables(self, index: torch.Tensor | None = None) -> torch.Tensor:
         """``(M, N+1, D)``: every item's vector in every modality (the padding row last); with
@@ -381,7 +390,8 @@ class HM4SR(LaterBuffers, Recommender):
         sampled = cfg.loss == "sampled"
         negatives = lookup = None
         if sampled:
-            negatives = draw_negatives(n, cfg.n_negatives, batch.items.device)  # (S,)
+            log_q = getattr(self, "sample_log_q", None)  # (N,) popularity sampler, None: uniform
+            negatives = draw(cfg.sampler, n, cfg.n_negatives, batch.items.device, log_q)  # (S,)
             tables, lookup = self._batch_tables(batch, negatives)  # (M, R, D), (N+1,)
         else:
             tables = self.item_tables()  # (M, N+1, D)
@@ -392,7 +402,7 @@ class HM4SR(LaterBuffers, Recommender):
         if sampled:
             vectors = tables.permute(1, 0, 2).flatten(1)  # (R, MD)
             ce = sampled_softmax(h[keep].flatten(1), vectors[lookup[targets]], targets, vectors[lookup[negatives]],
-                                 negatives)
+                                 negatives, log_q)
         else:
             candidates = tables[:, :n].permute(1, 0, 2).reshape(n, -1)  # (N, MD)
             logits = h[keep].flatten(1) @ candidates.T  # (P, N)

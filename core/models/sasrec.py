@@ -8,6 +8,7 @@ softmax against shared uniform negatives (``loss="sampled"``, :mod:`core.models.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -15,9 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.data.batches import Batch
+from core.data.dataset import Dataset
 from core.models.base import DataSpec, Recommender
 from core.models.layers import CausalEncoder, FastDropout
-from core.models.losses import check_loss_config, draw_negatives, sampled_softmax
+from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_softmax
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class SASRecConfig:
             ``"sampled"``: sampled softmax against ``n_negatives`` shared uniform negatives,
             O(P·S·D) (for catalogues of tens of thousands of products; README, "Large catalogues").
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
+        sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected; see
+            :mod:`core.models.losses`).
     """
 
     dim: int = 64
@@ -45,9 +49,10 @@ class SASRecConfig:
     max_len: int = 50
     loss: str = "full"
     n_negatives: int = 1024
+    sampler: str = "uniform"
 
     def __post_init__(self):
-        check_loss_config(self.loss, self.n_negatives)
+        check_loss_config(self.loss, self.n_negatives, self.sampler)
 
 
 class SASRec(Recommender):
@@ -66,6 +71,14 @@ class SASRec(Recommender):
         nn.init.normal_(self.pos_emb.weight, std=0.02)
         with torch.no_grad():
             self.item_emb.weight[n].zero_()
+        if config.loss == "sampled" and config.sampler == "popularity":
+            self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
+
+    def prepare(self, data: Dataset) -> None:
+        """The popularity sampler's log-probabilities from the training purchases (when it is used)."""
+        if hasattr(self, "sample_log_q"):
+            _, items = data.train_pairs()
+            self.sample_log_q.copy_(popularity_log_q(torch.as_tensor(items).bincount(minlength=self.spec.n_items)))
 
     @property
     def max_len(self) -> int:
@@ -87,8 +100,9 @@ class SASRec(Recommender):
         keep = batch.targets != self.spec.n_items  # (B, T)
         targets = batch.targets[keep]  # (P,)
         if self.config.loss == "sampled":
-            negatives = draw_negatives(self.spec.n_items, self.config.n_negatives, h.device)  # (S,)
-            ce = sampled_softmax(h[keep], self.item_emb(targets), targets, self.item_emb(negatives), negatives)
+            log_q = getattr(self, "sample_log_q", None)  # (N,) popularity sampler, None: uniform
+            negatives = draw(self.config.sampler, self.spec.n_items, self.config.n_negatives, h.device, log_q)  # (S,)
+            ce = sampled_softmax(h[keep], self.item_emb(targets), targets, self.item_emb(negatives), negatives, log_q)
         else:
             logits = h[keep] @ self.item_emb.weight[:-1].T  # (P, N)
             ce = F.cross_entropy(logits, targets)

@@ -17,6 +17,8 @@ SMALL = {"sasrec": {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0},
 #: The full-softmax sequential models again with the sampled softmax (fewer negatives than the 30 items).
 SAMPLED = {f"{name}-sampled": (name, {**SMALL[name], "loss": "sampled", "n_negatives": 8})
            for name in ("sasrec", "hm4sr")}
+SAMPLED.update({f"{name}-popularity": (name, {**config, "sampler": "popularity"})
+                for name, (_, config) in [(n, SAMPLED[f"{n}-sampled"]) for n in ("sasrec", "hm4sr")]})
 
 
 def _model(name, data):

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from core.data.batches import sequence_batches
 from core.models import DataSpec, build_model
-from core.models.losses import draw_negatives, sampled_softmax
+from core.models.losses import draw, draw_negatives, popularity_log_q, sampled_softmax
 
 SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0}
 
@@ -97,3 +97,43 @@ def test_a_bad_loss_setting_raises(values, featured_data):
         build_model("sasrec", DataSpec.of(featured_data), {**SMALL, **values})
     with pytest.raises(ValueError, match=r"unknown loss|n_negatives must"):
         build_model("hm4sr", DataSpec.of(featured_data), {**SMALL, **values})
+
+
+def test_the_logq_correction_by_hand_and_a_uniform_q_changes_nothing():
+    hidden = torch.tensor([[1.0, 2.0]])
+    items = torch.tensor([[3.0, 1.0], [0.0, 1.0], [1.0, 1.0]])
+    negatives = torch.tensor([1, 2, 2])  # drawn with replacement: a repeat counts twice
+    log_q = torch.log(torch.tensor([0.5, 0.3, 0.2]))
+    loss = sampled_softmax(hidden, items[[0]], torch.tensor([0]), items[negatives], negatives, log_q)
+    logits = [5 - math.log(0.5), 2 - math.log(0.3), 3 - math.log(0.2), 3 - math.log(0.2)]
+    assert loss.item() == pytest.approx(-(logits[0] - math.log(sum(math.exp(x) for x in logits))), rel=1e-6)
+    flat = torch.full((3,), math.log(1 / 3))
+    assert sampled_softmax(hidden, items[[0]], torch.tensor([0]), items[negatives], negatives, flat).item() == \
+        pytest.approx(sampled_softmax(hidden, items[[0]], torch.tensor([0]), items[negatives], negatives).item())
+
+
+def test_the_popularity_sampler_draws_best_sellers_in_proportion():
+    log_q = popularity_log_q(torch.tensor([99, 0, 899, 0]))
+    torch.testing.assert_close(log_q.exp(), torch.tensor([100, 1, 900, 1]) / 1002.0)
+    torch.manual_seed(0)
+    drawn = draw("popularity", 4, 20_000, "cpu", log_q).bincount(minlength=4) / 20_000
+    torch.testing.assert_close(drawn, log_q.exp(), atol=0.01, rtol=0.0)
+
+
+@pytest.mark.parametrize("name", ["sasrec", "hm4sr"])
+def test_popularity_sampled_models_learn_their_sampler_from_training_purchases(name, featured_data):
+    torch.manual_seed(0)
+    model = build_model(name, DataSpec.of(featured_data), {**SMALL, "loss": "sampled", "n_negatives": 8,
+                                                           "sampler": "popularity"})
+    model.prepare(featured_data)
+    _, items = featured_data.train_pairs()
+    counts = torch.as_tensor(np.bincount(items, minlength=featured_data.n_items))
+    torch.testing.assert_close(model.sample_log_q, popularity_log_q(counts))
+    batch = next(sequence_batches(featured_data, model.max_len, 16, np.random.default_rng(0)))
+    loss = model.loss(batch)["loss"]
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for n, p in model.named_parameters() if "emb" in n)
+    assert "sample_log_q" in model.state_dict()  # a resumed run keeps its sampler
+    plain = build_model(name, DataSpec.of(featured_data), SMALL)
+    assert "sample_log_q" not in plain.state_dict()  # checkpoints of other configs are unchanged
