@@ -76,7 +76,7 @@ def cmd_make_sample(args: argparse.Namespace) -> int:
           f"{summary.n_interactions:,} purchases over {summary.span_days:.0f} days to {args.out}")
     if not args.no_features:
         return cmd_features(argparse.Namespace(data=args.out, modalities=["text", "image"], batch_size=args.batch_size,
-                                               text_backend=args.text_backend))
+                                               text_backend=args.text_backend, workers=args.workers))
     return 0
 
 
@@ -84,6 +84,7 @@ def cmd_features(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from core.features import TextEncoder, compute_features
+    from core.sample.generate import default_workers
 
     with tqdm(desc="features", unit="item") as bar:
         def progress(done: int, total: int) -> None:
@@ -92,7 +93,8 @@ def cmd_features(args: argparse.Namespace) -> int:
             bar.refresh()
 
         result = compute_features(args.data, modalities=tuple(args.modalities), progress=progress,
-                                  batch_size=args.batch_size, text_encoder=TextEncoder(backend=args.text_backend))
+                                  batch_size=args.batch_size, text_encoder=TextEncoder(backend=args.text_backend),
+                                  workers=default_workers() if args.workers is None else args.workers)
     for name, matrix in result.matrices.items():
         print(f"{name}: {matrix.shape[0]} items x {matrix.shape[1]} dims -> {Path(args.data) / 'features'}")
     return 0
@@ -310,6 +312,9 @@ def _torchrun(argv: list[str], nproc: int) -> int:
 def _add_text_options(p: argparse.ArgumentParser) -> None:
     """The text encoder's options, shared by `features` and `make-sample`."""
     p.add_argument("--batch-size", type=int, default=64, help="texts per encoder batch (default 64)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes drawing thumbnails / encoding images (default: the usable CPU cores; same "
+                        "output whatever it is)")
     p.add_argument("--text-backend", choices=["torch", "onnx", "torch-bf16"], default="torch",
                    help="torch: the reference (default); onnx: ONNX Runtime, ~3x faster, cosine 1.000000 to torch "
                         "(exported once from the local weights; needs onnxruntime and onnx); torch-bf16: bfloat16 "
@@ -327,8 +332,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--items", type=int, default=2000, help="number of items (default 2000)")
     p.add_argument("--users", type=int, default=2000, help="number of customers (default 2000)")
     p.add_argument("--no-features", action="store_true", help="skip computing text/image features")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes drawing the thumbnails (default: the usable CPU cores; same files whatever it is)")
     _add_text_options(p)
     p.set_defaults(func=cmd_make_sample)
 

@@ -61,7 +61,7 @@ def _image_error(csv_path: Path, items, failures: list[tuple[int, str, str]]) ->
 
 def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALITIES,
                      progress: ProgressFn | None = None, batch_size: int = 64,
-                     text_encoder: TextEncoder | None = None) -> FeatureSet:
+                     text_encoder: TextEncoder | None = None, workers: int = 1) -> FeatureSet:
     """Encode every item of ``DATASET/items.csv`` and save the result to ``DATASET/features/``.
 
     - ``text``: :func:`item_text` (title, categories, description) through the offline
@@ -82,6 +82,8 @@ def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALI
             ``done`` runs through the text items first, then the images.
         batch_size: Texts per encoder forward pass.
         text_encoder: Encoder to use (default: a :class:`TextEncoder` on the packaged model).
+        workers: Processes encoding the images (same features whatever it is; see
+            :func:`core.features.image.encode_image_files_report`).
 
     Returns:
         The saved feature set (what :func:`load_features` would now read back).
@@ -128,7 +130,8 @@ def compute_features(dataset_dir: str | Path, modalities: Sequence[str] = MODALI
                                          progress=stage_progress)  # (K, 384)
             matrices["text"], missing["text"] = feats, empty
         else:
-            feats, mask, failures = encode_image_files_report(paths, item_ids, progress=stage_progress)
+            feats, mask, failures = encode_image_files_report(paths, item_ids, progress=stage_progress,
+                                                              workers=workers)
             if failures:
                 raise _image_error(csv_path, items, failures)
             matrices["image"], missing["image"] = feats, mask

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from core.data.errors import DataError
+from core.features import image as image_module
 from core.features.image import BLOCK_SLICES, IMAGE_DIM, encode_image, encode_image_files
 from tests.features.helpers import product
 
@@ -115,3 +118,28 @@ def test_bad_arguments():
         encode_image_files([None], ["a"], on_error="skip")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         encode_image_files([None, None], ["a"])
+
+
+def test_image_files_encoded_in_processes_match_one_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_module, "IMAGES_PER_WORKER", 5)  # 23 images: 2 processes, 8 chunks
+    rng = np.random.default_rng(0)
+    paths: list[Path | None] = []
+    for i in range(23):
+        if i in (4, 17):
+            paths.append(None)  # no image
+            continue
+        path = tmp_path / f"img{i}.png"
+        if i == 11:
+            path.write_bytes(b"not a png")  # a failure, reported with its row in the whole list
+        else:
+            Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(path)
+        paths.append(path)
+    ids = [f"I{i}" for i in range(23)]
+    calls: list[tuple[int, int]] = []
+    one = image_module.encode_image_files_report(paths, ids, workers=1)
+    two = image_module.encode_image_files_report(paths, ids, progress=lambda d, t: calls.append((d, t)), workers=2)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+    assert two[1].tolist() == [i in (4, 11, 17) for i in range(23)]
+    assert [row for row, _, _ in two[2]] == [11] and one[2] == two[2]
+    assert calls[-1] == (23, 23) and [d for d, _ in calls] == sorted(d for d, _ in calls)
