@@ -141,32 +141,32 @@ MATCH_LIMIT = 200  # the most customers a picker lists at once: a long list is n
 
 
 @dataclass(frozen=True)
-class CustomerMatches:
-    """What :func:`search_customers` found.
+class Matches:
+    """What a picker search (:func:`search_customers`, :func:`search_products`) found.
 
     Attributes:
-        user_ids: The ids to offer: the first ``limit`` matches in directory order, preceded by
-            the current customer when it is not among them (so it stays selectable).
-        total: How many customers match, before the cap.
-        listed: How many matches were listed in order: ``min(total, limit)`` (the current customer,
+        ids: The ids to offer: the first ``limit`` matches in directory order, preceded by the
+            current one when it is not among them (so it stays selectable).
+        total: How many rows match, before the cap.
+        listed: How many matches were listed in order: ``min(total, limit)`` (the current one,
             put first when it matches beyond the cap, is not counted).
-        current_matches: Whether the current customer matches the search.
+        current_matches: Whether the current one matches the search.
     """
 
-    user_ids: list[str]
+    ids: list[str]
     total: int
     listed: int
     current_matches: bool
 
     @property
     def capped(self) -> bool:
-        """Whether more customers match than are listed."""
+        """Whether more rows match than are listed."""
         return self.total > self.listed
 
 
 def search_customers(directory: pd.DataFrame, text: str = "", segment: str | None = None,
                      category: str | None = None, current: str | None = None,
-                     limit: int = MATCH_LIMIT) -> CustomerMatches:
+                     limit: int = MATCH_LIMIT) -> Matches:
     """Customers whose id contains ``text`` (case-insensitive), in ``segment`` and who bought in
     ``category``, at most ``limit`` of them; the ``current`` customer always stays among them.
 
@@ -182,7 +182,7 @@ def search_customers(directory: pd.DataFrame, text: str = "", segment: str | Non
         limit: The most matches listed.
 
     Returns:
-        :class:`CustomerMatches`.
+        :class:`Matches` (customer ids).
     """
     keep = np.ones(len(directory), dtype=bool)
     text = (text or "").strip()
@@ -192,17 +192,12 @@ def search_customers(directory: pd.DataFrame, text: str = "", segment: str | Non
         keep &= (directory["segment"] == segment).to_numpy(dtype=bool)
     if category:
         keep &= ("|" + directory["categories"] + "|").str.contains(f"|{category}|", regex=False).to_numpy(dtype=bool)
-    shown, total, listed, current_matches = _capped(directory["user_id"], keep, current, limit)
-    return CustomerMatches(user_ids=shown, total=total, listed=listed, current_matches=current_matches)
+    return _capped(directory["user_id"], keep, current, limit)
 
 
-def _capped(ids: pd.Series, keep: np.ndarray, current: str | None, limit: int) -> tuple[list[str], int, int, bool]:
-    """The first ``limit`` kept ids in order, with ``current`` put first when it is not among them.
-
-    Returns:
-        ``(ids to offer, matches before the cap, matches listed, whether current matches)``;
-        O(rows) for the lookup of ``current``, O(limit) for the list.
-    """
+def _capped(ids: pd.Series, keep: np.ndarray, current: str | None, limit: int) -> Matches:
+    """The first ``limit`` kept ids in order, with ``current`` put first when it is not among them;
+    O(rows) for the lookup of ``current``, O(limit) for the list."""
     hits = np.flatnonzero(keep)
     shown = [str(u) for u in ids.iloc[hits[:limit]]]
     listed, current_matches = len(shown), False
@@ -211,7 +206,7 @@ def _capped(ids: pd.Series, keep: np.ndarray, current: str | None, limit: int) -
         current_matches = bool(len(position) and keep[position[0]])
         if len(position) and current not in shown:
             shown.insert(0, str(current))
-    return shown, len(hits), listed, current_matches
+    return Matches(ids=shown, total=len(hits), listed=listed, current_matches=current_matches)
 
 
 def search_choices(directory: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -239,31 +234,8 @@ def product_directory(data: Dataset) -> pd.DataFrame:
     return frame
 
 
-@dataclass(frozen=True)
-class ProductMatches:
-    """What :func:`search_products` found (the fields of :class:`CustomerMatches`, for products).
-
-    Attributes:
-        item_ids: The first ``limit`` matches in directory order, preceded by the current product
-            when it is not among them.
-        total: How many products match, before the cap.
-        listed: How many matches were listed in order: ``min(total, limit)``.
-        current_matches: Whether the current product matches the search.
-    """
-
-    item_ids: list[str]
-    total: int
-    listed: int
-    current_matches: bool
-
-    @property
-    def capped(self) -> bool:
-        """Whether more products match than are listed."""
-        return self.total > self.listed
-
-
 def search_products(directory: pd.DataFrame, text: str = "", category: str | None = None,
-                    current: str | None = None, limit: int = MATCH_LIMIT) -> ProductMatches:
+                    current: str | None = None, limit: int = MATCH_LIMIT) -> Matches:
     """Products whose id or title contains ``text`` (case-insensitive) in top-level ``category``, at
     most ``limit`` of them; the ``current`` product always stays among them.
 
@@ -278,7 +250,7 @@ def search_products(directory: pd.DataFrame, text: str = "", category: str | Non
         limit: The most matches listed.
 
     Returns:
-        :class:`ProductMatches`.
+        :class:`Matches` (product ids).
     """
     keep = np.ones(len(directory), dtype=bool)
     text = (text or "").strip()
@@ -288,8 +260,7 @@ def search_products(directory: pd.DataFrame, text: str = "", category: str | Non
         keep &= in_id | in_title
     if category:
         keep &= (directory["category"] == category).to_numpy(dtype=bool)
-    shown, total, listed, current_matches = _capped(directory["item_id"], keep, current, limit)
-    return ProductMatches(item_ids=shown, total=total, listed=listed, current_matches=current_matches)
+    return _capped(directory["item_id"], keep, current, limit)
 
 
 def read_item_truth(dataset_dir: str | Path) -> pd.DataFrame | None:

@@ -162,14 +162,8 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
     directory = loaders.customer_directory(data, key)
     segments, categories = loaders.customer_search_choices(data, key)
     ids = directory["user_id"]
-    wanted = link_value("user") if sync_url else None
-    if wanted is not None:
-        if bool((ids == wanted).any()):
-            st.session_state["sidebar_user"] = wanted
-        else:
-            add_note(f"No customer with the id “{products.text(wanted)}” in {products.text(data.name)}: the link "
-                     "may be from another dataset, or the customer has too few purchases to be kept. Pick a customer "
-                     f"in the sidebar (ids look like {', '.join(products.text(i) for i in ids.iloc[:3])}).")
+    if sync_url:
+        _follow_link("user", ids, "sidebar_user", "customer", data.name)
     current = st.session_state.get("sidebar_user")
 
     text = st.sidebar.text_input("Find a customer", key="sidebar_customer_search", persist_state="session",
@@ -186,31 +180,47 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
                                persist_state="session", format_func=lambda c: c or "any category",
                                help="Customers who bought at least once in this top-level category.")
     found = search_customers(directory, text, segment, category, current=current, limit=MATCH_LIMIT)
-    options = found.user_ids or ids.iloc[:1].tolist()  # nothing matches and no customer yet: the first one
-    if st.session_state.get("sidebar_user") not in options:
-        st.session_state.pop("sidebar_user", None)
-    labels = _labels(directory, options)
-    if current in labels and not found.current_matches and (text or segment or category):
-        labels[current] = f"{labels[current]} (current, not matching)"
-    user = st.sidebar.selectbox("Customer", options, key="sidebar_user", format_func=labels.get,
-                                persist_state="session", on_change=_clear_notes, filter_mode="contains",
-                                help=f"At most {MATCH_LIMIT} customers are listed; type part of an id or pick a "
-                                     "segment or category above to find others.")
-    if found.capped:
-        st.sidebar.caption(f"Showing {found.listed:,} of {found.total:,} customers — type more to narrow.")
-    elif found.total == 0:
-        st.sidebar.caption("No customer matches the search.")
-    elif text or segment or category:
-        st.sidebar.caption(f"{found.total:,} of {len(directory):,} customers match.")
+    user = _pick(found, directory, "user_id", "sidebar_user", "customer", current, bool(text or segment or category),
+                 help=f"At most {MATCH_LIMIT} customers are listed; type part of an id or pick a segment or "
+                      "category above to find others.")
     if sync_url:
         write_link("user", user)
     return user
 
 
-def _labels(directory, user_ids: list[str]) -> dict[str, str]:
-    """The picker labels (``id · segment · purchases``) of ``user_ids`` only, O(customers)."""
-    rows = directory.loc[directory["user_id"].isin(user_ids), ["user_id", "label"]]
-    return dict(zip(rows["user_id"], rows["label"]))
+def _follow_link(param: str, ids, state_key: str, noun: str, dataset: str) -> None:
+    """Choose the id a link names (query parameter ``param``), or say why it cannot be chosen."""
+    wanted = link_value(param)
+    if wanted is None:
+        return
+    if bool((ids == wanted).any()):
+        st.session_state[state_key] = wanted
+    else:
+        add_note(f"No {noun} with the id “{products.text(wanted)}” in {products.text(dataset)}: the link may be "
+                 f"from another dataset, or the {noun} has too few purchases to be kept. Pick a {noun} in the "
+                 f"sidebar (ids look like {', '.join(products.text(i) for i in ids.iloc[:3])}).")
+
+
+def _pick(found, directory, id_column: str, state_key: str, noun: str, current: str | None, filtered: bool,
+          help: str) -> str:
+    """The sidebar picker over a search's matches (``found``: :class:`core.data.browse.Matches`), with
+    the caption saying how many match; labels are looked up for the listed ids only, O(rows)."""
+    options = found.ids or directory[id_column].iloc[:1].tolist()  # nothing matches, nothing chosen: the first
+    if st.session_state.get(state_key) not in options:
+        st.session_state.pop(state_key, None)
+    rows = directory.loc[directory[id_column].isin(options), [id_column, "label"]]
+    labels = dict(zip(rows[id_column], rows["label"]))
+    if current in labels and not found.current_matches and filtered:
+        labels[current] = f"{labels[current]} (current, not matching)"
+    choice = st.sidebar.selectbox(noun.capitalize(), options, key=state_key, format_func=labels.get,
+                                  persist_state="session", on_change=_clear_notes, filter_mode="contains", help=help)
+    if found.capped:
+        st.sidebar.caption(f"Showing {found.listed:,} of {found.total:,} {noun}s — type more to narrow.")
+    elif found.total == 0:
+        st.sidebar.caption(f"No {noun} matches the search.")
+    elif filtered:
+        st.sidebar.caption(f"{found.total:,} of {len(directory):,} {noun}s match.")
+    return choice
 
 
 def selected_k() -> int:
@@ -281,14 +291,8 @@ def selected_product(data, sync_url: bool = False) -> str:
     directory = loaders.product_directory(data, key)
     categories = loaders.product_categories(data, key)
     ids = directory["item_id"]
-    wanted = link_value("item") if sync_url else None
-    if wanted is not None:
-        if bool((ids == wanted).any()):
-            st.session_state["product_item"] = wanted
-        else:
-            add_note(f"No product with the id “{products.text(wanted)}” in {products.text(data.name)}: the link "
-                     "may be from another dataset, or the product has too few purchases to be kept. Pick a product "
-                     f"in the sidebar (ids look like {', '.join(products.text(i) for i in ids.iloc[:3])}).")
+    if sync_url:
+        _follow_link("item", ids, "product_item", "product", data.name)
     current = st.session_state.get("product_item")
     text = st.sidebar.text_input("Find a product", key="product_search", persist_state="session",
                                  placeholder="part of an id or a title",
@@ -299,23 +303,9 @@ def selected_product(data, sync_url: bool = False) -> str:
                                     format_func=lambda c: c or "any category",
                                     help="The product's top-level category.")
     found = search_products(directory, text, category, current=current, limit=MATCH_LIMIT)
-    options = found.item_ids or ids.iloc[:1].tolist()  # nothing matches and no product yet: the first one
-    if st.session_state.get("product_item") not in options:
-        st.session_state.pop("product_item", None)
-    rows = directory.loc[directory["item_id"].isin(options), ["item_id", "label"]]
-    labels = dict(zip(rows["item_id"], rows["label"]))
-    if current in labels and not found.current_matches and (text or category):
-        labels[current] = f"{labels[current]} (current, not matching)"
-    item = st.sidebar.selectbox("Product", options, key="product_item", format_func=labels.get,
-                                persist_state="session", on_change=_clear_notes, filter_mode="contains",
-                                help=f"At most {MATCH_LIMIT} products are listed; type part of an id or title "
-                                     "or pick a category above to find others.")
-    if found.capped:
-        st.sidebar.caption(f"Showing {found.listed:,} of {found.total:,} products — type more to narrow.")
-    elif found.total == 0:
-        st.sidebar.caption("No product matches the search.")
-    elif text or category:
-        st.sidebar.caption(f"{found.total:,} of {len(directory):,} products match.")
+    item = _pick(found, directory, "item_id", "product_item", "product", current, bool(text or category),
+                 help=f"At most {MATCH_LIMIT} products are listed; type part of an id or title or pick a "
+                      "category above to find others.")
     if sync_url:
         write_link("item", item)
     return item

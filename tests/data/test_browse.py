@@ -106,35 +106,35 @@ def people():
 
 def test_search_is_a_case_insensitive_substring_of_the_id(people):
     found = search_customers(people, "c0")
-    assert found.user_ids == ["C001", "c002", "C011", "C012"]
+    assert found.ids == ["C001", "c002", "C011", "C012"]
     assert (found.total, found.listed, found.capped) == (4, 4, False)
-    assert search_customers(people, "  01 ").user_ids == ["C001", "X010", "C011", "C012"]  # blanks ignored
-    assert search_customers(people, "").user_ids == people["user_id"].tolist()  # empty: everyone
+    assert search_customers(people, "  01 ").ids == ["C001", "X010", "C011", "C012"]  # blanks ignored
+    assert search_customers(people, "").ids == people["user_id"].tolist()  # empty: everyone
     assert search_customers(people, ".*").total == 0  # no regular expressions: a dot is a dot
 
 
 def test_search_filters_by_segment_and_exact_category(people):
-    assert search_customers(people, segment="visual").user_ids == ["C001", "X010", "C011"]
-    assert search_customers(people, category="Shoes").user_ids == ["C001", "c002"]  # not "Shoe Care"
+    assert search_customers(people, segment="visual").ids == ["C001", "X010", "C011"]
+    assert search_customers(people, category="Shoes").ids == ["C001", "c002"]  # not "Shoe Care"
     assert search_customers(people, category="Shoe").total == 0
-    assert search_customers(people, "c", segment="visual", category="Bags").user_ids == ["C001"]
+    assert search_customers(people, "c", segment="visual", category="Bags").ids == ["C001"]
     assert search_customers(people, segment="", category=None).total == 6
 
 
 def test_search_is_capped_and_says_how_many_match(people):
     found = search_customers(people, "", limit=2)
-    assert found.user_ids == ["C001", "c002"]
+    assert found.ids == ["C001", "c002"]
     assert (found.total, found.listed, found.capped) == (6, 2, True)
 
 
 def test_the_current_customer_is_always_kept(people):
     outside = search_customers(people, "X", current="B100")  # does not match: put first, not counted
-    assert outside.user_ids == ["B100", "X010"]
+    assert outside.ids == ["B100", "X010"]
     assert (outside.total, outside.current_matches) == (1, False)
     beyond = search_customers(people, "", current="C012", limit=2)  # matches beyond the cap: put first
-    assert beyond.user_ids == ["C012", "C001", "c002"]
+    assert beyond.ids == ["C012", "C001", "c002"]
     assert (beyond.total, beyond.listed, beyond.current_matches) == (6, 2, True)
     within = search_customers(people, "C0", current="c002")  # already listed: stays in place
-    assert within.user_ids == ["C001", "c002", "C011", "C012"] and within.current_matches
-    assert search_customers(people, "X", current="Z999").user_ids == ["X010"]  # unknown id: not invented
-    assert search_customers(people, "nothing", current="C001").user_ids == ["C001"]
+    assert within.ids == ["C001", "c002", "C011", "C012"] and within.current_matches
+    assert search_customers(people, "X", current="Z999").ids == ["X010"]  # unknown id: not invented
+    assert search_customers(people, "nothing", current="C001").ids == ["C001"]

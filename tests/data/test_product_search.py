@@ -16,23 +16,23 @@ def directory() -> pd.DataFrame:
 
 
 def test_text_matches_ids_and_titles_in_any_case():
-    assert search_products(directory(), "RED").item_ids == ["P1", "P10"]  # titles
-    assert search_products(directory(), " p1 ").item_ids == ["P1", "P10", "Q7"]  # ids and a title
+    assert search_products(directory(), "RED").ids == ["P1", "P10"]  # titles
+    assert search_products(directory(), " p1 ").ids == ["P1", "P10", "Q7"]  # ids and a title
     found = search_products(directory(), "")
-    assert found.item_ids == ["P1", "P2", "P10", "Q7"] and found.total == 4 and not found.capped
+    assert found.ids == ["P1", "P2", "P10", "Q7"] and found.total == 4 and not found.capped
 
 
 def test_category_narrows_and_the_cap_says_how_many_match():
-    assert search_products(directory(), "red", category="Shoes").item_ids == ["P10"]
+    assert search_products(directory(), "red", category="Shoes").ids == ["P10"]
     found = search_products(directory(), "p", limit=2)
-    assert found.item_ids == ["P1", "P2"] and found.total == 4 and found.listed == 2 and found.capped
+    assert found.ids == ["P1", "P2"] and found.total == 4 and found.listed == 2 and found.capped
 
 
 def test_the_current_product_stays_first_when_the_search_excludes_it():
     found = search_products(directory(), "red", current="P2")
-    assert found.item_ids == ["P2", "P1", "P10"] and not found.current_matches and found.listed == 2
+    assert found.ids == ["P2", "P1", "P10"] and not found.current_matches and found.listed == 2
     assert search_products(directory(), "red", current="P10").current_matches
-    assert search_products(directory(), "red", current="nobody").item_ids == ["P1", "P10"]
+    assert search_products(directory(), "red", current="nobody").ids == ["P1", "P10"]
 
 
 def test_the_directory_counts_purchases_per_product(cyclic_data):
