@@ -99,12 +99,12 @@ def test_bf16_backend_stays_within_cosine_threshold(encoder):
     assert "torch-bf16" in TextEncoder(backend="torch-bf16").version and "bf16" not in encoder.version
 
 
-def test_onnx_backend_matches_torch_and_exports_once(encoder, tmp_path, monkeypatch):
-    monkeypatch.setenv("MODALITY_LENS_CACHE", str(tmp_path))
+def test_onnx_backend_matches_torch_and_exports_once(encoder, onnx_cache, monkeypatch):
+    monkeypatch.setenv("MODALITY_LENS_CACHE", str(onnx_cache))
     load_onnx_text_model.cache_clear()
     try:
         fast = TextEncoder(backend="onnx").encode(_FAST_TEXTS, batch_size=3)  # the long text is truncated at 256
-        exported = list((tmp_path / "onnx").glob("*.onnx"))
+        exported = list((onnx_cache / "onnx").glob("*.onnx"))
         assert len(exported) == 1
         stamp = exported[0].stat().st_mtime_ns
         load_onnx_text_model.cache_clear()
