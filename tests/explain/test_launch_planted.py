@@ -17,19 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from core.data import load_dataset
 from core.explain.launch import launch_baseline, simulate_launch
 from core.features.draft import ProductDraft, encode_draft
 from core.sample import COLOURS
 from core.sample.thumbnails import draw_thumbnail
-from core.training import TrainConfig, open_run, train_run
-from tests.explain.planted import SAMPLE
+from tests.explain.planted import SAMPLE, train_compact
 
-CONFIG = {"dim": 32, "n_layers": 1, "n_heads": 1, "ffn_dim": 64, "max_len": 20, "dropout": 0.2,
-          "cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0}
-TRAIN = TrainConfig(epochs=12, patience=100, lr=3e-3, seed=0, device="cpu")
 TOP = 100
 
 pytestmark = pytest.mark.skipif(not (SAMPLE / "truth" / "customers.csv").is_file(),
@@ -39,14 +34,7 @@ pytestmark = pytest.mark.skipif(not (SAMPLE / "truth" / "customers.csv").is_file
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
     data = load_dataset(SAMPLE)
-    run_dir = tmp_path_factory.mktemp("launch_run")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small tensor ops: one thread is faster on the shared 2-core machine
-    try:
-        train_run(data, "hm4sr", run_dir, CONFIG, TRAIN)
-    finally:
-        torch.set_num_threads(threads)
-    return open_run(run_dir, data)
+    return train_compact(data, tmp_path_factory.mktemp("launch_run"))
 
 
 @pytest.fixture(scope="module")

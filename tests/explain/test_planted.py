@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from core.data import load_dataset
 from core.explain import faithfulness, persona_segments, population_shares, shares_by_segment, time_shift
 from core.training import TrainConfig, open_run, train_run
-from tests.explain.planted import SAMPLE, planted_slice
+from tests.explain.planted import SAMPLE, planted_slice, train_compact
 
 PER_PERSONA = 150
-# A compact HM4SR (one layer, narrow, short window, no auxiliary losses) that trains in ~1 minute.
-CONFIG = {"dim": 32, "n_layers": 1, "n_heads": 1, "ffn_dim": 64, "max_len": 20, "dropout": 0.2,
-          "cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0}
-TRAIN = TrainConfig(epochs=12, patience=100, lr=3e-3, seed=0, device="cpu")
-
 pytestmark = pytest.mark.skipif(not (SAMPLE / "truth" / "customers.csv").is_file(),
                                 reason="needs the shipped sample catalogue")
 
@@ -30,16 +24,7 @@ pytestmark = pytest.mark.skipif(not (SAMPLE / "truth" / "customers.csv").is_file
 def planted_run(tmp_path_factory):
     root = planted_slice(tmp_path_factory.mktemp("planted"), PER_PERSONA)
     data = load_dataset(root)
-    run_dir = tmp_path_factory.mktemp("planted_run")
-    threads = torch.get_num_threads()
-    # One thread: on the shared 2-core machine 12 epochs took 40 s with 1 thread and over 2 minutes
-    # with 2 (small tensor ops; two threads contend with everything else running).
-    torch.set_num_threads(1)
-    try:
-        train_run(data, "hm4sr", run_dir, CONFIG, TRAIN)
-    finally:
-        torch.set_num_threads(threads)
-    return open_run(run_dir, data)
+    return train_compact(data, tmp_path_factory.mktemp("planted_run"))
 
 
 @pytest.fixture(scope="session")
