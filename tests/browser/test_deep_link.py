@@ -70,6 +70,17 @@ def served_app(data: Path, runs: Path) -> Iterator[str]:
             process.kill()
 
 
+def screenshot(page, path: Path) -> None:
+    """Save a full-page screenshot (a rendered page, not a blank one: over 10 kB), and copy it to
+    ``$MODALITY_LENS_ARTIFACTS`` when that is set (CI keeps the pictures)."""
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    artifacts = os.environ.get("MODALITY_LENS_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        (Path(artifacts) / path.name).write_bytes(path.read_bytes())
+
+
 @pytest.fixture(scope="module")
 def app_url(shop_dir, shop_runs):
     """The app on the tiny shop and its trained runs."""
@@ -90,13 +101,7 @@ def test_customer_deep_link_shows_recommendations_and_modality_chart(app_url, pa
     # app.py's navigation is in charge even though the first visit was a deep link (not the legacy pages/ mode)
     nav = page.locator("[data-testid='stSidebarNav']")
     assert nav.get_by_text("Experts & modalities").count() == 1 and nav.get_by_text("explorer", exact=True).count() == 0
-    shot = tmp_path / "deep_link_U007.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    artifacts = os.environ.get("MODALITY_LENS_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        (Path(artifacts) / shot.name).write_bytes(shot.read_bytes())
+    screenshot(page, tmp_path / "deep_link_U007.png")
     # the URL now names the item explained, and a reload shows the same customer and item
     page.wait_for_function("() => window.location.search.includes('item=')", timeout=WAIT_MS)
     assert "user=U007" in page.url and f"item={recs['item_id'].iloc[0]}" in page.url

@@ -6,14 +6,11 @@ Skipped, with the reason, where Debian's chromium is absent (the ``page`` fixtur
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from core.explain import product
-from tests.browser.test_deep_link import WAIT_MS, served_app
+from tests.browser.test_deep_link import WAIT_MS, screenshot, served_app
 
 pytestmark = pytest.mark.browser
 
@@ -39,13 +36,7 @@ def test_a_product_link_opens_the_product_lens_with_its_audience(product_url, pa
     page.locator(".js-plotly-plot").filter(has_text=f"Rank of “Item {item}”").wait_for(timeout=WAIT_MS)
     nav = page.locator("[data-testid='stSidebarNav']")  # app.py's navigation, not the legacy pages/ mode
     assert nav.get_by_text("Product lens").count() == 1 and nav.get_by_text("product", exact=True).count() == 0
-    shot = tmp_path / f"product_link_{item}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
-    artifacts = os.environ.get("MODALITY_LENS_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        (Path(artifacts) / shot.name).write_bytes(shot.read_bytes())
+    screenshot(page, tmp_path / f"product_link_{item}.png")
     page.reload(wait_until="domcontentloaded")
     page.get_by_text(f"Item {item} ({item})").first.wait_for(timeout=WAIT_MS)
     page.wait_for_timeout(1000)  # a "Page not found" dialog appears after the first render if the path is unknown
