@@ -103,15 +103,20 @@ CAPABILITY_CASES = [(name, SMALL.get(name, {})) for name in sorted(MODELS)] + [
 ]
 
 
+def _prepared_for_scoring(name, config, data):
+    """A freshly built, prepared model in eval mode (seed 0) and six test histories of ``data``."""
+    torch.manual_seed(0)
+    model = build_model(name, DataSpec.of(data), config)
+    model.prepare(data)
+    model.eval()
+    return model, next(eval_batches(data, "test", model.max_len, 6))[1]
+
+
 @pytest.mark.parametrize(("name", "config"), CAPABILITY_CASES)
 @torch.no_grad()
 def test_declared_capabilities_are_what_the_model_does(name, config, featured_data):
-    torch.manual_seed(0)
-    model = build_model(name, DataSpec.of(featured_data), config)
-    model.prepare(featured_data)
-    model.eval()
+    model, batch = _prepared_for_scoring(name, config, featured_data)
     caps = model.capabilities
-    _, batch = next(eval_batches(featured_data, "test", model.max_len, 6))
     n = featured_data.n_items
     split = model.score_parts(batch)
     assert tuple(split) == caps.parts  # the declared parts, in order, with no discovery pass
@@ -137,12 +142,8 @@ def test_declared_capabilities_are_what_the_model_does(name, config, featured_da
 @pytest.mark.parametrize(("name", "config"), [*CAPABILITY_CASES, ("stair", {**SMALL["stair"], "use_mi": False})])
 @torch.no_grad()
 def test_new_products_are_scored_from_content_or_refused(name, config, featured_data):
-    torch.manual_seed(0)
-    model = build_model(name, DataSpec.of(featured_data), config)
-    model.prepare(featured_data)
-    model.eval()
+    model, batch = _prepared_for_scoring(name, config, featured_data)
     caps = model.capabilities
-    _, batch = next(eval_batches(featured_data, "test", model.max_len, 6))
     rng = np.random.default_rng(3)
     content = {m: torch.as_tensor(rng.normal(size=(4, x.shape[1])), dtype=torch.float32)
                for m, x in featured_data.features.items()}
