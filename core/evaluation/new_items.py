@@ -73,17 +73,6 @@ class NewItemsResult:
                 "metrics": self.summary if self.refused is None else self.refused, "random_order": self.random}
 
 
-def refusal(scorer: Scorer) -> str | None:
-    """The model's reason it cannot score unseen products, or None when it can."""
-    if scorer.capabilities.new_items:
-        return None
-    try:
-        scorer.model.score_new(None, {})
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
 @torch.no_grad()
 def evaluate_new_items(scorer: Scorer, split: NewItemSplit, half: str,
                        ks: tuple[int, ...] = NEW_ITEM_KS) -> NewItemsResult:
@@ -109,7 +98,7 @@ def evaluate_new_items(scorer: Scorer, split: NewItemSplit, half: str,
                             "item_id": np.asarray(split.item_ids, dtype=object)[rows["item"].to_numpy()],
                             "time": rows["time"].to_numpy(), "candidates": n_candidates})
     random_summary = {name: float(v.mean()) for name, v in random.items()}
-    reason = refusal(scorer)
+    reason = scorer.new_items_refusal()
     if reason is not None:
         return NewItemsResult(half=half, refused=reason, summary=None, random=random_summary, per_row=per_row)
     content = {m: x[products] for m, x in split.content.items()}  # (J, F) each

@@ -165,15 +165,9 @@ def _scorer(source: TrainedRun | Scorer) -> Scorer:
 
 def cannot_launch(source: TrainedRun | Scorer) -> str | None:
     """Why this model cannot simulate a launch, in plain words; None when it can."""
-    scorer = _scorer(source)
-    if scorer.capabilities.new_items:
+    reason = _scorer(source).new_items_refusal()  # the model's own words
+    if reason is None:
         return None
-    try:  # the model's own words (Recommender.score_new raises them)
-        scorer.model.score_new(scorer.batch(np.zeros(1, dtype=np.int64)), {})
-    except ValueError as exc:
-        reason = str(exc)
-    else:  # pragma: no cover - a model that scores but does not declare it breaks the contract tests
-        reason = f"{type(scorer.model).__name__} does not declare that it can score unseen products."
     return (f"{reason} A launch can only be simulated with a model that scores products from their content "
             "(HM4SR, STAIR).")
 

@@ -152,6 +152,17 @@ class Scorer:
         return seen_mask(self.data, np.asarray(users, dtype=np.int64))
 
     @torch.no_grad()
+    def new_items_refusal(self) -> str | None:
+        """The model's own reason it cannot score products it never saw (``Recommender.score_new``
+        raises it), or None when it can (``capabilities.new_items``)."""
+        if self.capabilities.new_items:
+            return None
+        try:
+            self.model.score_new(None, {})
+        except ValueError as exc:
+            return str(exc)
+        return f"{type(self.model).__name__} does not declare that it can score unseen products."
+
     def new_parts(self, users: np.ndarray, content: dict[str, np.ndarray | torch.Tensor],
                   now: np.ndarray | None = None, ends: np.ndarray | None = None,
                   batch_size: int | None = None) -> torch.Tensor:
@@ -179,8 +190,9 @@ class Scorer:
         j = max([len(v) for v in content.values()] + [0])
         n_parts = len(self.capabilities.parts)
         step = batch_size or int(np.clip(PART_BUDGET_BYTES // (4 * n_parts * max(1, j)), 1, MAX_ROWS))
-        if not self.capabilities.new_items:
-            self.model.score_new(None, content)  # raises: the model says why it cannot
+        reason = self.new_items_refusal()
+        if reason is not None:
+            raise ValueError(reason)
         out = [torch.zeros(0, n_parts, j)]
         for lo in range(0, len(users), step):
             chunk = users[lo:lo + step]
