@@ -45,6 +45,7 @@ def main() -> None:
         config = {**trained.info["model_config"], "new_item_mode": mode, "new_item_k": k}
         model = build_model(trained.info["model"], DataSpec.of(trained.data), config, stored=True)
         model.load_state_dict(state)
+        model.attach(trained.data)
         scorer = Scorer(trained.data, model.eval())
         results = {half: evaluate_new_items(scorer, trained.new_items, half) for half in ("valid", "test")}
         row = {"option": mode if mode != "neighbours" else f"neighbours k={k}", "mode": mode, "k": k,

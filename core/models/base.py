@@ -10,6 +10,9 @@ holds no training loop, picks no device, prints nothing:
   the batch then grows with the data, so an epoch's cost stays linear in the interactions.
 - ``prepare(data)``: one-off set-up from the training data (counts, graphs, initialisation);
   called once by the trainer before the first epoch; must only read training interactions.
+- ``attach(data)``: put back the frozen inputs a checkpoint leaves out because the dataset holds
+  them (content feature matrices); called after every ``load_state_dict`` of a checkpoint
+  (``prepare`` does it too). Checkpoints thus hold what was learned, not copies of the data.
 - ``loss(batch) -> dict``: ``{"loss": scalar, ...named parts}`` for a training batch.
 - ``loss_terms(batch) -> int``: how many terms that loss averages over (next-item targets, or
   triples), so a batch split across ranks weighs each share by its terms.
@@ -152,6 +155,10 @@ class Recommender(nn.Module, ABC):
 
     def prepare(self, data: Dataset) -> None:
         """One-off set-up from the training interactions; default: nothing."""
+
+    def attach(self, data: Dataset) -> None:
+        """Restore the frozen, data-derived inputs that checkpoints do not hold (see the module
+        docstring); default: nothing. Raises ValueError when the data no longer matches them."""
 
     @abstractmethod
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:

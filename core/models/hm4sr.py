@@ -90,6 +90,14 @@ class HM4SRConfig:
             :mod:`core.models.losses`.
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
         sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected).
+        content_gate_init: None: every modality's encoder state enters the score as is (the paper).
+            A number: each content modality's state is multiplied by a learned scalar gate that
+            starts at this value (0: the model starts as its ID stream and lets a content stream
+            into the score only as far as training finds it useful; ReZero-style). The gate is
+            applied after the encoders, so the score stays an exact sum of modality parts.
+        id_ce_weight: Weight of a second cross-entropy on the ID stream's score alone (deep
+            supervision: the ID stream must be a complete sequential recommender by itself, and
+            the content streams learn what it misses). 0 disables it.
     """
 
     dim: int = 64
@@ -118,6 +126,8 @@ class HM4SRConfig:
     loss: str = "full"
     n_negatives: int = 1024
     sampler: str = "uniform"
+    content_gate_init: float | None = None
+    id_ce_weight: float = 0.0
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -174,6 +184,12 @@ def normalize_features(features: torch.Tensor, missing: torch.Tensor | None = No
     return apply_normalization(features, shift, scale, present)  # (N, F)
 
 
+def feature_checksum(features: torch.Tensor) -> torch.Tensor:
+    """``(2,)`` float64 sum and sum of squares of a feature matrix: a cheap identity check."""
+    values = features.double()
+    return torch.stack([values.sum(), values.square().sum()])
+
+
 def feature_normalization(features: torch.Tensor, present: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The shift and scale of :func:`normalize_features`: ``(mean row (F,), mean centred norm ())``
     over the items that have the modality (``present`` ``(N,)`` bool, at least one True)."""
@@ -196,6 +212,13 @@ class HM4SR(LaterBuffers, Recommender):
     so :meth:`score_new` treats a new product's features exactly as a training product's; they are
     NaN in checkpoints saved before they existed (such runs load and score, but cannot score new
     products).
+
+    The normalised feature matrices ``feat_<m>`` ``(N+1, F)`` and the category matrix are not
+    saved in checkpoints (at 60,000 products MiniLM text rows alone are 92 MB per checkpoint):
+    :meth:`attach` rebuilds them from the dataset with the stored shift and scale, and checks them
+    against ``feat_check_<m>`` ``(2,)`` (their sum and sum of squares), so features re-encoded
+    since training are refused instead of silently changing the model. Checkpoints saved
+    before that still carry the matrices and load them as they are.
     """
 
     def __init__(self, spec: DataSpec, config: HM4SRConfig):
@@ -216,11 +239,15 @@ class HM4SR(LaterBuffers, Recommender):
             nn.init.normal_(self.item_emb.weight, std=0.02)
         self.proj = nn.ModuleDict()
         for name in self.content_modalities:
-            self.register_buffer(f"feat_{name}", torch.zeros(n + 1, spec.feature_dims[name]))  # (N+1, F)
+            self.register_buffer(f"feat_{name}", torch.zeros(n + 1, spec.feature_dims[name]),
+                                 persistent=False)  # (N+1, F) rebuilt by attach
             self.register_buffer(f"feat_shift_{name}", torch.full((spec.feature_dims[name],), float("nan")))  # (F,)
             self.register_buffer(f"feat_scale_{name}", torch.full((1,), float("nan")))  # (1,)
+            self.register_buffer(f"feat_check_{name}", torch.full((2,), float("nan"), dtype=torch.float64))  # (2,)
             self.proj[name] = nn.Linear(spec.feature_dims[name], d)
-        self._later_buffers = tuple(f"feat_{k}_{x}" for x in self.content_modalities for k in ("shift", "scale"))
+        self._later_buffers = tuple(f"feat_{k}_{x}" for x in self.content_modalities
+                                    for k in ("shift", "scale", "check"))
+        self._features_from_checkpoint = False
         self.pos_emb = nn.Embedding(config.max_len, d)
         nn.init.normal_(self.pos_emb.weight, std=0.02)
         init = dict(zip(("id", *CONTENT_MODALITIES), config.modality_weight_init))
@@ -238,11 +265,25 @@ class HM4SR(LaterBuffers, Recommender):
         self.cp_head = None
         if config.cp_weight > 0 and spec.n_categories > 0:
             self.cp_head = nn.Linear(m * d, spec.n_categories)
-            self.register_buffer("item_categories", torch.zeros(n + 1, spec.n_categories))  # (N+1, C)
+            self.register_buffer("item_categories", torch.zeros(n + 1, spec.n_categories),
+                                 persistent=False)  # (N+1, C) rebuilt by attach
         self.placeholders = nn.ModuleDict({name: nn.Linear(2 * d, d) for name in self.content_modalities}
                                           if config.pcl_weight > 0 else {})
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
+        self.content_gates = None
+        if config.content_gate_init is not None and self.content_modalities:
+            self.content_gates = nn.Parameter(torch.full((len(self.content_modalities),),
+                                                         float(config.content_gate_init)))  # (M_content,)
+
+    def stream_gates(self) -> torch.Tensor:
+        """``(M,)`` the scale of each modality's encoder state in the score: 1 for the ID stream
+        (and for every stream without ``content_gate_init``), the learned gate of each content one."""
+        ones = self.pos_emb.weight.new_ones(self.n_modalities)  # (M,)
+        if self.content_gates is None:
+            return ones
+        index = [self.modalities.index(x) for x in self.content_modalities]
+        return ones.index_put((torch.tensor(index, device=ones.device),), self.content_gates)  # (M,)
 
     @property
     def content_modalities(self) -> tuple[str, ...]:
@@ -253,26 +294,71 @@ class HM4SR(LaterBuffers, Recommender):
         return self.config.max_len
 
     def prepare(self, data: Dataset) -> None:
-        """Copy the frozen content features and item categories into buffers (padding row = 0),
-        keep each modality's normalisation (shift, scale) for :meth:`score_new`, and the popularity
-        sampler's log-probabilities from the training purchases (when it is used)."""
+        """Fix each content modality's normalisation (shift, scale) from the training features,
+        attach the features and categories (:meth:`attach`), and set the popularity sampler's
+        log-probabilities from the training purchases (when it is used)."""
         for name in self.content_modalities:
-            features = torch.as_tensor(data.features[name], dtype=torch.float32)  # (N, F)
-            missing = data.feature_missing.get(name)
-            present = (torch.ones(len(features), dtype=torch.bool) if missing is None
-                       else ~torch.as_tensor(missing, dtype=torch.bool))  # (N,)
+            features, present = self._raw_features(data, name)  # (N, F), (N,)
             shift, scale = torch.zeros(features.shape[1]), torch.ones(())
             if self.config.normalize_features and present.any():
                 shift, scale = feature_normalization(features, present)  # (F,), ()
-                features = apply_normalization(features, shift, scale, present)  # (N, F)
-            getattr(self, f"feat_{name}")[:-1].copy_(features)
             getattr(self, f"feat_shift_{name}").copy_(shift)
             getattr(self, f"feat_scale_{name}").copy_(scale.reshape(1))
-        if self.cp_head is not None:
-            self.item_categories[:-1].copy_(torch.as_tensor(data.category_matrix()[1]))
+            getattr(self, f"feat_check_{name}").copy_(feature_checksum(self._normalized(features, present, name)))
+        self._features_from_checkpoint = False
+        self.attach(data)
         if hasattr(self, "sample_log_q"):
             _, items = data.train_pairs()
             self.sample_log_q.copy_(popularity_log_q(torch.as_tensor(items).bincount(minlength=self.spec.n_items)))
+
+    def attach(self, data: Dataset) -> None:
+        """Fill the feature buffers (padding row = 0) with the dataset's features, normalised with
+        the stored shift and scale, and the category matrix.
+
+        Raises:
+            ValueError: When a modality's features differ from those the model was trained on
+                (re-encoded since), naming the fix.
+        """
+        if self.cp_head is not None:
+            self.item_categories[:-1].copy_(torch.as_tensor(data.category_matrix()[1]))
+        if self._features_from_checkpoint:  # an older checkpoint brought its own matrices
+            return
+        for name in self.content_modalities:
+            features, present = self._raw_features(data, name)  # (N, F), (N,)
+            normalized = self._normalized(features, present, name)  # (N, F)
+            expected = getattr(self, f"feat_check_{name}")  # (2,)
+            if not torch.isnan(expected).any() and not torch.allclose(
+                    feature_checksum(normalized), expected.cpu(), rtol=1e-6, atol=1e-6):
+                raise ValueError(
+                    f"the {name} features in {data.root}/features differ from those this model was trained on "
+                    f"(re-encoded since training?): restore those features, or retrain the model on these")
+            getattr(self, f"feat_{name}")[:-1].copy_(normalized)
+
+    @staticmethod
+    def _raw_features(data: Dataset, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(N, F)`` one modality's features as stored and ``(N,)`` which items have them."""
+        features = torch.as_tensor(data.features[name], dtype=torch.float32)  # (N, F)
+        missing = data.feature_missing.get(name)
+        present = (torch.ones(len(features), dtype=torch.bool) if missing is None
+                   else ~torch.as_tensor(missing, dtype=torch.bool))  # (N,)
+        return features, present
+
+    def _normalized(self, features: torch.Tensor, present: torch.Tensor, name: str) -> torch.Tensor:
+        """``(N, F)`` features normalised with the stored shift and scale of modality ``name``."""
+        shift, scale = getattr(self, f"feat_shift_{name}").cpu(), getattr(self, f"feat_scale_{name}").cpu()
+        if torch.isnan(scale).any():  # a checkpoint from before the normalisation was stored
+            return normalize_features(features, ~present) if self.config.normalize_features else features
+        return apply_normalization(features, shift, scale[0], present)  # (N, F)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        for name in ("item_categories", *(f"feat_{x}" for x in self.content_modalities)):
+            saved = state_dict.pop(prefix + name, None)  # only checkpoints from before attach hold them
+            if saved is not None and name != "item_categories":
+                getattr(self, name).copy_(saved)
+                self._features_from_checkpoint = True
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     def item_tables(self, index: torch.Tensor | None = None) -> torch.Tensor:
         """``(M, N+1, D)``: every item's vector in every modality (the padding row last); with
@@ -313,8 +399,10 @@ class HM4SR(LaterBuffers, Recommender):
                 items of the batch, :meth:`_batch_tables`); None: row = item index.
 
         Returns:
-            ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) and a dict
-            of gates/routes/intervals (per position, ``(B, T, ...)``; query routes ``(B, T', K)``).
+            ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) as it
+            enters the score (scaled by :meth:`stream_gates`), and a dict of gates/routes/intervals
+            (per position, ``(B, T, ...)``; query routes ``(B, T', K)``) and ``states``, ``h``
+            before the stream gates.
         """
         items, times = batch.items, batch.times
         b, t = items.shape
@@ -357,7 +445,10 @@ class HM4SR(LaterBuffers, Recommender):
             query_context, _ = self.time(gap[:, t - t_out:], next_times[:, t - t_out:])  # (B, T', 2D)
             flat, query_routes = self.query_moe(h.reshape(b, t_out, -1), query_context)  # (B, T', MD), (B, T', K)
             h = flat.view_as(h)
-        return h, {"valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
+        ungated = h
+        if self.content_gates is not None:
+            h = h * self.stream_gates()[:, None]  # (B, T', M, D)
+        return h, {"states": ungated, "valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
                    "buckets": buckets, "gap": gap, "query_routes": query_routes}
 
     @staticmethod
@@ -408,6 +499,14 @@ class HM4SR(LaterBuffers, Recommender):
             logits = h[keep].flatten(1) @ candidates.T  # (P, N)
             ce = F.cross_entropy(logits, targets)
         parts = {"ce": ce}
+        if cfg.id_ce_weight > 0 and "id" in self.modalities:
+            i = self.modalities.index("id")
+            h_id = h[keep][:, i]  # (P, D)
+            if sampled:
+                parts["id_ce"] = sampled_softmax(h_id, tables[i, lookup[targets]], targets, tables[i, lookup[negatives]],
+                                                 negatives, log_q)
+            else:
+                parts["id_ce"] = F.cross_entropy(h_id @ tables[i, :n].T, targets)  # (P, N) logits
         valid = trace["valid"]
         if self.cp_head is not None:
             bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables
@@ -421,7 +520,7 @@ class HM4SR(LaterBuffers, Recommender):
             rows = rows[torch.randperm(len(rows), device=rows.device)[:cfg.aux_rows]]  # (R, 2)
         targets = batch.targets[rows[:, 0], rows[:, 1]]  # (R,)
         same = targets[:, None] == targets[None, :]  # (R, R) rows with the same target are no negatives
-        trained = h[rows[:, 0], rows[:, 1]]  # (R, M, D)
+        trained = trace["states"][rows[:, 0], rows[:, 1]]  # (R, M, D) before the stream gates
         if cfg.idcl_weight > 0 and "id" in self.modalities:
             h_id = trained[:, self.modalities.index("id")]  # (R, D)
             parts["idcl"] = info_nce(h_id, self.item_emb(targets), cfg.idcl_temperature, same)
@@ -431,13 +530,14 @@ class HM4SR(LaterBuffers, Recommender):
             noise = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.0)  # (B, T)
             order = noise.argsort(dim=1).argsort(dim=1)  # rank of each position's noise
             placeholder_at = valid & (order < n_replace)  # (B, T)
-            h_aug, _ = self._encode(batch, tables, next_times, placeholder_at,
-                                    only=self.content_modalities, lookup=lookup)  # (B, T, M, D)
-            augmented = h_aug[rows[:, 0], rows[:, 1]]  # (R, M, D)
+            _, aug_trace = self._encode(batch, tables, next_times, placeholder_at,
+                                        only=self.content_modalities, lookup=lookup)
+            augmented = aug_trace["states"][rows[:, 0], rows[:, 1]]  # (R, M, D)
             losses = [info_nce(trained[:, i], augmented[:, i], cfg.pcl_temperature, same)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]
             parts["pcl"] = torch.stack(losses).mean()
-        weights = {"ce": 1.0, "cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight}
+        weights = {"ce": 1.0, "id_ce": cfg.id_ce_weight, "cp": cfg.cp_weight, "idcl": cfg.idcl_weight,
+                   "pcl": cfg.pcl_weight}
         total = sum(weights[k] * v for k, v in parts.items())
         return {"loss": total, **{k: v.detach() for k, v in parts.items()}}
 

@@ -191,5 +191,9 @@ def open_run(run_dir: str | Path, data: Dataset | None = None) -> TrainedRun:
         reason = str(exc).strip().splitlines()[0]
         raise RunError(run.best_path, f"the checkpoint does not hold this model's weights ({reason[:200]}).",
                        fix) from None
+    try:
+        model.attach(data)
+    except ValueError as exc:
+        raise RunError(run.best_path, f"{exc}.", fix) from None
     model.eval()
     return TrainedRun(run=run, info=info, model=model, data=data, new_items=split)

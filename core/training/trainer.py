@@ -193,6 +193,7 @@ class Trainer:
                                     fix=f"delete {self.run.last_path} and train again with the same --out: "
                                         "training restarts from the first epoch.")
             self.model.load_state_dict(state["model"])
+            self.model.attach(self.data)
             if optimizer is not None:
                 optimizer.load_state_dict(state["optimizer"])
             history = self.run.history()[:state["epoch"]]
