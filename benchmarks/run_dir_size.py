@@ -1,7 +1,7 @@
 """Size of a run directory on a 200,000-customer, 60,000-product catalogue, from real files.
 
 Usage:
-    python benchmarks/run_dir_size.py [--users 200000 --items 60000 --epochs 30 --out benchmarks/results/run_dir_size.json]
+    python benchmarks/run_dir_size.py [--users 200000 --items 60000 --epochs 30 --out FILE.json]
 
 Builds each sequential model at that size (HM4SR with the sample's feature widths: 384-d text,
 226-d image; features random, categories 30), takes one optimiser step so Adam's state exists,

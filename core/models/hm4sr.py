@@ -503,8 +503,8 @@ class HM4SR(LaterBuffers, Recommender):
             i = self.modalities.index("id")
             h_id = h[keep][:, i]  # (P, D)
             if sampled:
-                parts["id_ce"] = sampled_softmax(h_id, tables[i, lookup[targets]], targets, tables[i, lookup[negatives]],
-                                                 negatives, log_q)
+                parts["id_ce"] = sampled_softmax(h_id, tables[i, lookup[targets]], targets,
+                                                 tables[i, lookup[negatives]], negatives, log_q)
             else:
                 parts["id_ce"] = F.cross_entropy(h_id @ tables[i, :n].T, targets)  # (P, N) logits
         valid = trace["valid"]

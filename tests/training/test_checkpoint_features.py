@@ -35,7 +35,7 @@ def _scores(model, data):
 
 
 def test_checkpoints_leave_the_feature_matrices_to_the_dataset(hm4sr_run):
-    root, out = hm4sr_run
+    _, out = hm4sr_run
     state = torch.load(RunDir(out).best_path, weights_only=True)["model"]
     assert not {"feat_text", "feat_image", "item_categories"} & set(state)
     assert {"feat_check_text", "feat_shift_text", "feat_scale_image"} <= set(state)
