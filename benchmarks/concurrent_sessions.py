@@ -1,0 +1,147 @@
+"""A meeting on one dashboard: N browser sessions changing customers at once, for a while.
+
+Usage:
+    python benchmarks/concurrent_sessions.py [--data sample_data] [--runs runs] [--run sample_data/hm4sr]
+        [--sessions 8] [--seconds 60] [--out benchmarks/results/concurrent_sessions.json]
+
+One dashboard process (as ``make app`` starts it) and one headless Chromium with ``--sessions``
+separate browser contexts (separate cookies, so separate Streamlit sessions). Each session opens
+the explorer for its own first customer, then, until ``--seconds`` have passed, picks the next
+customer of its own list in the sidebar picker (as ``benchmarks/app_cold_start.py`` does) and
+waits for that customer's share chart. Measured per change: seconds from opening the picker until
+the new chart is drawn. Errors: a change that times out (``--timeout`` seconds) or a page showing
+a Streamlit exception. Also: the dashboard process's peak RSS (``VmHWM``) and its RSS before and
+after the sessions (the trained model is a process-wide ``st.cache_resource``: eight sessions
+must not hold eight copies). Targets (#14): p95 under 2 s, zero errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_cold_start import CHROMIUM, CHROMIUM_ARGS, start_server, stop
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """Current (VmRSS) and peak (VmHWM) resident memory of a process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
+async def session(browser, url: str, run: str, users: list[str], deadline: float, timeout_ms: int) -> dict:
+    """One browser session changing customers until ``deadline``: its change latencies and errors."""
+    context = await browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = await context.new_page()
+    latencies, errors = [], []
+
+    def chart(user):
+        return page.locator(".gtitle").filter(has_text=f"What each recommendation for {user} is made of")
+
+    try:
+        await page.goto(f"{url}/explorer?run={run}&user={users[0]}", timeout=timeout_ms)
+        await chart(users[0]).wait_for(timeout=timeout_ms)
+        for user in users[1:]:
+            if time.perf_counter() > deadline:
+                break
+            started = time.perf_counter()
+            try:
+                box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Customer")
+                await box.click(timeout=timeout_ms)
+                await page.keyboard.type(user)
+                option = page.locator("[role='option']").filter(has_text=f"{user} ·").first
+                await option.click(timeout=timeout_ms)
+                await chart(user).wait_for(timeout=timeout_ms)
+                latencies.append(time.perf_counter() - started)
+            except Exception as exc:  # a timeout or a detached element: the change failed
+                errors.append(f"{user}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            if await page.locator("[data-testid='stException']").count():
+                errors.append(f"{user}: the page shows an exception")
+    except Exception as exc:
+        errors.append(f"opening the explorer: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        await context.close()
+    return {"latencies": latencies, "errors": errors}
+
+
+async def meeting(url: str, run: str, users: list[str], sessions: int, seconds: float, timeout_ms: int) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    per_session = [users[i::sessions] for i in range(sessions)]  # each session its own customers
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            deadline = time.perf_counter() + seconds
+            return await asyncio.gather(*(session(browser, url, run, mine, deadline, timeout_ms)
+                                          for mine in per_session))
+        finally:
+            await browser.close()
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="sample_data")
+    parser.add_argument("--runs", default="runs")
+    parser.add_argument("--run", required=True, help="run id under --runs, e.g. sample_data/hm4sr")
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a change counts as failed")
+    parser.add_argument("--out", default="benchmarks/results/concurrent_sessions.json")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} is missing; install Debian's chromium: apt-get install -y chromium")
+
+    from core.data import load_dataset
+
+    data_dir = str(Path(args.data).resolve())
+    users = list(load_dataset(data_dir).user_ids[: args.sessions * 200])
+    process, url, _ = start_server(data_dir, str(Path(args.runs).resolve()))
+    try:
+        before = rss_mb(process.pid)
+        load_before = os.getloadavg()
+        results = asyncio.run(meeting(url, args.run, users, args.sessions, args.seconds, int(args.timeout * 1000)))
+        after = rss_mb(process.pid)
+    finally:
+        stop(process)
+    latencies = [x for r in results for x in r["latencies"]]
+    errors = [e for r in results for e in r["errors"]]
+    summary = {
+        "data": args.data, "run": args.run, "sessions": args.sessions, "seconds": args.seconds,
+        "cpus": os.cpu_count(), "load_average_before": [round(v, 2) for v in load_before],
+        "changes": len(latencies), "errors": len(errors), "error_samples": errors[:10],
+        "per_session_changes": [len(r["latencies"]) for r in results],
+        "median_s": round(statistics.median(latencies), 3) if latencies else None,
+        "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        "max_s": round(max(latencies), 3) if latencies else None,
+        "rss_before_mb": before["VmRSS"], "rss_after_mb": after["VmRSS"], "peak_rss_mb": after["VmHWM"],
+        "targets": {"p95_s": 2.0, "errors": 0},
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+    print(f"{args.sessions} sessions, {len(latencies)} customer changes in {args.seconds:.0f} s: median "
+          f"{summary['median_s']}, p95 {summary['p95_s']} s (target < 2 s), {len(errors)} errors; "
+          f"dashboard RSS {before['VmRSS']:.0f} -> {after['VmRSS']:.0f} MB, peak {after['VmHWM']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
