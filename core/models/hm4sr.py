@@ -59,6 +59,8 @@ class HM4SRConfig:
         n_heads: Attention heads.
         ffn_dim: Feed-forward width.
         dropout: Dropout on the streams and inside the encoders.
+        id_dropout: Dropout of the ID stream and its encoder, when it should differ from the
+            content streams' (None: ``dropout``).
         n_experts: Experts K in each MoE.
         interval_scale: s in ``floor(s · log2(Δt + 1))``.
         max_interval_days: Longest gap with its own bucket (longer gaps share the last one).
@@ -90,14 +92,6 @@ class HM4SRConfig:
             :mod:`core.models.losses`.
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
         sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected).
-        content_gate_init: None: every modality's encoder state enters the score as is (the paper).
-            A number: each content modality's state is multiplied by a learned scalar gate that
-            starts at this value (0: the model starts as its ID stream and lets a content stream
-            into the score only as far as training finds it useful; ReZero-style). The gate is
-            applied after the encoders, so the score stays an exact sum of modality parts.
-        id_ce_weight: Weight of a second cross-entropy on the ID stream's score alone (deep
-            supervision: the ID stream must be a complete sequential recommender by itself, and
-            the content streams learn what it misses). 0 disables it.
     """
 
     dim: int = 64
@@ -105,6 +99,7 @@ class HM4SRConfig:
     n_heads: int = 2
     ffn_dim: int = 256
     dropout: float = 0.5
+    id_dropout: float | None = None
     n_experts: int = 4
     interval_scale: float = 100.0
     max_interval_days: float = 3650.0
@@ -126,8 +121,6 @@ class HM4SRConfig:
     loss: str = "full"
     n_negatives: int = 1024
     sampler: str = "uniform"
-    content_gate_init: float | None = None
-    id_ce_weight: float = 0.0
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -259,9 +252,11 @@ class HM4SR(LaterBuffers, Recommender):
         self.tmoe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_tmoe else None
         self.query_moe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_query_time else None
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(m))
-        self.encoders = nn.ModuleList(CausalEncoder(d, config.n_layers, config.n_heads, config.ffn_dim,
-                                                    config.dropout) for _ in range(m))
-        self.dropout = FastDropout(config.dropout)
+        rates = [config.id_dropout if x == "id" and config.id_dropout is not None else config.dropout
+                 for x in self.modalities]  # (M,) dropout of each stream
+        self.encoders = nn.ModuleList(CausalEncoder(d, config.n_layers, config.n_heads, config.ffn_dim, p)
+                                      for p in rates)
+        self.dropouts = nn.ModuleList(FastDropout(p) for p in rates)
         self.cp_head = None
         if config.cp_weight > 0 and spec.n_categories > 0:
             self.cp_head = nn.Linear(m * d, spec.n_categories)
@@ -271,19 +266,6 @@ class HM4SR(LaterBuffers, Recommender):
                                           if config.pcl_weight > 0 else {})
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
-        self.content_gates = None
-        if config.content_gate_init is not None and self.content_modalities:
-            self.content_gates = nn.Parameter(torch.full((len(self.content_modalities),),
-                                                         float(config.content_gate_init)))  # (M_content,)
-
-    def stream_gates(self) -> torch.Tensor:
-        """``(M,)`` the scale of each modality's encoder state in the score: 1 for the ID stream
-        (and for every stream without ``content_gate_init``), the learned gate of each content one."""
-        ones = self.pos_emb.weight.new_ones(self.n_modalities)  # (M,)
-        if self.content_gates is None:
-            return ones
-        index = [self.modalities.index(x) for x in self.content_modalities]
-        return ones.index_put((torch.tensor(index, device=ones.device),), self.content_gates)  # (M,)
 
     @property
     def content_modalities(self) -> tuple[str, ...]:
@@ -399,10 +381,8 @@ class HM4SR(LaterBuffers, Recommender):
                 items of the batch, :meth:`_batch_tables`); None: row = item index.
 
         Returns:
-            ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) as it
-            enters the score (scaled by :meth:`stream_gates`), and a dict of gates/routes/intervals
-            (per position, ``(B, T, ...)``; query routes ``(B, T', K)``) and ``states``, ``h``
-            before the stream gates.
+            ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) and a dict
+            of gates/routes/intervals (per position, ``(B, T, ...)``; query routes ``(B, T', K)``).
         """
         items, times = batch.items, batch.times
         b, t = items.shape
@@ -432,7 +412,7 @@ class HM4SR(LaterBuffers, Recommender):
                         for i, x in enumerate(self.modalities)]
             mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
             streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
-        inputs = self._scatter(torch.stack([self.dropout(norm(streams[:, i])) for i, norm in enumerate(self.norms)],
+        inputs = self._scatter(torch.stack([self.dropouts[i](norm(streams[:, i])) for i, norm in enumerate(self.norms)],
                                            dim=1), valid)  # (B, T, M, D), 0 at padding
         t_out = 1 if last_only else t
         states = [enc(inputs[:, :, i], valid, last_only=last_only)
@@ -445,10 +425,7 @@ class HM4SR(LaterBuffers, Recommender):
             query_context, _ = self.time(gap[:, t - t_out:], next_times[:, t - t_out:])  # (B, T', 2D)
             flat, query_routes = self.query_moe(h.reshape(b, t_out, -1), query_context)  # (B, T', MD), (B, T', K)
             h = flat.view_as(h)
-        ungated = h
-        if self.content_gates is not None:
-            h = h * self.stream_gates()[:, None]  # (B, T', M, D)
-        return h, {"states": ungated, "valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
+        return h, {"valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
                    "buckets": buckets, "gap": gap, "query_routes": query_routes}
 
     @staticmethod
@@ -499,14 +476,6 @@ class HM4SR(LaterBuffers, Recommender):
             logits = h[keep].flatten(1) @ candidates.T  # (P, N)
             ce = F.cross_entropy(logits, targets)
         parts = {"ce": ce}
-        if cfg.id_ce_weight > 0 and "id" in self.modalities:
-            i = self.modalities.index("id")
-            h_id = h[keep][:, i]  # (P, D)
-            if sampled:
-                parts["id_ce"] = sampled_softmax(h_id, tables[i, lookup[targets]], targets,
-                                                 tables[i, lookup[negatives]], negatives, log_q)
-            else:
-                parts["id_ce"] = F.cross_entropy(h_id @ tables[i, :n].T, targets)  # (P, N) logits
         valid = trace["valid"]
         if self.cp_head is not None:
             bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables
@@ -520,7 +489,7 @@ class HM4SR(LaterBuffers, Recommender):
             rows = rows[torch.randperm(len(rows), device=rows.device)[:cfg.aux_rows]]  # (R, 2)
         targets = batch.targets[rows[:, 0], rows[:, 1]]  # (R,)
         same = targets[:, None] == targets[None, :]  # (R, R) rows with the same target are no negatives
-        trained = trace["states"][rows[:, 0], rows[:, 1]]  # (R, M, D) before the stream gates
+        trained = h[rows[:, 0], rows[:, 1]]  # (R, M, D)
         if cfg.idcl_weight > 0 and "id" in self.modalities:
             h_id = trained[:, self.modalities.index("id")]  # (R, D)
             parts["idcl"] = info_nce(h_id, self.item_emb(targets), cfg.idcl_temperature, same)
@@ -530,14 +499,13 @@ class HM4SR(LaterBuffers, Recommender):
             noise = torch.rand(valid.shape, device=valid.device).masked_fill(~valid, 2.0)  # (B, T)
             order = noise.argsort(dim=1).argsort(dim=1)  # rank of each position's noise
             placeholder_at = valid & (order < n_replace)  # (B, T)
-            _, aug_trace = self._encode(batch, tables, next_times, placeholder_at,
-                                        only=self.content_modalities, lookup=lookup)
-            augmented = aug_trace["states"][rows[:, 0], rows[:, 1]]  # (R, M, D)
+            h_aug, _ = self._encode(batch, tables, next_times, placeholder_at,
+                                    only=self.content_modalities, lookup=lookup)  # (B, T, M, D)
+            augmented = h_aug[rows[:, 0], rows[:, 1]]  # (R, M, D)
             losses = [info_nce(trained[:, i], augmented[:, i], cfg.pcl_temperature, same)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]
             parts["pcl"] = torch.stack(losses).mean()
-        weights = {"ce": 1.0, "id_ce": cfg.id_ce_weight, "cp": cfg.cp_weight, "idcl": cfg.idcl_weight,
-                   "pcl": cfg.pcl_weight}
+        weights = {"ce": 1.0, "cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight}
         total = sum(weights[k] * v for k, v in parts.items())
         return {"loss": total, **{k: v.detach() for k, v in parts.items()}}
 
