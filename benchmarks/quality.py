@@ -68,8 +68,6 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-unit-aux-no-cp": ("hm4sr", {**UNIT_AUX, "cp_weight": 0.0}),
     "hm4sr-unit-aux-no-idcl": ("hm4sr", {**UNIT_AUX, "idcl_weight": 0.0}),
     "hm4sr-unit-aux-no-pcl": ("hm4sr", {**UNIT_AUX, "pcl_weight": 0.0}),
-    # a lighter dropout on the ID stream alone (SASRec's 0.3), the content streams keep 0.5 (#15)
-    "hm4sr-id-dropout-0.3": ("hm4sr", {"id_dropout": 0.3}),
     "hm4sr-no-query-time": ("hm4sr", {"use_query_time": False}),
     "hm4sr-id-only": ("hm4sr", {"modalities": ["id"], **HM4SR_OFF, "cp_weight": 0.0, "idcl_weight": 0.0,
                                 "pcl_weight": 0.0}),

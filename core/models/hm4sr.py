@@ -59,8 +59,6 @@ class HM4SRConfig:
         n_heads: Attention heads.
         ffn_dim: Feed-forward width.
         dropout: Dropout on the streams and inside the encoders.
-        id_dropout: Dropout of the ID stream and its encoder, when it should differ from the
-            content streams' (None: ``dropout``).
         n_experts: Experts K in each MoE.
         interval_scale: s in ``floor(s · log2(Δt + 1))``.
         max_interval_days: Longest gap with its own bucket (longer gaps share the last one).
@@ -99,7 +97,6 @@ class HM4SRConfig:
     n_heads: int = 2
     ffn_dim: int = 256
     dropout: float = 0.5
-    id_dropout: float | None = None
     n_experts: int = 4
     interval_scale: float = 100.0
     max_interval_days: float = 3650.0
@@ -252,11 +249,9 @@ class HM4SR(LaterBuffers, Recommender):
         self.tmoe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_tmoe else None
         self.query_moe = TemporalMoE(m * d, 2 * d, config.n_experts) if config.use_query_time else None
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(m))
-        rates = [config.id_dropout if x == "id" and config.id_dropout is not None else config.dropout
-                 for x in self.modalities]  # (M,) dropout of each stream
-        self.encoders = nn.ModuleList(CausalEncoder(d, config.n_layers, config.n_heads, config.ffn_dim, p)
-                                      for p in rates)
-        self.dropouts = nn.ModuleList(FastDropout(p) for p in rates)
+        self.encoders = nn.ModuleList(CausalEncoder(d, config.n_layers, config.n_heads, config.ffn_dim,
+                                                    config.dropout) for _ in range(m))
+        self.dropout = FastDropout(config.dropout)
         self.cp_head = None
         if config.cp_weight > 0 and spec.n_categories > 0:
             self.cp_head = nn.Linear(m * d, spec.n_categories)
@@ -412,7 +407,7 @@ class HM4SR(LaterBuffers, Recommender):
                         for i, x in enumerate(self.modalities)]
             mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
             streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
-        inputs = self._scatter(torch.stack([self.dropouts[i](norm(streams[:, i])) for i, norm in enumerate(self.norms)],
+        inputs = self._scatter(torch.stack([self.dropout(norm(streams[:, i])) for i, norm in enumerate(self.norms)],
                                            dim=1), valid)  # (B, T, M, D), 0 at padding
         t_out = 1 if last_only else t
         states = [enc(inputs[:, :, i], valid, last_only=last_only)
