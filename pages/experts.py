@@ -53,7 +53,8 @@ else:
                                                                           text=f"Chunk {done} of {total}"))
             st.rerun()
         st.stop()
-    export.chart(charts.population_shares(population, parts, k), "experts_population",
+    counts = loaders.share_histogram(population, tuple(parts))
+    export.chart(charts.population_shares(counts, parts, k), "experts_population",
                  "How many customers (bar height) have a given share of their recommendations coming from each "
                  "modality; a modality far to the right drives most customers' lists.")
     means = {p: 100.0 * float(population[f"share_{p}"].mean()) for p in parts}

@@ -36,7 +36,13 @@ from core.explain.launch import (
                                   launch_baseline,
                                   simulate_launch,
 )
-from core.explain.population import category_segments, persona_segments, population_shares, shares_by_segment
+from core.explain.population import (
+                                  category_segments,
+                                  persona_segments,
+                                  population_shares,
+                                  share_histogram,
+                                  shares_by_segment,
+)
 from core.explain.product import (
                                   audience_by_segment,
                                   audience_from_batch,
@@ -99,6 +105,7 @@ __all__ = [
                                   "render_customer_report",
                                   "routing_by_interval",
                                   "run_labels",
+                                  "share_histogram",
                                   "share_summary",
                                   "shares_by_segment",
                                   "similar_products",

@@ -53,6 +53,32 @@ def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
     return out.reset_index()
 
 
+def share_histogram(frame: pd.DataFrame, parts: tuple[str, ...] | list[str], bins: int = 40) -> pd.DataFrame:
+    """How many customers have each share of their top-K from each part, in ``bins`` equal bins of 0-100 %.
+
+    The population chart draws these counts instead of one point per customer, so what reaches the
+    browser does not grow with the catalogue (200,000 customers: 120 numbers, not 600,000).
+    O(customers x parts).
+
+    Args:
+        frame: One row per customer with ``share_<part>`` columns in [0, 1] (as from
+            :func:`population_shares`); NaN shares are left out.
+        parts: The parts to count.
+        bins: Number of bins over 0-100 %.
+
+    Returns:
+        ``part, left, right, customers``: one row per part and bin (``left``/``right`` in percent;
+        the last bin includes 100 %).
+    """
+    edges = np.linspace(0.0, 100.0, bins + 1)  # (bins+1,)
+    rows = []
+    for part in parts:
+        values = 100.0 * frame[f"share_{part}"].to_numpy(dtype=np.float64)  # (U,)
+        counts, _ = np.histogram(values[np.isfinite(values)], bins=edges)  # (bins,)
+        rows.append(pd.DataFrame({"part": part, "left": edges[:-1], "right": edges[1:], "customers": counts}))
+    return pd.concat(rows, ignore_index=True)
+
+
 def persona_segments(dataset_dir) -> pd.Series | None:
     """The planted persona of every customer (``truth/customers.csv``), or None without a truth file."""
     personas = read_personas(dataset_dir)

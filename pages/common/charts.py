@@ -132,17 +132,22 @@ def modality_weights(weights: pd.DataFrame, parts: tuple[str, ...]) -> go.Figure
     return fig
 
 
-def population_shares(pop: pd.DataFrame, parts: tuple[str, ...], k: int) -> go.Figure:
-    """Distribution over customers of each modality's share of their top-k scores."""
-    long = pop.melt(id_vars="user_id", value_vars=[f"share_{p}" for p in parts], var_name="modality",
-                    value_name="share")
-    long["modality"] = long["modality"].str.removeprefix("share_")
-    long["share"] *= 100.0
-    fig = px.histogram(long, x="share", color="modality", barmode="overlay", nbins=40, opacity=0.65,
-                       color_discrete_map=part_colours(parts), category_orders={"modality": list(parts)},
-                       title=f"How much each modality drives customers' top-{k} (all customers)",
-                       labels={"share": f"Share of the customer's top-{k} scores (%)", "modality": "Modality"})
-    fig.update_layout(yaxis_title="Customers", height=HEIGHT)
+def population_shares(counts: pd.DataFrame, parts: tuple[str, ...], k: int) -> go.Figure:
+    """Distribution over customers of each modality's share of their top-k scores, from the binned
+    counts of :func:`core.explain.share_histogram` (``part, left, right, customers``)."""
+    colours = part_colours(parts)
+    fig = go.Figure()
+    for part in parts:
+        rows = counts[counts["part"] == part]
+        fig.add_bar(x=(rows["left"] + rows["right"]) / 2, y=rows["customers"], width=rows["right"] - rows["left"],
+                    name=part, marker_color=colours.get(part), opacity=0.65,
+                    customdata=rows[["left", "right"]].to_numpy(),
+                    hovertemplate=f"{part}: %{{y:,}} customers with %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} %"
+                                  "<extra></extra>")
+    fig.update_layout(barmode="overlay", height=HEIGHT, legend_title_text="Modality",
+                      title=f"How much each modality drives customers' top-{k} (all customers)",
+                      xaxis_title=f"Share of the customer's top-{k} scores (%)", yaxis_title="Customers",
+                      xaxis_range=[0, 100])
     return fig
 
 

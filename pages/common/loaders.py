@@ -285,6 +285,13 @@ def explain_all(trained, progress) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def share_histogram(frame: pd.DataFrame, parts: tuple[str, ...]) -> pd.DataFrame:
+    from core import explain
+
+    return explain.share_histogram(frame, parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
     from core import explain
 

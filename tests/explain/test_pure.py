@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.explain import shares_by_segment
+from core.explain import share_histogram, shares_by_segment
 from core.explain.evidence import nearest_rows
 from core.explain.gates import interval_bin
 from core.explain.time_effects import SECONDS_PER_MONTH, shifted_times
@@ -98,3 +98,14 @@ def test_category_segments_pick_the_most_bought_top_level_category():
                            user_ids=["A", "B"])
     segments = category_segments(SimpleNamespace(data=data))
     assert segments.to_dict() == {"A": "Shoes", "B": "(none)"}
+
+
+def test_share_histogram_counts_customers_per_bin_with_100_percent_in_the_last():
+    # shares 0, 0.1, 0.26, 0.5, 1.0 and one NaN; 4 bins of 25 %: [0,25) [25,50) [50,75) [75,100]
+    frame = pd.DataFrame({"user_id": list("abcdef"), "share_id": [0.0, 0.1, 0.26, 0.5, 1.0, np.nan],
+                          "share_text": [1.0, 0.9, 0.74, 0.5, 0.0, np.nan]})
+    counts = share_histogram(frame, ["id", "text"], bins=4)
+    assert counts["left"].tolist()[:4] == [0.0, 25.0, 50.0, 75.0]
+    assert counts["right"].tolist()[:4] == [25.0, 50.0, 75.0, 100.0]
+    assert counts[counts["part"] == "id"]["customers"].tolist() == [2, 1, 1, 1]
+    assert counts[counts["part"] == "text"]["customers"].tolist() == [1, 0, 2, 2]  # 0; -; 50, 74; 90, 100
