@@ -11,6 +11,7 @@ exact duplicate interaction rows (dropped, first kept) and surrounding whitespac
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,14 @@ def display_titles(items: pd.DataFrame) -> pd.Series:
     return titles.where(titles != "", fallback)
 
 
+def _resolves_inside(path: Path, base: Path) -> bool:
+    """Whether ``path``, with every link followed, lies inside the resolved directory ``base``."""
+    try:
+        return path.resolve().is_relative_to(base)
+    except (OSError, ValueError, RuntimeError):  # unreadable link, symlink loop
+        return False
+
+
 def _check_image_paths(items: pd.DataFrame, root: Path, path: Path) -> None:
     """Refuse image paths that leave the dataset directory (``..``, absolute paths, symlinks out).
 
@@ -131,15 +140,19 @@ def _check_image_paths(items: pd.DataFrame, root: Path, path: Path) -> None:
     cells = items["image"].str.strip()
     base = root.resolve()
     bad = []
+    folders: dict[str, bool] = {}  # each folder resolved once: a catalogue's images share a few
     for row in np.flatnonzero((cells != "").to_numpy()):
         cell = cells.iloc[row]
         if "\0" in cell or Path(cell).is_absolute() or cell.startswith(("/", "\\")) or _DRIVE.match(cell):
             bad.append((row, cell, "an absolute path"))
             continue
-        try:
-            inside = (root / cell).resolve().is_relative_to(base)
-        except (OSError, ValueError, RuntimeError):  # unreadable link, symlink loop
-            inside = False
+        folder, name = os.path.split(cell)
+        if name in ("", ".", "..") or os.path.islink(root / cell):  # the last part may lead elsewhere
+            inside = _resolves_inside(root / cell, base)
+        else:  # a plain file name: inside exactly when its folder is
+            if folder not in folders:
+                folders[folder] = _resolves_inside(root / folder, base)
+            inside = folders[folder]
         if not inside:
             bad.append((row, cell, "it leads outside the dataset directory"))
     if bad:

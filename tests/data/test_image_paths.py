@@ -63,6 +63,16 @@ def test_a_symlink_out_of_the_dataset_is_refused_and_one_inside_is_kept(tmp_path
     assert read_dataset(root).items["image"].tolist() == ["images/a.png", "images/link_in.png", "images/link_out.png"]
 
 
+def test_a_folder_linked_out_of_the_dataset_refuses_every_image_in_it(tmp_path):
+    # folders are resolved once and shared by their images: both images under the linked folder are refused
+    (tmp_path / "elsewhere").mkdir()
+    root = dataset_with_images(tmp_path / "shop", {"a": "images/a.png", "b": "gallery/b.png", "c": "gallery/c.png"})
+    os.symlink(tmp_path / "elsewhere", root / "gallery")
+    with pytest.raises(DataError, match=r"2 image path\(s\) point outside.*item 'b': 'gallery/b.png'.*"
+                                        r"item 'c': 'gallery/c.png'"):
+        read_dataset(root)
+
+
 def test_features_refuse_bad_image_paths_before_encoding_any_text(tmp_path):
     root = dataset_with_images(tmp_path / "shop", {"a": "images/a.png", "b": "../../../../etc/passwd"})
     with pytest.raises(DataError, match=r"point outside the dataset directory"):
