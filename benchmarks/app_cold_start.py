@@ -179,6 +179,14 @@ def explain_times(data_dir: str, run_dir: Path, users: list[str]) -> list[float]
     return out
 
 
+def write_result(path: str | Path, result: dict) -> None:
+    """Write a benchmark's result as indented JSON (creating its folder) and print it."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
 def summary(values: list[float]) -> dict:
     return {"median": round(statistics.median(values), 3), "runs": [round(v, 3) for v in values]}
 
@@ -240,10 +248,7 @@ def main() -> None:
         "explain_customer_s": summary(core_times),
         "targets": {"cold_start_s": 5.0, "customer_change_s": 1.0},
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(args.out, result)
     print(f"cold start to the Overview: median {result['cold_start_s']['median']:.2f} s (target < 5 s); "
           f"customer change in the explorer: median {result['customer_change_s']['median']:.2f} s (target < 1 s)")
 

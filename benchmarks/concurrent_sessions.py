@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_cold_start import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, start_server, stop
+from app_cold_start import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, start_server, stop, write_result
 
 
 def rss_mb(pid: int) -> dict[str, float]:
@@ -141,10 +140,7 @@ def main() -> None:
         "rss_before_mb": before["VmRSS"], "rss_after_mb": after["VmRSS"], "peak_rss_mb": after["VmHWM"],
         "targets": {"p95_s": 2.0, "errors": 0},
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    write_result(args.out, summary)
     print(f"{args.sessions} sessions, {len(latencies)} customer changes in {args.seconds:.0f} s: median "
           f"{summary['median_s']}, p95 {summary['p95_s']} s (target < 2 s), {len(errors)} errors; "
           f"dashboard RSS {before['VmRSS']:.0f} -> {after['VmRSS']:.0f} MB, peak {after['VmHWM']:.0f} MB")

@@ -323,8 +323,6 @@ class HM4SR(LaterBuffers, Recommender):
     def _normalized(self, features: torch.Tensor, present: torch.Tensor, name: str) -> torch.Tensor:
         """``(N, F)`` features normalised with the stored shift and scale of modality ``name``."""
         shift, scale = getattr(self, f"feat_shift_{name}").cpu(), getattr(self, f"feat_scale_{name}").cpu()
-        if torch.isnan(scale).any():  # a checkpoint from before the normalisation was stored
-            return normalize_features(features, ~present) if self.config.normalize_features else features
         return apply_normalization(features, shift, scale[0], present)  # (N, F)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
