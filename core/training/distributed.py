@@ -2,9 +2,10 @@
 
 ``torchrun --nproc-per-node N -m core train ...`` starts N copies of the command and sets
 ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT`` in each; :func:`setup`
-reads them and joins the process group (gloo on CPU, NCCL when the device is a GPU). Without
-``WORLD_SIZE`` > 1 nothing is initialised and every helper here is a no-op for one process, so the
-single-process path is unchanged.
+reads them and joins the process group (gloo on CPU, NCCL when the device is a GPU). Outside
+torchrun nothing is initialised and every helper here is a no-op, so the single-process path is
+unchanged. A torchrun launch of one process does join a group of one (DDP, collectives and all):
+that is how the NCCL path is exercised on a machine with a single GPU, where two ranks cannot share it.
 
 What the one trainer does with it (:mod:`core.training.trainer`): every rank builds the same
 seeded global batch order and takes its share of each batch (:func:`core.data.batches.shard_rows`),
@@ -27,8 +28,8 @@ from torch import nn
 
 
 def launched() -> bool:
-    """True inside a ``torchrun`` launch of more than one process."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    """True inside a ``torchrun`` launch (of any size), or wherever ``WORLD_SIZE`` > 1 is set."""
+    return "TORCHELASTIC_RUN_ID" in os.environ or int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def env_rank() -> int:
@@ -52,8 +53,8 @@ class Ranks:
 
     Attributes:
         rank: Global rank (0 writes the files).
-        world_size: Number of processes (1: no process group).
-        backend: ``"gloo"`` or ``"nccl"``; None for one process.
+        world_size: Number of processes.
+        backend: ``"gloo"`` or ``"nccl"``; None outside torchrun (no process group).
     """
 
     rank: int = 0
@@ -66,7 +67,8 @@ class Ranks:
 
     @property
     def active(self) -> bool:
-        return self.world_size > 1
+        """True when this process joined a process group (even a group of one under torchrun)."""
+        return self.backend is not None
 
     def barrier(self) -> None:
         """Wait for every rank (no-op for one process)."""

@@ -63,7 +63,10 @@ def new_products_text(section: dict) -> str:
 
 
 def trained_on(info: dict) -> str:
-    """How a run was trained, from run.json: "1 process", or "N processes (backend)" under torchrun
-    (runs written before distributed training record nothing: one process)."""
-    n = info.get("world_size") or 1
-    return "1 process" if n == 1 else f"{n} processes ({info.get('backend')})"
+    """How a run was trained, from run.json: "1 process" outside torchrun, "N processes (backend)" under it
+    ("1 process (nccl)" for a torchrun group of one); runs written before distributed training record
+    nothing: one process."""
+    n, backend = info.get("world_size") or 1, info.get("backend")
+    if backend is None:
+        return "1 process" if n == 1 else f"{n} processes"
+    return f"{n} process{'es' if n > 1 else ''} ({backend})"

@@ -81,6 +81,17 @@ def test_two_processes_match_one_process(alone, featured_dir, tmp_path):
     assert shown == ["1 process", "2 processes (gloo)"]
 
 
+def test_a_torchrun_group_of_one_matches_no_group(alone, featured_dir, tmp_path):
+    """One process under torchrun joins a group of one (DDP, collectives): how NCCL is run on one GPU."""
+    finish(torchrun("tests.training.distributed_worker", str(featured_dir), str(tmp_path), "--models", "hm4sr",
+                    nproc=1))
+    one = json.loads((tmp_path / "result.json").read_text())["hm4sr"]
+    assert_same(alone[1]["hm4sr"], one)
+    info = RunDir(tmp_path / "hm4sr").info()
+    assert (info["world_size"], info["backend"]) == (1, "gloo")
+    assert runs_table([tmp_path / "hm4sr"])["trained on"].tolist() == ["1 process (gloo)"]
+
+
 def test_interrupted_ddp_run_resumes_to_the_same_result(alone, featured_dir, tmp_path):
     args = ("tests.training.distributed_worker", str(featured_dir), str(tmp_path), "--models", "hm4sr")
     finish(torchrun(*args, "--stop-after", "1"), ok=False)
