@@ -138,7 +138,13 @@ def data_parallel(model: nn.Module, device: torch.device) -> nn.Module:
     Buffers are not re-broadcast every step: they are built identically on every rank (same seed,
     same data) and never change during training; parameters are synchronised from rank 0 once here.
     """
+    import inspect
+
     from torch.nn.parallel import DistributedDataParallel
 
+    # torch 2.13 renamed the switch (``broadcast_buffers`` still works there, with a FutureWarning);
+    # the releases before it, which the requirement admits, know only the old name.
+    new_name = "forward_sync_buffers" in inspect.signature(DistributedDataParallel.__init__).parameters
+    no_buffer_sync = {"forward_sync_buffers" if new_name else "broadcast_buffers": False}
     return DistributedDataParallel(LossModule(model), device_ids=[device.index] if device.type == "cuda" else None,
-                                   forward_sync_buffers=False)
+                                   **no_buffer_sync)
