@@ -491,13 +491,32 @@ def item_labels(data, max_levels: int = 20) -> pd.DataFrame:
     truth_customers = root / "truth" / "customers.csv"
     if truth_customers.is_file():
         personas = pd.read_csv(truth_customers, dtype=str).set_index("user_id")["persona"]
-        users, items = data.train_pairs()
-        persona = personas.reindex(np.asarray(data.user_ids, dtype=object)[users]).to_numpy()
-        bought = pd.DataFrame({"item": items, "persona": persona}).dropna()
-        counts = bought.groupby(["item", "persona"]).size().unstack(fill_value=0)  # (items bought, personas)
-        top = counts.idxmax(axis=1) if len(counts) else pd.Series(dtype=object)  # ties: first persona by name
-        out["main_buyer_persona"] = top.reindex(range(data.n_items)).fillna("").to_numpy()
+        out["main_buyer_persona"] = main_buyer(data, personas.reindex(data.user_ids).to_numpy())
     return out
+
+
+def main_buyer(data, persona: np.ndarray) -> np.ndarray:
+    """The persona most frequent among each item's training buyers, O(purchases) in numpy.
+
+    Args:
+        data: The prepared dataset.
+        persona: ``(n_users,)`` each customer's persona (a string; None/NaN where unknown).
+
+    Returns:
+        ``(n_items,)`` object array: the most frequent persona (ties: the first by name), ``""`` for
+        items no customer with a known persona bought.
+    """
+    known = pd.notna(persona)  # (n_users,)
+    names, codes = np.unique(persona[known].astype(str), return_inverse=True)  # sorted names: ties by name
+    user_code = np.full(data.n_users, -1, dtype=np.int64)
+    user_code[known] = codes
+    users, items = data.train_pairs()  # (m,), (m,)
+    code = user_code[users]  # (m,)
+    bought = code >= 0
+    counts = np.bincount(items[bought] * len(names) + code[bought],
+                         minlength=data.n_items * len(names)).reshape(data.n_items, len(names))  # (I, P)
+    top = np.asarray(names, dtype=object)[counts.argmax(1)] if len(names) else np.full(data.n_items, "", object)
+    return np.where(counts.sum(1) > 0, top, "").astype(object)
 
 
 def find_ablation_pair(run_dirs: Sequence[str | Path], flag: str) -> tuple[Path, Path] | None:

@@ -90,7 +90,8 @@ def cosine_knn(x: np.ndarray | torch.Tensor, k: int, valid: np.ndarray | None = 
     for lo in range(0, n, block):
         hi = min(lo + block, n)
         sims = unit[lo:hi] @ unit.T  # (b, n)
-        sims[:, ~valid_t] = -torch.inf
+        if valid is not None:
+            sims[:, ~valid_t] = -torch.inf
         sims[torch.arange(hi - lo), torch.arange(lo, hi)] = -torch.inf  # not your own neighbour
         top_val, top_idx = sims.topk(k_eff, dim=1)  # (b, k_eff)
         top_idx[~torch.isfinite(top_val)] = -1

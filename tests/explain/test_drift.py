@@ -267,3 +267,16 @@ def test_drift_command_precomputes_the_projection_and_prints_the_table(stair_run
     assert len(list((run_dir / "explain").glob("projection_pca-*.npy"))) == 1
     assert main(["drift", str(run_dir / "missing")]) == 2
     assert "is not a run directory" in capsys.readouterr().err
+
+
+def test_main_buyer_breaks_ties_by_name_and_skips_unknown_personas(tmp_path):
+    from core.data import load_dataset
+    from core.explain.drift import main_buyer
+    from tests.conftest import write_dataset
+
+    orders = {"U0": "ABCD", "U1": "BACD", "U2": "ABCD"}  # training: U0 A,B; U1 B,A; U2 A,B
+    rows = [(u, item, 1_700_000_000 + 100 * n) for u, items in orders.items() for n, item in enumerate(items)]
+    data = load_dataset(write_dataset(tmp_path / "ties", rows), k=1)
+    persona = np.array(["zeta", "alpha", None], dtype=object)  # U2's persona is unknown
+    # A and B: one zeta buyer, one alpha buyer (U2 not counted) -> the first by name; C, D: no training buyer
+    assert main_buyer(data, persona).tolist() == ["alpha", "alpha", "", ""]
