@@ -70,8 +70,7 @@ export.chart(charts.topk_overlap_heatmap(drift_loaders.overlap_matrix(pairs, run
              "High numbers: the two models mostly agree; low numbers: they recommend different products.")
 export.chart(charts.topk_overlap_histogram(pairs, k), "comparison_population_histogram",
              "Bars on the left: customers for whom the two models disagree; on the right: they agree.")
-directory = loaders.customer_directory(data, loaders.data_key(data))
-by_segment = drift_loaders.overlap_by_segment(pairs, directory.set_index("user_id")["segment"])
+by_segment = drift_loaders.overlap_by_segment(pairs, loaders.customer_segments(data, loaders.data_key(data)))
 export.chart(charts.topk_overlap_by_segment(by_segment, k), "comparison_segments",
              "Lower bars: customer groups (the sample's hidden personas, or each customer's favourite category) "
              "for whom the models disagree most.")

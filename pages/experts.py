@@ -61,8 +61,7 @@ else:
     cols = st.columns(len(parts))
     for col, p in zip(cols, parts):
         col.metric(f"Average share: {p}", f"{means[p]:.0f} %")
-    directory = loaders.customer_directory(data, loaders.data_key(data))
-    segments = directory.set_index("user_id")["segment"]
+    segments = loaders.customer_segments(data, loaders.data_key(data))
     by_segment = loaders.shares_by_segment(population, segments)
     segment_col = by_segment.columns[0]
     export.chart(charts.segment_shares(by_segment, parts, segment_col), "experts_segments",

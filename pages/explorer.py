@@ -27,7 +27,7 @@ recs = top.wide(data)
 # ---- the item explained below: a linked item (even outside the top-K), else the picker's choice
 wanted = sidebar.link_value("item")
 if wanted is not None:
-    if wanted in set(data.item_ids):
+    if data.find_item(wanted) is not None:
         st.session_state["explorer_linked"] = (user, wanted)
         st.session_state["explorer_item"] = wanted
     else:
@@ -39,9 +39,9 @@ if linked and linked[0] == user and linked[1] not in options:
     options.append(linked[1])
 sidebar.show_notes()
 
-directory = loaders.customer_directory(data, loaders.data_key(data)).set_index("user_id")
+directory = loaders.customer_directory(data, loaders.data_key(data))  # dataset order: row = user index
 history = loaders.purchase_history(data, loaders.data_key(data), user)
-info = directory.loc[user]
+info = directory.iloc[data.user_index(user)]
 st.subheader(f"Customer {products.text(user)}")
 cols = st.columns(4)
 cols[0].metric("Segment", str(info["segment"]))

@@ -82,8 +82,7 @@ else:
     if k_used < k:
         st.caption(f"The batch explanations hold each customer's top {k_used}, so the audience is counted there "
                    f"(run `explain-all` with a larger `-k` for longer lists).")
-    customers = loaders.customer_directory(data, dkey).set_index("user_id")
-    by_segment = loaders.audience_by_segment(audience, customers["segment"])
+    by_segment = loaders.audience_by_segment(audience, loaders.customer_segments(data, dkey))
     seg_left, seg_right = st.columns([3, 2])
     segment_title = f"Who gets “{products.plotly_text(title)}” in their top {k_used}"
     export.chart(charts.audience_segments(by_segment, segment_title),
@@ -99,7 +98,7 @@ else:
                                 "mean_rank": st.column_config.NumberColumn("mean rank", format="%.1f")})
 
     table = audience.copy()
-    table.insert(1, "segment", table["user_id"].map(customers["segment"]).to_numpy())
+    table.insert(1, "segment", table["user_id"].map(loaders.customer_segments(data, dkey)).to_numpy())
     attributes = loaders.planted_attributes(data, dkey)  # the sample's truth (the segment is the persona there)
     if attributes is not None:
         table.insert(2, "planted_attribute", table["user_id"].map(attributes).fillna("").to_numpy())

@@ -8,13 +8,16 @@ Overview's thumbnail grid take their rows from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core.data.dataset import Dataset
+
+Locate = Callable[[str], int | None]  # an id's directory row, or None when it has none
 
 PERSONAS_FILE = "truth/customers.csv"  # the sample catalogue's hidden personas (see core.sample)
 
@@ -151,12 +154,15 @@ class Matches:
         listed: How many matches were listed in order: ``min(total, limit)`` (the current one,
             put first when it matches beyond the cap, is not counted).
         current_matches: Whether the current one matches the search.
+        positions: The directory row of each of :attr:`ids` (same order), for reading their rows
+            without a lookup over the whole directory.
     """
 
     ids: list[str]
     total: int
     listed: int
     current_matches: bool
+    positions: list[int] = field(default_factory=list)
 
     @property
     def capped(self) -> bool:
@@ -166,7 +172,7 @@ class Matches:
 
 def search_customers(directory: pd.DataFrame, text: str = "", segment: str | None = None,
                      category: str | None = None, current: str | None = None,
-                     limit: int = MATCH_LIMIT) -> Matches:
+                     limit: int = MATCH_LIMIT, locate: Locate | None = None) -> Matches:
     """Customers whose id contains ``text`` (case-insensitive), in ``segment`` and who bought in
     ``category``, at most ``limit`` of them; the ``current`` customer always stays among them.
 
@@ -180,6 +186,8 @@ def search_customers(directory: pd.DataFrame, text: str = "", segment: str | Non
         category: A top-level category the customer bought in (exact name), or None / ``""`` for any.
         current: The customer chosen so far (kept selectable even when it does not match), or None.
         limit: The most matches listed.
+        locate: The directory row of an id or None (e.g. :meth:`Dataset.find_user`, O(1)); default:
+            a scan of the directory, O(customers).
 
     Returns:
         :class:`Matches` (customer ids).
@@ -192,21 +200,29 @@ def search_customers(directory: pd.DataFrame, text: str = "", segment: str | Non
         keep &= (directory["segment"] == segment).to_numpy(dtype=bool)
     if category:
         keep &= ("|" + directory["categories"] + "|").str.contains(f"|{category}|", regex=False).to_numpy(dtype=bool)
-    return _capped(directory["user_id"], keep, current, limit)
+    return _capped(directory["user_id"], keep, current, limit, locate)
 
 
-def _capped(ids: pd.Series, keep: np.ndarray, current: str | None, limit: int) -> Matches:
+def _capped(ids: pd.Series, keep: np.ndarray, current: str | None, limit: int,
+            locate: Locate | None = None) -> Matches:
     """The first ``limit`` kept ids in order, with ``current`` put first when it is not among them;
-    O(rows) for the lookup of ``current``, O(limit) for the list."""
+    O(1) with ``locate`` (else O(rows)) for the lookup of ``current``, O(limit) for the list."""
     hits = np.flatnonzero(keep)
-    shown = [str(u) for u in ids.iloc[hits[:limit]]]
+    positions = [int(p) for p in hits[:limit]]
+    shown = [str(u) for u in ids.iloc[positions]]
     listed, current_matches = len(shown), False
     if current is not None:
-        position = np.flatnonzero((ids == current).to_numpy(dtype=bool))  # (0 or 1,)
-        current_matches = bool(len(position) and keep[position[0]])
-        if len(position) and current not in shown:
+        if locate is None:
+            found = np.flatnonzero((ids == current).to_numpy(dtype=bool))  # (0 or 1,)
+            row = int(found[0]) if len(found) else None
+        else:
+            row = locate(current)
+        current_matches = row is not None and bool(keep[row])
+        if row is not None and current not in shown:
             shown.insert(0, str(current))
-    return Matches(ids=shown, total=len(hits), listed=listed, current_matches=current_matches)
+            positions.insert(0, row)
+    return Matches(ids=shown, total=len(hits), listed=listed, current_matches=current_matches,
+                   positions=positions)
 
 
 def search_choices(directory: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -235,7 +251,7 @@ def product_directory(data: Dataset) -> pd.DataFrame:
 
 
 def search_products(directory: pd.DataFrame, text: str = "", category: str | None = None,
-                    current: str | None = None, limit: int = MATCH_LIMIT) -> Matches:
+                    current: str | None = None, limit: int = MATCH_LIMIT, locate: Locate | None = None) -> Matches:
     """Products whose id or title contains ``text`` (case-insensitive) in top-level ``category``, at
     most ``limit`` of them; the ``current`` product always stays among them.
 
@@ -248,6 +264,8 @@ def search_products(directory: pd.DataFrame, text: str = "", category: str | Non
         category: An exact top-level ``category``, or None / ``""`` for any.
         current: The product chosen so far (kept selectable even when it does not match), or None.
         limit: The most matches listed.
+        locate: The directory row of an id or None (e.g. :meth:`Dataset.find_item`, O(1)); default:
+            a scan of the directory, O(products).
 
     Returns:
         :class:`Matches` (product ids).
@@ -260,7 +278,7 @@ def search_products(directory: pd.DataFrame, text: str = "", category: str | Non
         keep &= in_id | in_title
     if category:
         keep &= (directory["category"] == category).to_numpy(dtype=bool)
-    return _capped(directory["item_id"], keep, current, limit)
+    return _capped(directory["item_id"], keep, current, limit, locate)
 
 
 def read_item_truth(dataset_dir: str | Path) -> pd.DataFrame | None:

@@ -138,6 +138,16 @@ class Dataset:
         """Index of a raw item id; raises KeyError with a readable message."""
         return int(self.item_indices([item_id])[0])
 
+    def find_user(self, user_id: str) -> int | None:
+        """Index of a raw user id, or None when the dataset has no such user (O(1), no error)."""
+        position = self._user_lookup.get_indexer([user_id])[0]
+        return None if position < 0 else int(position)
+
+    def find_item(self, item_id: str) -> int | None:
+        """Index of a raw item id, or None when the dataset has no such item (O(1), no error)."""
+        position = self._item_lookup.get_indexer([item_id])[0]
+        return None if position < 0 else int(position)
+
     def user_sequence(self, user: int) -> tuple[np.ndarray, np.ndarray]:
         """All of a user's interactions in time order: ``(items (n,), times (n,))``."""
         lo, hi = self.offsets[user], self.offsets[user + 1]

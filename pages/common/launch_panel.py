@@ -52,13 +52,13 @@ def _form(data, item: str) -> dict | None:
 
 def _who(result, data, run_label: str, dkey, title: str) -> None:
     """Segments, shares and the table of the audience (or of the customers it suits best)."""
-    customers = loaders.customer_directory(data, dkey).set_index("user_id")
+    segments = loaders.customer_segments(data, dkey)
     parts = result.parts
     if result.audience_size:
         frame, who = result.audience, f"the {result.audience_size:,} customers who would get it in their top {result.k}"
     else:
         frame, who = result.top(TOP), f"the {min(TOP, len(result.ranking)):,} customers it suits best"
-    by_segment = loaders.audience_by_segment(frame, customers["segment"])
+    by_segment = loaders.audience_by_segment(frame, segments)
     export.chart(charts.audience_segments(by_segment, f"Who “{products.plotly_text(title)}” reaches: {who}"),
                  "product_launch_segments", "For each customer segment (the sample's planted persona, otherwise the "
                  "category a customer bought most): its share of these customers (blue) against its share of all "
@@ -69,7 +69,7 @@ def _who(result, data, run_label: str, dkey, title: str) -> None:
                      "from that modality (line = median, dashed = mean). A part the model cannot know for a new "
                      "product stays at 0.")
     table = frame.copy()
-    table.insert(1, "segment", table["user_id"].map(customers["segment"]).to_numpy())
+    table.insert(1, "segment", table["user_id"].map(segments).to_numpy())
     attributes = loaders.planted_attributes(data, dkey)
     if attributes is not None:
         table.insert(2, "planted_attribute", table["user_id"].map(attributes).fillna("").to_numpy())
@@ -97,8 +97,8 @@ def _edit(result, data, dkey) -> None:
     if not edit.exact:
         st.caption("Estimated: this model's product vectors no longer read the content (see the note above).")
     if len(edit.changes):
-        customers = loaders.customer_directory(data, dkey).set_index("user_id")
-        changes = edit.changes.assign(segment=edit.changes["user_id"].map(customers["segment"]).to_numpy())
+        segments = loaders.customer_segments(data, dkey)
+        changes = edit.changes.assign(segment=edit.changes["user_id"].map(segments).to_numpy())
         export.table(changes, "product_launch_changes", "Every customer who gets the product before or after the "
                      "edit: kept, gained or lost.", "launch edit changes")
 

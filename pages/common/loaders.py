@@ -145,13 +145,22 @@ def metrics_table(run_dirs: tuple[str, ...], stamps: tuple[tuple, ...]) -> pd.Da
 
 
 # ---------------------------------------------------------------- dataset tables (no model)
-@st.cache_data(show_spinner="Listing the customers…", max_entries=8)
+# The directories are shared, read-only objects (cache_resource): every rerun of every session reads
+# the same frame instead of unpickling a 200,000-row copy; nothing may modify them in place.
+@st.cache_resource(show_spinner="Listing the customers…", max_entries=8)
 def customer_directory(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
     """One row per customer (:func:`core.data.browse.customer_directory`), built once per dataset
     (O(purchases · log purchases), ~1 s at 200,000 customers); the sidebar's search filters it."""
     from core.data.browse import customer_directory as build
 
     return build(_data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def customer_segments(_data: Dataset, key: tuple[str, int]) -> pd.Series:
+    """Each customer's segment indexed by customer id (shared, read-only; built once per dataset)."""
+    directory = customer_directory(_data, key)
+    return pd.Series(directory["segment"].to_numpy(), index=pd.Index(directory["user_id"]), name="segment")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -334,7 +343,7 @@ def image_data_uri(path: str) -> str:
 
 
 # ---------------------------------------------------------------- the product lens (core.explain.product)
-@st.cache_data(show_spinner="Listing the products…", max_entries=8)
+@st.cache_resource(show_spinner="Listing the products…", max_entries=8)
 def product_directory(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
     """One row per product (:func:`core.data.browse.product_directory`), built once per dataset
     (O(products + purchases)); the product search filters it."""

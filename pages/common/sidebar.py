@@ -161,9 +161,8 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
     key = loaders.data_key(data)
     directory = loaders.customer_directory(data, key)
     segments, categories = loaders.customer_search_choices(data, key)
-    ids = directory["user_id"]
     if sync_url:
-        _follow_link("user", ids, "sidebar_user", "customer", data.name)
+        _follow_link("user", data.find_user, directory["user_id"], "sidebar_user", "customer", data.name)
     current = st.session_state.get("sidebar_user")
 
     text = st.sidebar.text_input("Find a customer", key="sidebar_customer_search", persist_state="session",
@@ -179,7 +178,8 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
     category = right.selectbox("Bought in", ["", *categories], key="sidebar_customer_category",
                                persist_state="session", format_func=lambda c: c or "any category",
                                help="Customers who bought at least once in this top-level category.")
-    found = search_customers(directory, text, segment, category, current=current, limit=MATCH_LIMIT)
+    found = search_customers(directory, text, segment, category, current=current, limit=MATCH_LIMIT,
+                             locate=data.find_user)
     user = _pick(found, directory, "user_id", "sidebar_user", "customer", current, bool(text or segment or category),
                  help=f"At most {MATCH_LIMIT} customers are listed; type part of an id or pick a segment or "
                       "category above to find others.")
@@ -188,12 +188,13 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
     return user
 
 
-def _follow_link(param: str, ids, state_key: str, noun: str, dataset: str) -> None:
-    """Choose the id a link names (query parameter ``param``), or say why it cannot be chosen."""
+def _follow_link(param: str, locate, ids, state_key: str, noun: str, dataset: str) -> None:
+    """Choose the id a link names (query parameter ``param``; found by ``locate``, O(1)), or say why
+    it cannot be chosen (``ids``: the directory's ids, three of them quoted as examples)."""
     wanted = link_value(param)
     if wanted is None:
         return
-    if bool((ids == wanted).any()):
+    if locate(wanted) is not None:
         st.session_state[state_key] = wanted
     else:
         add_note(f"No {noun} with the id “{products.text(wanted)}” in {products.text(dataset)}: the link may be "
@@ -204,11 +205,12 @@ def _follow_link(param: str, ids, state_key: str, noun: str, dataset: str) -> No
 def _pick(found, directory, id_column: str, state_key: str, noun: str, current: str | None, filtered: bool,
           help: str) -> str:
     """The sidebar picker over a search's matches (``found``: :class:`core.data.browse.Matches`), with
-    the caption saying how many match; labels are looked up for the listed ids only, O(rows)."""
+    the caption saying how many match; labels are read from the listed rows only, O(listed)."""
     options = found.ids or directory[id_column].iloc[:1].tolist()  # nothing matches, nothing chosen: the first
     if st.session_state.get(state_key) not in options:
         st.session_state.pop(state_key, None)
-    rows = directory.loc[directory[id_column].isin(options), [id_column, "label"]]
+    rows = directory.iloc[found.positions or [0], [directory.columns.get_loc(id_column),
+                                                   directory.columns.get_loc("label")]]
     labels = dict(zip(rows[id_column], rows["label"]))
     if current in labels and not found.current_matches and filtered:
         labels[current] = f"{labels[current]} (current, not matching)"
@@ -290,9 +292,8 @@ def selected_product(data, sync_url: bool = False) -> str:
     key = loaders.data_key(data)
     directory = loaders.product_directory(data, key)
     categories = loaders.product_categories(data, key)
-    ids = directory["item_id"]
     if sync_url:
-        _follow_link("item", ids, "product_item", "product", data.name)
+        _follow_link("item", data.find_item, directory["item_id"], "product_item", "product", data.name)
     current = st.session_state.get("product_item")
     text = st.sidebar.text_input("Find a product", key="product_search", persist_state="session",
                                  placeholder="part of an id or a title",
@@ -302,7 +303,7 @@ def selected_product(data, sync_url: bool = False) -> str:
     category = st.sidebar.selectbox("Category", ["", *categories], key="product_category", persist_state="session",
                                     format_func=lambda c: c or "any category",
                                     help="The product's top-level category.")
-    found = search_products(directory, text, category, current=current, limit=MATCH_LIMIT)
+    found = search_products(directory, text, category, current=current, limit=MATCH_LIMIT, locate=data.find_item)
     item = _pick(found, directory, "item_id", "product_item", "product", current, bool(text or category),
                  help=f"At most {MATCH_LIMIT} products are listed; type part of an id or title or pick a "
                       "category above to find others.")

@@ -138,3 +138,13 @@ def test_the_current_customer_is_always_kept(people):
     assert within.ids == ["C001", "c002", "C011", "C012"] and within.current_matches
     assert search_customers(people, "X", current="Z999").ids == ["X010"]  # unknown id: not invented
     assert search_customers(people, "nothing", current="C001").ids == ["C001"]
+
+
+def test_a_locate_function_finds_the_current_customer_as_the_scan_does(people):
+    rows = {u: n for n, u in enumerate(people["user_id"])}
+    for text, current in (("c0", "B100"), ("c0", "C011"), ("", "C012"), ("zz", "nobody"), ("c0", None)):
+        scanned = search_customers(people, text, current=current, limit=2)
+        located = search_customers(people, text, current=current, limit=2, locate=rows.get)
+        assert located == scanned
+        assert people["user_id"].iloc[located.positions].tolist() == located.ids  # the rows of the listed ids
+    assert search_customers(people, "c0", current="B100", limit=2, locate=rows.get).positions == [4, 0, 1]

@@ -49,6 +49,12 @@ def test_items_frame_is_aligned_to_item_index(tmp_path):
     assert data.items["title"].tolist() == ["Item aa", "Item mm", "Item zz"]
 
 
+def test_find_returns_the_index_or_none(cyclic_data):
+    user, item = cyclic_data.user_ids[3], cyclic_data.item_ids[5]
+    assert (cyclic_data.find_user(user), cyclic_data.find_item(item)) == (3, 5)
+    assert cyclic_data.find_user("nobody") is None and cyclic_data.find_item("nothing") is None
+
+
 def test_lookup_errors_are_readable(cyclic_data):
     try:
         cyclic_data.user_index("nobody")
