@@ -43,6 +43,10 @@ _SOURCES = ("dataset.py", "reader.py", "filtering.py", "feature_files.py", "data
 def load_dataset(root: str | Path, k: int = DEFAULT_K_CORE) -> Dataset:
     """Read, validate and prepare a dataset directory in one call (from the cache when it is still valid).
 
+    A hit checks a few stats and reads the stored arrays and ids once: O(interactions + users +
+    items), no parsing or sorting. A miss parses and prepares as before, then writes the cache
+    (one more pass over the same data and one lstat per distinct image path).
+
     Args:
         root: Directory holding interactions.csv and items.csv.
         k: k-core threshold for users and items.
