@@ -6,7 +6,8 @@ The batch helpers need torch; they are imported on first use, so reading and val
 
 from importlib import import_module
 
-from core.data.dataset import DEFAULT_K_CORE, Dataset, PrepareReport, load_dataset, prepare
+from core.data.dataset import DEFAULT_K_CORE, Dataset, PrepareReport, prepare
+from core.data.dataset_cache import load_dataset
 from core.data.errors import DataError
 from core.data.filtering import k_core
 from core.data.new_items import NewItemsConfig, NewItemSplit, hold_out_new_items

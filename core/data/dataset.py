@@ -23,7 +23,7 @@ import pandas as pd
 from core.data.errors import DataError
 from core.data.feature_files import align_features, load_features
 from core.data.filtering import k_core
-from core.data.reader import RawDataset, display_titles, read_dataset
+from core.data.reader import RawDataset, display_titles
 
 DEFAULT_K_CORE = 5  # min interactions per user and item, as in both papers (CLI, dashboard and training)
 MIN_USER_ITEMS = 3  # one training item, one validation target, one test target
@@ -251,8 +251,3 @@ def prepare(raw: RawDataset, k: int = DEFAULT_K_CORE) -> Dataset:
     return Dataset(name=raw.name, root=raw.root, user_ids=user_ids, item_ids=item_ids, items=items,
                    offsets=offsets, flat_items=item_idx[order].astype(np.int64), flat_times=times[order],
                    features=features, feature_missing=missing, report=report)
-
-
-def load_dataset(root: str | Path, k: int = DEFAULT_K_CORE) -> Dataset:
-    """Read, validate and prepare a dataset directory in one call."""
-    return prepare(read_dataset(root), k=k)

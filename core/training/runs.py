@@ -10,7 +10,8 @@ from typing import Any
 
 import torch
 
-from core.data.dataset import DEFAULT_K_CORE, Dataset, load_dataset
+from core.data.dataset import DEFAULT_K_CORE, Dataset
+from core.data.dataset_cache import load_dataset
 from core.data.new_items import NewItemsConfig, NewItemSplit, hold_out_new_items
 from core.models import MODELS, DataSpec, Recommender, build_model, config_from_dict, config_to_dict
 from core.scoring import Scorer
