@@ -44,7 +44,7 @@ from app_cold_start import CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, start_serv
 REPO = ROOT
 
 PAGES = ("", "explorer", "product", "experts", "time_effects", "drift", "comparison")
-TABLES = ("top", "gates", "routes")
+TABLES = ("top", "gates", "routes", "intervals")
 
 
 def run_step(command: list[str], kill_when=None) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import charts, export, loaders, products, sidebar
+from pages.common import batch_offer, charts, export, loaders, products, sidebar
 
 st.title("Experts & modalities")
 data, trained, user, k = sidebar.customer_page("experts_train")
@@ -43,15 +43,7 @@ else:
     with sidebar.reported("The population view"):
         population = loaders.population_shares(trained, key, k)
     if population is None:
-        st.info(f"This catalogue has {data.n_users:,} customers, too many to explain on the spot. Explain every "
-                f"customer once (`python -m core explain-all {trained.run.root}` does the same) and this view "
-                "reads the results in a moment from then on.",
-                icon=":material/info:")
-        if st.button("Explain every customer now", key="experts_explain_all"):
-            bar = st.progress(0.0, text="Explaining every customer…")
-            loaders.explain_all(trained, lambda done, total: bar.progress(done / total,
-                                                                          text=f"Chunk {done} of {total}"))
-            st.rerun()
+        batch_offer.offer_explain_all(trained, "experts_explain_all")
         st.stop()
     counts = loaders.share_histogram(population, tuple(parts))
     export.chart(charts.population_shares(counts, parts, k), "experts_population",

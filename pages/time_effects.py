@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import charts, export, loaders, products, sidebar
+from pages.common import batch_offer, charts, export, loaders, products, sidebar
 
 MONTHS = tuple(range(-12, 13))
 
@@ -83,8 +83,11 @@ if view is None or view.routes.empty:
 else:
     export.chart(charts.routes_by_position(view.routes, user), "time_routes",
                  "One bar per purchase (with the days since the one before): how the time experts share it.")
-    population = loaders.routing_by_interval(trained, key)
-    if population.empty:
+    with sidebar.reported("The routing of all customers"):
+        population = loaders.population_routing(trained, key)
+    if population is None:
+        batch_offer.offer_explain_all(trained, "time_explain_all")
+    elif population.empty:
         export.note(text="No routing could be measured for the customer base.")
     else:
         export.chart(charts.routing_by_interval(population), "time_population_routing",

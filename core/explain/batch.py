@@ -1,7 +1,7 @@
 """Batch explanations: every customer's top-K with its exact score parts, gates and time route, on disk.
 
 ``python -m core explain-all RUN`` writes, chunk by chunk of :data:`CHUNK_SIZE` customers (dataset
-order), three Parquet tables under ``RUN/batch/`` (:attr:`RunDir.batch_dir`):
+order), up to four Parquet tables under ``RUN/batch/`` (:attr:`RunDir.batch_dir`):
 
 - ``top/chunk-NNNNN.parquet``: one row per customer × recommended item × score part —
   ``user_id, rank, item_id, score, part, contribution, share`` (the tidy
@@ -9,13 +9,22 @@ order), three Parquet tables under ``RUN/batch/`` (:attr:`RunDir.batch_dir`):
 - ``gates/chunk-NNNNN.parquet``: ``user_id, modality, expert, gate``, the Interactive-MoE gate
   of every modality and expert averaged over the customer's history (models with gates only);
 - ``routes/chunk-NNNNN.parquet``: ``user_id, expert, weight``, the Temporal-MoE route for "now"
-  (models with a query-time route only).
+  (models with a query-time route only);
+- ``intervals/chunk-NNNNN.parquet``: ``interval_days, expert, weight_sum, positions``, the chunk's
+  Temporal-MoE route weight summed per interval bin and expert and the history positions in the bin
+  (:func:`core.explain.gates.interval_sums`; models with time routes only; at most bins × experts
+  rows), from which :func:`batch_routing` reads the population routing curve.
 
-``manifest.json`` records the settings and the checkpoint it explains. Every file is written
+Every table is read off the one forward pass that scores the chunk (no second pass).
+
+``manifest.json`` records the settings, the checkpoint it explains and the tables it holds: a batch
+written before a table existed does not list it, its readers treat it as missing, and the next
+``explain-all`` (whose manifest differs) writes every chunk again. Every file is written
 atomically, so a killed job leaves only whole files; a restart keeps the chunks already done and
 redoes the rest (a chunk counts as done when all its tables read whole), and gives exactly the rows
 of an uninterrupted run. Memory is bounded by the chunk; time is O(customers × products).
-Population views read the files in-process with DuckDB (:func:`read_batch`, :func:`batch_shares`).
+Population views read the files in-process with DuckDB (:func:`read_batch`, :func:`batch_shares`,
+:func:`batch_routing`).
 
 Under ``torchrun`` (``torchrun --nproc-per-node N -m core explain-all RUN``) chunk ``c`` is written
 by rank ``c mod N``: rank 0 checks the manifest (and drops stale chunks), every rank writes its own
@@ -31,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.explain.gates import ROUTING_COLUMNS, interval_sums, routing_by_interval
 from core.files import atomic_write
 from core.models.base import Capabilities, GateTrace
 from core.training.distributed import setup
@@ -39,7 +49,7 @@ from core.training.runs import TrainedRun
 from core.training.storage import read_json, write_json
 
 CHUNK_SIZE = 2048
-TABLES = ("top", "gates", "routes")
+TABLES = ("top", "gates", "routes", "intervals")
 VERSION = 1
 ProgressFn = Callable[[int, int], None]
 
@@ -56,7 +66,7 @@ def _manifest(trained: TrainedRun, k: int, chunk_size: int) -> dict:
             "chunk_size": int(chunk_size), "customers": n, "chunks": -(-n // chunk_size),
             "parts": list(caps.parts),
             "tables": [t for t in TABLES if t == "top" or (t == "gates" and caps.gates)
-                       or (t == "routes" and caps.query_time)]}
+                       or (t == "routes" and caps.query_time) or (t == "intervals" and caps.time_routes)]}
 
 
 def chunk_path(out: Path, table: str, chunk: int) -> Path:
@@ -84,7 +94,8 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _gate_frames(caps: Capabilities, traces: list[GateTrace], ids: np.ndarray) -> dict[str, pd.DataFrame]:
-    """Gate summaries and query routes of the customers ``ids``, from the traces of their scoring batches."""
+    """Gate summaries, query routes and interval sums of the customers ``ids``, from the traces of
+    their scoring batches."""
     out = {}
     if caps.gates:
         per_batch = []
@@ -101,6 +112,8 @@ def _gate_frames(caps: Capabilities, traces: list[GateTrace], ids: np.ndarray) -
         b, k = r.shape
         out["routes"] = pd.DataFrame({"user_id": np.repeat(ids, k), "expert": np.tile(np.arange(k), b),
                                       "weight": r.reshape(-1)})
+    if caps.time_routes:
+        out["intervals"] = interval_sums(traces)
     return out
 
 
@@ -220,6 +233,26 @@ def batch_shares(trained: TrainedRun, out: str | Path | None = None) -> pd.DataF
     return frame
 
 
+def batch_routing(trained: TrainedRun, out: str | Path | None = None) -> pd.DataFrame:
+    """The population routing curve from the batch files: exactly the frame of
+    :func:`core.explain.routing_by_interval` over every customer (``interval_days, expert, weight,
+    positions``), as one DuckDB query (sum of the chunks' sums over the sum of their positions).
+
+    O(chunks × bins × experts): a few thousand rows at 200,000 customers.
+
+    Raises:
+        RunError: As :func:`read_batch` (missing, unfinished, another checkpoint, a damaged chunk).
+        ValueError: If the batch files hold no ``intervals`` table (a model without time routes, or
+            files written before the table existed: run ``explain-all`` again).
+    """
+    frame = read_batch(trained, "intervals",
+                       "SELECT interval_days, expert, sum(weight_sum) / sum(positions) AS weight, "
+                       "CAST(sum(positions) AS BIGINT) AS positions FROM t "
+                       "GROUP BY interval_days, expert ORDER BY interval_days, expert", out)
+    return frame.astype({"interval_days": np.float64, "expert": np.int64, "weight": np.float64,
+                         "positions": np.int64})[ROUTING_COLUMNS]
+
+
 LIVE_LIMIT = 20_000  # customers explained on the spot when no batch files exist (about 1-2 s on 2 cores)
 
 
@@ -240,4 +273,26 @@ def population_view(trained: TrainedRun, k: int, live_limit: int | None = None) 
         return batch_shares(trained)
     if trained.data.n_users <= (LIVE_LIMIT if live_limit is None else live_limit):
         return population_shares(trained, k=k)
+    return None
+
+
+def population_routing(trained: TrainedRun, live_limit: int | None = None) -> pd.DataFrame | None:
+    """The population routing curve (:func:`core.explain.routing_by_interval` over every customer).
+
+    Read from the batch files (:func:`batch_routing`) when they explain this checkpoint and hold the
+    ``intervals`` table (any K); computed on the spot for catalogues of at most ``live_limit``
+    customers (default :data:`LIVE_LIMIT`; O(customers × products)); otherwise None: run
+    ``explain-all`` first (also when the files were written before they held the table). Empty for
+    models without time routes.
+
+    Raises:
+        RunError: If the batch files exist for this checkpoint but a chunk is damaged.
+    """
+    if not trained.scorer.capabilities.time_routes:
+        return pd.DataFrame(columns=ROUTING_COLUMNS)
+    manifest = batch_status(trained)
+    if manifest is not None and "intervals" in manifest.get("tables", []):
+        return batch_routing(trained)
+    if trained.data.n_users <= (LIVE_LIMIT if live_limit is None else live_limit):
+        return routing_by_interval(trained)
     return None

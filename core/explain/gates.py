@@ -110,11 +110,63 @@ def gates(trained: TrainedRun, user_id: str, now: int | None = None) -> GateView
     return GateView(imoe=imoe, modality_weights=weights, routes=routes, query_routes=query)
 
 
+def interval_bin_index(days: np.ndarray, edges: tuple[float, ...] = INTERVAL_EDGES_DAYS) -> np.ndarray:
+    """Index into ``edges`` of the bin of every interval (days); the last bin is ``[edges[-1], inf)``."""
+    edges_arr = np.asarray(edges, dtype=np.float64)
+    return np.clip(np.searchsorted(edges_arr, np.asarray(days, dtype=np.float64), side="right") - 1,
+                   0, len(edges_arr) - 1)
+
+
 def interval_bin(days: np.ndarray, edges: tuple[float, ...] = INTERVAL_EDGES_DAYS) -> np.ndarray:
     """Lower edge (days) of the bin of every interval; the last bin is ``[edges[-1], inf)``."""
-    edges_arr = np.asarray(edges, dtype=np.float64)
-    return edges_arr[np.clip(np.searchsorted(edges_arr, np.asarray(days, dtype=np.float64), side="right") - 1,
-                             0, len(edges_arr) - 1)]
+    return np.asarray(edges, dtype=np.float64)[interval_bin_index(days, edges)]
+
+
+ROUTING_COLUMNS = ["interval_days", "expert", "weight", "positions"]
+SUM_COLUMNS = ["interval_days", "expert", "weight_sum", "positions"]
+
+
+def interval_sums(traces: list[GateTrace]) -> pd.DataFrame:
+    """Summed Temporal-MoE route weight of each interval bin and expert over the traces' histories.
+
+    Every real history position that has a previous purchase (so not the first position a
+    customer's window reads) counts once, binned by :func:`interval_bin` over
+    :data:`INTERVAL_EDGES_DAYS`. O(positions × experts) time, O(bins × experts) memory.
+
+    Args:
+        traces: Traces of scoring batches, all with ``routes`` (``capabilities.time_routes``).
+
+    Returns:
+        ``interval_days`` (lower bin edge, float64), ``expert`` (int64), ``weight_sum`` (float64,
+        the summed route weight), ``positions`` (int64, history positions in the bin); one row per
+        bin that holds a position and expert, bins ascending then experts.
+    """
+    n_bins = len(INTERVAL_EDGES_DAYS)
+    k = traces[0].routes.shape[-1] if traces else 0
+    sums = np.zeros((n_bins, k))  # (bins, K) float64
+    counts = np.zeros(n_bins, dtype=np.int64)  # (bins,)
+    for trace in traces:
+        has_previous = trace.valid & torch.nn.functional.pad(trace.valid[:, :-1], (1, 0))  # (b, T)
+        index = interval_bin_index(trace.intervals[has_previous].numpy() / 86_400.0)  # (P,)
+        weights = trace.routes[has_previous].numpy().astype(np.float64)  # (P, K)
+        counts += np.bincount(index, minlength=n_bins)
+        for e in range(k):
+            sums[:, e] += np.bincount(index, weights=weights[:, e], minlength=n_bins)
+    present = np.flatnonzero(counts)  # (bins present,)
+    return pd.DataFrame({"interval_days": np.repeat(np.asarray(INTERVAL_EDGES_DAYS, dtype=np.float64)[present], k),
+                         "expert": np.tile(np.arange(k, dtype=np.int64), len(present)),
+                         "weight_sum": sums[present].reshape(-1), "positions": np.repeat(counts[present], k)},
+                        columns=SUM_COLUMNS)
+
+
+def routing_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """The routing curve (:func:`routing_by_interval`'s frame) from :func:`interval_sums` frames
+    concatenated: sum of sums over sum of positions per bin and expert."""
+    total = sums.groupby(["interval_days", "expert"], sort=True)[["weight_sum", "positions"]].sum().reset_index()
+    return pd.DataFrame({"interval_days": total["interval_days"].astype(np.float64),
+                         "expert": total["expert"].astype(np.int64),
+                         "weight": (total["weight_sum"] / total["positions"]).astype(np.float64),
+                         "positions": total["positions"].astype(np.int64)}, columns=ROUTING_COLUMNS)
 
 
 def routing_by_interval(trained: TrainedRun, users: list[str] | None = None,
@@ -122,7 +174,10 @@ def routing_by_interval(trained: TrainedRun, users: list[str] | None = None,
     """Population curve: mean Temporal-MoE route weight of each expert against the purchase interval.
 
     Every history position (except each customer's first purchase, which has no interval) of the
-    given customers (default: all) is binned by the days since the previous purchase.
+    given customers (default: all) is binned by the days since the previous purchase. One forward
+    pass per batch of customers: O(customers × products) time (the trace scores every product),
+    memory bounded by the batch. The run's batch files hold the same sums
+    (:func:`core.explain.batch.batch_routing`).
 
     Returns:
         ``interval_days`` (lower bin edge), ``expert``, ``weight`` (mean route weight), ``positions``
@@ -133,20 +188,10 @@ def routing_by_interval(trained: TrainedRun, users: list[str] | None = None,
     """
     data = trained.data
     index = np.arange(data.n_users) if users is None else data.user_indices(users)
-    days, weights = [], []
+    sums = []
     for lo in range(0, len(index), batch_size):
         trace = _trace(trained, trained.scorer.batch(index[lo:lo + batch_size]))
         if trace is None or trace.routes is None:
-            return pd.DataFrame(columns=["interval_days", "expert", "weight", "positions"])
-        has_previous = trace.valid & torch.nn.functional.pad(trace.valid[:, :-1], (1, 0))  # (b, T)
-        days.append(trace.intervals[has_previous].numpy() / 86_400.0)
-        weights.append(trace.routes[has_previous].numpy())  # (P, K)
-    days_all, weights_all = np.concatenate(days), np.concatenate(weights)
-    bins = interval_bin(days_all)
-    rows = []
-    for edge in np.unique(bins):
-        sel = bins == edge
-        mean = weights_all[sel].mean(0)
-        rows += [{"interval_days": float(edge), "expert": e, "weight": float(w), "positions": int(sel.sum())}
-                 for e, w in enumerate(mean)]
-    return pd.DataFrame(rows, columns=["interval_days", "expert", "weight", "positions"])
+            return pd.DataFrame(columns=ROUTING_COLUMNS)
+        sums.append(interval_sums([trace]))
+    return routing_from_sums(pd.concat(sums, ignore_index=True) if sums else interval_sums([]))

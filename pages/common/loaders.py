@@ -271,12 +271,16 @@ def time_shift(_trained, key, user_id: str, months: tuple[int, ...], purchase: i
     return explain.time_shift(_trained, user_id, months=list(months), purchase=purchase, k=k, item_id=item_id)
 
 
+def batch_stamp(trained) -> tuple:
+    """The stamps of the run's batch files (manifest and every chunk): loaders reading them follow the files."""
+    batch = trained.run.batch_dir
+    return files_stamp([batch / "manifest.json", *sorted(batch.rglob("*.parquet"))])
+
+
 def population_shares(trained, key, k: int) -> pd.DataFrame | None:
     """Every customer's mean share per part over the top-``k`` (:func:`core.explain.batch.population_view`):
     from the run's batch files when they fit, else computed for small catalogues, else None."""
-    batch = trained.run.batch_dir
-    stamp = files_stamp([batch / "manifest.json", *sorted(batch.rglob("*.parquet"))])  # follows the files on disk
-    return _population_shares(trained, key, k, stamp)
+    return _population_shares(trained, key, k, batch_stamp(trained))
 
 
 @st.cache_data(show_spinner="Explaining the whole customer base (once per model)…", max_entries=8)
@@ -307,11 +311,17 @@ def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
     return explain.shares_by_segment(frame, segments)
 
 
-@st.cache_data(show_spinner="Routing the whole customer base by time interval (once per model)…", max_entries=8)
-def routing_by_interval(_trained, key) -> pd.DataFrame:
-    from core import explain
+def population_routing(trained, key) -> pd.DataFrame | None:
+    """The routing of every customer's purchases by interval (:func:`core.explain.batch.population_routing`):
+    from the run's batch files when they hold it, else computed for small catalogues, else None."""
+    return _population_routing(trained, key, batch_stamp(trained))
 
-    return explain.routing_by_interval(_trained)
+
+@st.cache_data(show_spinner="Routing the whole customer base by time interval (once per model)…", max_entries=8)
+def _population_routing(_trained, key, batch_stamp: tuple) -> pd.DataFrame | None:
+    from core.explain.batch import population_routing
+
+    return population_routing(_trained)
 
 
 # No spinner: the explorer's download button calls this on click, in a thread of its own where a
@@ -386,9 +396,7 @@ def product_audience(trained, key, item_id: str, k: int) -> tuple[pd.DataFrame |
     if source == "live":
         return audience_from_top(everyone_top(trained, key, k), trained.data, item_id, k), k
     if source == "batch":
-        batch = trained.run.batch_dir
-        stamp = files_stamp([batch / "manifest.json", *sorted(batch.rglob("*.parquet"))])
-        return _batch_audience(trained, key, item_id, k_used, stamp), k_used
+        return _batch_audience(trained, key, item_id, k_used, batch_stamp(trained)), k_used
     return None, k
 
 

@@ -1,6 +1,7 @@
 """Batch explanations (``explain-all``): the population read back from Parquet equals what the scoring
-service computes, damaged chunks are named and redone, and a job killed half-way finishes with
-exactly the rows of an uninterrupted one."""
+service computes (shares, and the routing by interval equal to ``routing_by_interval``), damaged
+chunks are named and redone, a batch written before a table existed is not read as holding it, and a
+job killed half-way finishes with exactly the rows of an uninterrupted one."""
 
 from __future__ import annotations
 
@@ -12,14 +13,24 @@ import pandas as pd
 import pytest
 
 from core.data import load_dataset
-from core.explain import population_shares
-from core.explain.batch import batch_shares, batch_status, chunk_path, explain_all, read_batch
+from core.explain import population_shares, routing_by_interval
+from core.explain.batch import (
+    batch_routing,
+    batch_shares,
+    batch_status,
+    chunk_path,
+    explain_all,
+    population_routing,
+    read_batch,
+)
 from core.training import TrainConfig, open_run, train_run
 from core.training.errors import RunError
+from core.training.storage import read_json, write_json
 from tests.app.shop import TINY_HM4SR
 from tests.training.test_kill_resume import Job
 
 CHUNK = 7  # 40 customers -> 6 chunks
+TABLES = ("top", "gates", "routes", "intervals")
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +49,13 @@ def trained(run_dir, featured_dir, tmp_path):
 
 
 def _all_tables(trained):
-    return {t: read_batch(trained, t, "SELECT * FROM t ORDER BY ALL") for t in ("top", "gates", "routes")}
+    return {t: read_batch(trained, t, "SELECT * FROM t ORDER BY ALL") for t in TABLES}
 
 
 def test_batch_files_hold_what_the_scoring_service_computes(trained):
     out = explain_all(trained, k=5, chunk_size=CHUNK)
     manifest = batch_status(trained)
-    assert manifest["chunks"] == 6 and manifest["tables"] == ["top", "gates", "routes"]
+    assert manifest["chunks"] == 6 and manifest["tables"] == ["top", "gates", "routes", "intervals"]
     assert len(list((out / "top").glob("chunk-*.parquet"))) == 6
     top = read_batch(trained, "top")
     data = trained.data
@@ -97,7 +108,49 @@ def test_killed_half_way_it_finishes_with_the_rows_of_an_uninterrupted_run(train
     assert killed, "the job finished before it could be killed"
     assert not batch_status(trained)  # unfinished: the dashboard will not read it
     Job(command).kill_when(lambda: False)  # the restart runs to the end
-    for table in ("top", "gates", "routes"):
+    for table in TABLES:
         got = read_batch(trained, table, "SELECT * FROM t")
         want = read_batch(trained, table, "SELECT * FROM t", out=reference)
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_the_routing_by_interval_read_from_the_batch_is_the_live_one(trained):
+    out = explain_all(trained, k=5, chunk_size=CHUNK)
+    live = routing_by_interval(trained)
+    got = batch_routing(trained)
+    assert len(live) > 2 and list(got.columns) == ["interval_days", "expert", "weight", "positions"]
+    # bins, experts and counts exact; weights to float rounding (chunks of 7 against batches of 256)
+    pd.testing.assert_frame_equal(got, live, check_exact=False, rtol=0, atol=1e-6)
+    windows = np.minimum(np.diff(trained.data.offsets), trained.model.max_len)  # (U,) positions the model reads
+    assert got.drop_duplicates("interval_days")["positions"].sum() == (windows - 1).sum()  # all but each first
+    chunks = [pd.read_parquet(chunk_path(out, "intervals", c)) for c in range(6)]
+    assert all(0 < len(c) <= 10 * 2 for c in chunks)  # one small table per chunk: at most bins x experts rows
+    pd.testing.assert_frame_equal(population_routing(trained, live_limit=0), got)  # read from the files
+
+
+def test_a_complete_batch_written_before_the_intervals_table_is_not_read_as_holding_it(trained):
+    out = explain_all(trained, k=5, chunk_size=CHUNK)
+    old = read_json(out / "manifest.json")  # as the code before the table wrote it: no table, no files
+    write_json(out / "manifest.json", {**old, "tables": ["top", "gates", "routes"]})
+    shutil.rmtree(out / "intervals")
+    assert batch_status(trained)["tables"] == ["top", "gates", "routes"]
+    assert population_routing(trained, live_limit=0) is None  # too large to compute: run explain-all again
+    pd.testing.assert_frame_equal(population_routing(trained), routing_by_interval(trained))  # small: live
+    with pytest.raises(ValueError, match="no table 'intervals'"):
+        batch_routing(trained)
+    assert len(batch_shares(trained)) == trained.data.n_users  # the other tables are still read
+    explain_all(trained, k=5, chunk_size=CHUNK)  # the manifest differs: every chunk is written again
+    assert batch_status(trained)["tables"] == list(TABLES)
+    pd.testing.assert_frame_equal(batch_routing(trained), routing_by_interval(trained), check_exact=False,
+                                  rtol=0, atol=1e-6)
+
+
+def test_a_model_without_time_routes_writes_no_interval_table(featured_dir, tmp_path):
+    data = load_dataset(featured_dir, k=2)
+    root = tmp_path / "no_tmoe"
+    train_run(data, "hm4sr", root, {**TINY_HM4SR, "use_tmoe": False}, TrainConfig(epochs=1, device="cpu", seed=0))
+    trained = open_run(root, data)
+    out = explain_all(trained, k=5, chunk_size=CHUNK)
+    assert batch_status(trained)["tables"] == ["top", "gates", "routes"]  # the query route stays
+    assert not (out / "intervals").exists()
+    assert population_routing(trained, live_limit=0).empty and routing_by_interval(trained).empty

@@ -138,6 +138,6 @@ def test_explain_all_on_two_ranks_writes_identical_rows(alone, tmp_path):
     one, two = (json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("one", "two"))
     assert one == two and two["complete"] and two["chunks"] == 5  # 40 customers: chunks 0,2,4 on rank 0, 1,3 on 1
     tables_one, tables_two = read_tables(tmp_path / "one", 5), read_tables(tmp_path / "two", 5)
-    assert set(tables_one) == {"top", "gates", "routes"}
+    assert set(tables_one) == {"top", "gates", "routes", "intervals"}
     for table, frame in tables_one.items():  # ids and ranks exact; scores and shares to float32 rounding
         pd.testing.assert_frame_equal(tables_two[table], frame, check_exact=False, rtol=1e-5, atol=1e-6)
