@@ -10,7 +10,11 @@ the explorer for its own first customer (after one visit has warmed the server: 
 the model are loaded once per process, before a meeting), then, until ``--seconds`` have passed, picks the next
 customer of its own list in the sidebar picker (as ``benchmarks/app_cold_start.py`` does) and
 waits for that customer's share chart. Measured per change: seconds from opening the picker until
-the new chart is drawn. Errors: a change that times out (``--timeout`` seconds) or a page showing
+the new chart is drawn; with ``--think S`` each session then reads the page for S seconds before
+its next change (0: back to back, the harshest load). Where the CPU went: the dashboard process's
+CPU seconds and the rest of the machine's busy seconds over the meeting (on one machine the
+Chromium renderers that draw every session's charts share the cores with the server; in a meeting
+each laptop draws its own). Errors: a change that times out (``--timeout`` seconds) or a page showing
 a Streamlit exception. Also: the dashboard process's peak RSS (``VmHWM``) and its RSS before and
 after the sessions (the trained model is a process-wide ``st.cache_resource``: eight sessions
 must not hold eight copies). Targets (#14): p95 under 2 s, zero errors.
@@ -30,6 +34,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_cold_start import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, start_server, stop, write_result
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores of the machine have spent busy (not idle or waiting) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     """Current (VmRSS) and peak (VmHWM) resident memory of a process, in MB."""
     fields = {}
@@ -40,8 +56,10 @@ def rss_mb(pid: int) -> dict[str, float]:
     return fields
 
 
-async def session(browser, url: str, run: str, users: list[str], deadline: float, timeout_ms: int) -> dict:
-    """One browser session changing customers until ``deadline``: its change latencies and errors."""
+async def session(browser, url: str, run: str, users: list[str], deadline: float, timeout_ms: int,
+                  think: float = 0.0) -> dict:
+    """One browser session changing customers until ``deadline`` (``think`` seconds of reading the page
+    after each change): its change latencies and errors."""
     context = await browser.new_context(viewport={"width": 1500, "height": 1000})
     page = await context.new_page()
     latencies, errors = [], []
@@ -68,6 +86,7 @@ async def session(browser, url: str, run: str, users: list[str], deadline: float
                 errors.append(f"{user}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
             if await page.locator("[data-testid='stException']").count():
                 errors.append(f"{user}: the page shows an exception")
+            await asyncio.sleep(think)
     except Exception as exc:
         errors.append(f"opening the explorer: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     finally:
@@ -75,7 +94,8 @@ async def session(browser, url: str, run: str, users: list[str], deadline: float
     return {"latencies": latencies, "errors": errors}
 
 
-async def meeting(url: str, run: str, users: list[str], sessions: int, seconds: float, timeout_ms: int) -> list[dict]:
+async def meeting(url: str, run: str, users: list[str], sessions: int, seconds: float, timeout_ms: int,
+                  think: float = 0.0) -> list[dict]:
     from playwright.async_api import async_playwright
 
     per_session = [users[i::sessions] for i in range(sessions)]  # each session its own customers
@@ -89,7 +109,7 @@ async def meeting(url: str, run: str, users: list[str], sessions: int, seconds: 
             await warm.locator(".gtitle").filter(has_text="What each recommendation for").wait_for(timeout=TIMEOUT_MS)
             await warm.close()
             deadline = time.perf_counter() + seconds
-            return await asyncio.gather(*(session(browser, url, run, mine, deadline, timeout_ms)
+            return await asyncio.gather(*(session(browser, url, run, mine, deadline, timeout_ms, think)
                                           for mine in per_session))
         finally:
             await browser.close()
@@ -110,6 +130,8 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a change counts as failed")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each session looks at the page before its next change (default 0: back to back)")
     parser.add_argument("--out", default="benchmarks/results/concurrent_sessions.json")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
@@ -123,7 +145,10 @@ def main() -> None:
     try:
         before = rss_mb(process.pid)
         load_before = os.getloadavg()
-        results = asyncio.run(meeting(url, args.run, users, args.sessions, args.seconds, int(args.timeout * 1000)))
+        server_cpu, machine_cpu = cpu_seconds(process.pid), machine_busy_seconds()
+        results = asyncio.run(meeting(url, args.run, users, args.sessions, args.seconds, int(args.timeout * 1000),
+                                      args.think))
+        server_cpu, machine_cpu = cpu_seconds(process.pid) - server_cpu, machine_busy_seconds() - machine_cpu
         after = rss_mb(process.pid)
     finally:
         stop(process)
@@ -137,6 +162,12 @@ def main() -> None:
         "median_s": round(statistics.median(latencies), 3) if latencies else None,
         "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
         "max_s": round(max(latencies), 3) if latencies else None,
+        "think_s": args.think,
+        # where the CPU went (warm-up visit included): the dashboard process, and everything else on the
+        # machine (the Chromium renderers drawing every session's charts, the benchmark itself)
+        "server_cpu_s": round(server_cpu, 1), "other_cpu_s": round(machine_cpu - server_cpu, 1),
+        "server_cpu_per_change_s": round(server_cpu / len(latencies), 3) if latencies else None,
+        "other_cpu_per_change_s": round((machine_cpu - server_cpu) / len(latencies), 3) if latencies else None,
         "rss_before_mb": before["VmRSS"], "rss_after_mb": after["VmRSS"], "peak_rss_mb": after["VmHWM"],
         "targets": {"p95_s": 2.0, "errors": 0},
     }
