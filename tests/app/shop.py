@@ -85,6 +85,25 @@ def shop_trained(shop_dir, shop_runs):
     return open_run(shop_runs / "tiny_shop" / "hm4sr", data=load_dataset(shop_dir, k=5))
 
 
+@pytest.fixture()
+def private_runs(shop_app, shop_runs, tmp_path, monkeypatch) -> Path:
+    """A private copy of the shop's runs folder, served to the app (so a test may damage or extend it)."""
+    copy = tmp_path / "runs"
+    shutil.copytree(shop_runs, copy)
+    monkeypatch.setenv("MODALITY_LENS_RUNS", str(copy))
+    return copy
+
+
+@pytest.fixture()
+def large_shop_runs(private_runs, monkeypatch) -> Path:
+    """:func:`private_runs` with a live limit below the shop's 40 customers: a 'large' catalogue whose
+    population views need the batch files."""
+    import core.explain.batch as batch
+
+    monkeypatch.setattr(batch, "LIVE_LIMIT", 10)
+    return private_runs
+
+
 def copy_runs(shop_runs: Path, dest: Path, data: Path) -> Path:
     """A copy of the shop's runs folder at ``dest`` whose runs read the dataset at ``data`` (run.json repointed)."""
     from core.training import RunDir

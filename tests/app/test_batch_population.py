@@ -3,7 +3,6 @@ run ``explain-all`` (progress bar), then reads the batch files; a damaged chunk 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,8 @@ from tests.app.helpers import messages, open_page
 
 
 @pytest.fixture()
-def runs(shop_app, shop_runs, shop_dir, tmp_path, monkeypatch) -> Path:
-    """A private copy of the shop's runs, and a live limit below its 40 customers."""
-    copy = tmp_path / "runs"
-    shutil.copytree(shop_runs, copy)
-    monkeypatch.setenv("MODALITY_LENS_RUNS", str(copy))
-    monkeypatch.setattr(batch, "LIVE_LIMIT", 10)
-    return copy
+def runs(large_shop_runs, shop_dir) -> Path:
+    return large_shop_runs
 
 
 def test_the_page_offers_explain_all_then_reads_the_batch_files(runs, shop_dir):

@@ -19,12 +19,8 @@ USER = "U005"
 
 
 @pytest.fixture()
-def runs(shop_app, shop_runs, tmp_path, monkeypatch) -> Path:
-    """A private copy of the shop's runs folder, served to the app (so a test may damage it)."""
-    copy = tmp_path / "runs"
-    shutil.copytree(shop_runs, copy)
-    monkeypatch.setenv("MODALITY_LENS_RUNS", str(copy))
-    return copy
+def runs(private_runs) -> Path:
+    return private_runs
 
 
 def hm4sr(runs: Path) -> RunDir:

@@ -4,8 +4,6 @@ numbers, the product search narrows the picker, and unknown ids get a message.""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,13 +125,8 @@ def test_a_single_score_model_says_it_has_no_split_and_no_calendar(shop_app, sho
 
 
 @pytest.fixture()
-def large_runs(shop_app, shop_runs, tmp_path, monkeypatch):
-    """A private copy of the shop's runs, and a live limit below its 40 customers (a 'large' catalogue)."""
-    copy = tmp_path / "runs"
-    shutil.copytree(shop_runs, copy)
-    monkeypatch.setenv("MODALITY_LENS_RUNS", str(copy))
-    monkeypatch.setattr(batch, "LIVE_LIMIT", 10)
-    return copy
+def large_runs(large_shop_runs):
+    return large_shop_runs
 
 
 def test_a_large_catalogue_offers_explain_all_then_reads_the_audience_from_the_batch_files(large_runs, shop_trained):

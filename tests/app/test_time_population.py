@@ -21,13 +21,8 @@ OFFER = "too many to explain on the spot"
 
 
 @pytest.fixture()
-def runs(shop_app, shop_runs, tmp_path, monkeypatch) -> Path:
-    """A private copy of the shop's runs, and a live limit below its 40 customers."""
-    copy = tmp_path / "runs"
-    shutil.copytree(shop_runs, copy)
-    monkeypatch.setenv("MODALITY_LENS_RUNS", str(copy))
-    monkeypatch.setattr(batch, "LIVE_LIMIT", 10)
-    return copy
+def runs(large_shop_runs) -> Path:
+    return large_shop_runs
 
 
 def _trained(runs: Path, shop_dir: Path):
