@@ -4,7 +4,7 @@ seconds and validation NDCG@20 of a short run on a generated planted catalogue, 
 
 Usage:
     python benchmarks/distributed.py [--data /tmp/ml-dist] [--users 20000] [--items 2000] [--epochs 2]
-        [--out benchmarks/results/distributed.json]
+        [--set loss=sampled] [--out benchmarks/results/distributed.json]
 
 The catalogue is generated once (``python -m core make-sample --users U --items I --out DATA``,
 which also computes the text and image features) and reused when ``DATA`` exists. Both runs use
@@ -39,14 +39,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train(data: Path, out: Path, epochs: int, nproc: int, threads: int) -> dict:
-    """Train HM4SR (``epochs``, no early stop) on ``nproc`` processes of ``threads`` threads; return its record."""
+def train(data: Path, out: Path, epochs: int, nproc: int, threads: int, overrides: tuple[str, ...] = ()) -> dict:
+    """Train HM4SR (``epochs``, no early stop, ``--set`` ``overrides``) on ``nproc`` processes of
+    ``threads`` threads; return its record."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     launcher = [sys.executable] if nproc == 1 else [
         sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
         "--master-addr", "127.0.0.1", "--master-port", str(free_port())]
     command = [*launcher, "-m", "core", "train", "--data", str(data), "--model", "hm4sr", "--out", str(out),
-               "--device", "cpu", "--epochs", str(epochs), "--patience", str(epochs + 1), "--seed", "0"]
+               "--device", "cpu", "--epochs", str(epochs), "--patience", str(epochs + 1), "--seed", "0",
+               *[a for o in overrides for a in ("--set", o)]]
     tic = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - tic
@@ -80,14 +82,14 @@ def probe(numel: int, repeats: int) -> None:
     dist.destroy_process_group()
 
 
-def model_size_and_steps(data: Path) -> tuple[int, int]:
+def model_size_and_steps(data: Path, overrides: dict[str, str]) -> tuple[int, int]:
     """HM4SR's parameter count on ``data`` and its training steps per epoch (batches of 128 windows)."""
     from core.data import load_dataset
     from core.data.batches import sequence_windows
     from core.models import DataSpec, build_model
 
     dataset = load_dataset(data)
-    model = build_model("hm4sr", DataSpec.of(dataset), {})
+    model = build_model("hm4sr", DataSpec.of(dataset), overrides)
     n = len(sequence_windows(dataset, model.max_len)[0])
     return sum(p.numel() for p in model.parameters() if p.requires_grad), -(-n // 128)
 
@@ -98,6 +100,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20000)
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="HM4SR config override for both runs, e.g. --set loss=sampled on a large catalogue")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "distributed.json"))
     parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)  # numel, under torchrun
     args = parser.parse_args()
@@ -114,9 +118,9 @@ def main() -> int:
         out = runs / f"hm4sr-{nproc}x{threads}"
         if out.exists():
             subprocess.run(["rm", "-rf", str(out)], check=True)
-        results[f"{nproc}x{threads}"] = train(data, out, args.epochs, nproc, threads)
+        results[f"{nproc}x{threads}"] = train(data, out, args.epochs, nproc, threads, tuple(args.set))
         print(json.dumps(results[f"{nproc}x{threads}"]))
-    numel, steps = model_size_and_steps(data)
+    numel, steps = model_size_and_steps(data, dict(o.split("=", 1) for o in args.set))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     probe_out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
                                 "--master-addr", "127.0.0.1", "--master-port", str(free_port()),
@@ -128,7 +132,7 @@ def main() -> int:
     epoch_two = median(two["epoch_seconds"])
     comm = allreduce * steps
     report = {"machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)", "users": args.users,
-              "items": args.items, "epochs": args.epochs, "runs": results,
+              "items": args.items, "epochs": args.epochs, "overrides": args.set, "runs": results,
               "speedup_epoch": median(one["epoch_seconds"]) / epoch_two,
               "hm4sr_parameters": numel, "steps_per_epoch": steps, "allreduce_seconds_per_step": allreduce,
               "allreduce_seconds_per_epoch_estimate": comm, "compute_seconds_per_epoch_estimate": epoch_two - comm}
