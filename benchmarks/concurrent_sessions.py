@@ -14,7 +14,10 @@ the new chart is drawn; with ``--think S`` each session then reads the page for 
 its next change (0: back to back, the harshest load). Where the CPU went: the dashboard process's
 CPU seconds and the rest of the machine's busy seconds over the meeting (on one machine the
 Chromium renderers that draw every session's charts share the cores with the server; in a meeting
-each laptop draws its own). Errors: a change that times out (``--timeout`` seconds) or a page showing
+each laptop draws its own). ``--client protocol`` replaces the browsers by clients that speak
+Streamlit's websocket protocol and draw nothing: each change is a rerun of the explorer with the next
+customer's link, timed until the server reports the script finished, which is the server's own
+latency under the same concurrency. Errors: a change that times out (``--timeout`` seconds) or a page showing
 a Streamlit exception. Also: the dashboard process's peak RSS (``VmHWM``) and its RSS before and
 after the sessions (the trained model is a process-wide ``st.cache_resource``: eight sessions
 must not hold eight copies). Targets (#14): p95 under 2 s, zero errors.
@@ -115,6 +118,71 @@ async def meeting(url: str, run: str, users: list[str], sessions: int, seconds: 
             await browser.close()
 
 
+async def protocol_session(url: str, run: str, users: list[str], deadline: float, timeout_s: float,
+                           think: float = 0.0) -> dict:
+    """One session that speaks Streamlit's websocket protocol and draws nothing: each change asks the
+    explorer to rerun with the next customer's link (``?run=…&user=…``, which the sidebar follows, as
+    a shared link does) and waits for the server's "script finished". Measured: seconds from the
+    request until the whole page was computed and sent."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import connect
+
+    done = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+    latencies, errors = [], []
+    connection = await connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                               max_size=None)
+
+    async def show(user: str, limit: float) -> None:
+        request = BackMsg()
+        request.rerun_script.query_string = f"run={run}&user={user}"
+        request.rerun_script.page_name = "explorer"
+        await connection.send(request.SerializeToString())
+        title, shown = f"What each recommendation for {user} is made of".encode(), False
+        while True:
+            raw = await asyncio.wait_for(connection.recv(), limit)
+            shown = shown or title in raw  # the customer's share chart (its Plotly spec) was sent
+            message = ForwardMsg()
+            message.ParseFromString(raw)
+            kind = message.WhichOneof("type")
+            if kind == "delta" and message.delta.WhichOneof("type") == "new_element" \
+                    and message.delta.new_element.WhichOneof("type") == "exception":
+                errors.append(f"{user}: the page shows an exception")
+            if kind == "script_finished" and message.script_finished == done:
+                if not shown:
+                    raise LookupError(f"the explorer finished without {user}'s share chart")
+                return
+
+    try:
+        await show(users[0], TIMEOUT_MS / 1000)  # opening is not a change: the long timeout
+        for user in users[1:]:
+            if time.perf_counter() > deadline:
+                break
+            started = time.perf_counter()
+            try:
+                await show(user, timeout_s)
+                latencies.append(time.perf_counter() - started)
+            except Exception as exc:  # a timeout or a dropped connection: the change failed
+                errors.append(f"{user}: {type(exc).__name__}: {str(exc)[:200]}")
+                break  # the connection's state is unknown after that
+            await asyncio.sleep(think)
+    except Exception as exc:
+        errors.append(f"opening the explorer: {type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        await connection.close()
+    return {"latencies": latencies, "errors": errors}
+
+
+async def protocol_meeting(url: str, run: str, users: list[str], sessions: int, seconds: float, timeout_s: float,
+                           think: float = 0.0) -> list[dict]:
+    """:func:`meeting` with protocol clients instead of browsers (the server warmed by one session first)."""
+    per_session = [users[i::sessions] for i in range(sessions)]
+    await protocol_session(url, run, users[-1:], time.perf_counter(), TIMEOUT_MS / 1000)  # loads the model
+    deadline = time.perf_counter() + seconds
+    return await asyncio.gather(*(protocol_session(url, run, mine, deadline, timeout_s, think)
+                                  for mine in per_session))
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -130,11 +198,14 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a change counts as failed")
+    parser.add_argument("--client", choices=["browser", "protocol"], default="browser",
+                        help="browser: headless Chromium tabs (default); protocol: clients that speak Streamlit's "
+                             "websocket protocol and draw nothing (the server's own latency)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds each session looks at the page before its next change (default 0: back to back)")
     parser.add_argument("--out", default="benchmarks/results/concurrent_sessions.json")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
+    if args.client == "browser" and not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} is missing; install Debian's chromium: apt-get install -y chromium")
 
     from core.data import load_dataset
@@ -146,8 +217,12 @@ def main() -> None:
         before = rss_mb(process.pid)
         load_before = os.getloadavg()
         server_cpu, machine_cpu = cpu_seconds(process.pid), machine_busy_seconds()
-        results = asyncio.run(meeting(url, args.run, users, args.sessions, args.seconds, int(args.timeout * 1000),
-                                      args.think))
+        if args.client == "browser":
+            results = asyncio.run(meeting(url, args.run, users, args.sessions, args.seconds,
+                                          int(args.timeout * 1000), args.think))
+        else:
+            results = asyncio.run(protocol_meeting(url, args.run, users, args.sessions, args.seconds, args.timeout,
+                                                   args.think))
         server_cpu, machine_cpu = cpu_seconds(process.pid) - server_cpu, machine_busy_seconds() - machine_cpu
         after = rss_mb(process.pid)
     finally:
@@ -162,7 +237,7 @@ def main() -> None:
         "median_s": round(statistics.median(latencies), 3) if latencies else None,
         "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
         "max_s": round(max(latencies), 3) if latencies else None,
-        "think_s": args.think,
+        "client": args.client, "think_s": args.think,
         # where the CPU went (warm-up visit included): the dashboard process, and everything else on the
         # machine (the Chromium renderers drawing every session's charts, the benchmark itself)
         "server_cpu_s": round(server_cpu, 1), "other_cpu_s": round(machine_cpu - server_cpu, 1),
