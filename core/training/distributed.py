@@ -71,7 +71,7 @@ class Ranks:
         return self.backend is not None
 
     def barrier(self) -> None:
-        """Wait for every rank (no-op for one process)."""
+        """Wait for every rank (no-op outside a process group)."""
         if self.active:
             dist.barrier()
 
