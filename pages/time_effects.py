@@ -54,14 +54,14 @@ else:
         cols[1].metric("Rank of the followed product", f"#{int(row['item_rank'])}",
                        delta=f"{int(base['item_rank']) - int(row['item_rank']):+d} places" if months else None)
     cols[2].metric("Shift", f"{months:+d} months")
-    item_rows = data.items.set_index(pd.Index(data.item_ids))
+    titles_by_index = data.items["title"].to_numpy()  # row i = item index i
     before, after = st.columns(2)
     for col, label, ids in ((before, "Top list without a shift", base["top_k"]),
                             (after, f"Top list shifted by {months:+d} months", row["top_k"])):
         col.markdown(f"**{label}**")
         new = set(row["top_k"]) - set(base["top_k"])
         table = pd.DataFrame({"rank": range(1, len(ids) + 1), "item_id": list(ids),
-                              "title": [item_rows.loc[i, "title"] for i in ids]})
+                              "title": titles_by_index[data.item_indices(ids)]})
         table["new"] = ["new" if i in new and col is after else "" for i in ids]
         export.table(table, f"time_list_{'shifted' if col is after else 'now'}",
                      "Products marked “new” entered the list because of the shift." if col is after else

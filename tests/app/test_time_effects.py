@@ -27,6 +27,8 @@ def test_moving_now_re_ranks_with_the_cores_numbers(shop_app, shop_trained):
     now_list, shifted = (d.value for d in at.dataframe if "new" in d.value.columns)
     assert now_list["item_id"].tolist() == list(expected.loc[0, "top_k"])
     assert shifted["item_id"].tolist() == list(expected.loc[-9, "top_k"])
+    title_of = dict(zip(shop_trained.data.item_ids, shop_trained.data.items["title"]))
+    assert shifted["title"].tolist() == [title_of[i] for i in shifted["item_id"]]  # each product's own title
     assert (shifted["new"] == "new").sum() == round(10 * (1 - expected.loc[-9, "overlap"]))
     curve = chart(at, "How much the top list changes when “now” moves")
     assert values(curve["data"][0]["y"]).tolist() == [100 * v for v in expected["overlap"]]
