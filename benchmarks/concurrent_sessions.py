@@ -59,6 +59,34 @@ def rss_mb(pid: int) -> dict[str, float]:
     return fields
 
 
+def failure(exc: Exception) -> str:
+    """``Type: first line of the message`` (at most 200 characters; timeouts often have no message)."""
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+
+
+async def timed_changes(users: list[str], deadline: float, think: float, change, errors: list[str],
+                        after=None, stop_on_error: bool = False) -> list[float]:
+    """Change to each of ``users`` in turn until ``deadline``: the seconds each successful
+    ``await change(user)`` took. A failed change is added to ``errors`` (and ends the loop with
+    ``stop_on_error``); ``await after(user)`` runs after every attempt; ``think`` seconds follow each."""
+    latencies = []
+    for user in users:
+        if time.perf_counter() > deadline:
+            break
+        started = time.perf_counter()
+        try:
+            await change(user)
+            latencies.append(time.perf_counter() - started)
+        except Exception as exc:  # a timeout, a detached element or a dropped connection: the change failed
+            errors.append(f"{user}: {failure(exc)}")
+            if stop_on_error:
+                break
+        if after is not None:
+            await after(user)
+        await asyncio.sleep(think)
+    return latencies
+
+
 async def session(browser, url: str, run: str, users: list[str], deadline: float, timeout_ms: int,
                   think: float = 0.0) -> dict:
     """One browser session changing customers until ``deadline`` (``think`` seconds of reading the page
@@ -70,28 +98,23 @@ async def session(browser, url: str, run: str, users: list[str], deadline: float
     def chart(user):
         return page.locator(".gtitle").filter(has_text=f"What each recommendation for {user} is made of")
 
+    async def pick(user: str) -> None:
+        box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Customer")
+        await box.click(timeout=timeout_ms)
+        await page.keyboard.type(user)
+        await page.locator("[role='option']").filter(has_text=f"{user} ·").first.click(timeout=timeout_ms)
+        await chart(user).wait_for(timeout=timeout_ms)
+
+    async def check(user: str) -> None:
+        if await page.locator("[data-testid='stException']").count():
+            errors.append(f"{user}: the page shows an exception")
+
     try:
         await page.goto(f"{url}/explorer?run={run}&user={users[0]}", timeout=TIMEOUT_MS)
         await chart(users[0]).wait_for(timeout=TIMEOUT_MS)  # opening is not a change: the long timeout
-        for user in users[1:]:
-            if time.perf_counter() > deadline:
-                break
-            started = time.perf_counter()
-            try:
-                box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Customer")
-                await box.click(timeout=timeout_ms)
-                await page.keyboard.type(user)
-                option = page.locator("[role='option']").filter(has_text=f"{user} ·").first
-                await option.click(timeout=timeout_ms)
-                await chart(user).wait_for(timeout=timeout_ms)
-                latencies.append(time.perf_counter() - started)
-            except Exception as exc:  # a timeout or a detached element: the change failed
-                errors.append(f"{user}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-            if await page.locator("[data-testid='stException']").count():
-                errors.append(f"{user}: the page shows an exception")
-            await asyncio.sleep(think)
+        latencies = await timed_changes(users[1:], deadline, think, pick, errors, after=check)
     except Exception as exc:
-        errors.append(f"opening the explorer: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        errors.append(f"opening the explorer: {failure(exc)}")
     finally:
         await context.close()
     return {"latencies": latencies, "errors": errors}
@@ -155,19 +178,11 @@ async def protocol_session(url: str, run: str, users: list[str], deadline: float
 
     try:
         await show(users[0], TIMEOUT_MS / 1000)  # opening is not a change: the long timeout
-        for user in users[1:]:
-            if time.perf_counter() > deadline:
-                break
-            started = time.perf_counter()
-            try:
-                await show(user, timeout_s)
-                latencies.append(time.perf_counter() - started)
-            except Exception as exc:  # a timeout or a dropped connection: the change failed
-                errors.append(f"{user}: {type(exc).__name__}: {str(exc)[:200]}")
-                break  # the connection's state is unknown after that
-            await asyncio.sleep(think)
+        # after a failed change the connection's state is unknown: the session stops there
+        latencies = await timed_changes(users[1:], deadline, think, lambda user: show(user, timeout_s), errors,
+                                        stop_on_error=True)
     except Exception as exc:
-        errors.append(f"opening the explorer: {type(exc).__name__}: {str(exc)[:200]}")
+        errors.append(f"opening the explorer: {failure(exc)}")
     finally:
         await connection.close()
     return {"latencies": latencies, "errors": errors}
