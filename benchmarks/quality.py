@@ -57,6 +57,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-paper": ("hm4sr", HM4SRConfig.PRESETS["paper"]),
     "hm4sr-id-stream": ("hm4sr", {"modalities": ["id"]}),
     "hm4sr-dropout-0.3": ("hm4sr", {"dropout": 0.3}),
+    "hm4sr-dropout-0.4": ("hm4sr", {"dropout": 0.4}),
+    "hm4sr-dropout-0.5": ("hm4sr", {"dropout": 0.5}),
     "hm4sr-id-stream-no-time": ("hm4sr", {"modalities": ["id"], "use_tmoe": False, "use_query_time": False}),
     "hm4sr-no-imoe": ("hm4sr", {"use_imoe": False}),
     "hm4sr-no-tmoe": ("hm4sr", {"use_tmoe": False, "use_query_time": False}),
