@@ -1,0 +1,115 @@
+"""Several seeds of ``benchmarks/quality.py`` side by side: mean and spread per variant, and paired test gaps.
+
+Usage:
+    python benchmarks/seeds.py OUT_SEED0 OUT_SEED1 OUT_SEED2 [--reference sasrec] [--out FILE.json]
+
+Each argument is a ``quality.py --out`` folder of the same data and budget run with another
+``--seed``. Per variant (those in every folder): mean and standard deviation over the seeds of
+validation NDCG@20 (the metric the best epoch and the settings are chosen by), test NDCG@10 and
+@20 under both protocols, best epoch and epoch seconds. Against ``--reference``: the per-customer
+difference in test NDCG@10 (history masked) averaged over the seeds, with a 95 % bootstrap
+interval over customers (paired: both models ranked the same customers' targets), from each
+run's ``per_user_test.csv``. A gap whose interval holds 0 is not told apart by this test set.
+Writes JSON (``--out``) and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FIGURES = {  # column -> (section of a quality.json row, metric)
+    "valid @20": ("valid", "ndcg@20"),
+    "test @10": ("test", "ndcg@10"),
+    "test @20": ("test", "ndcg@20"),
+    "test @10 unm.": ("test_unmasked", "ndcg@10"),
+    "test @20 unm.": ("test_unmasked", "ndcg@20"),
+}
+SAME = ("data", "fingerprint", "epochs", "patience", "lr", "steps_per_epoch", "split")
+
+
+def read_folders(folders: list[Path]) -> list[dict]:
+    """Each folder's ``quality.json``; raises when they differ in data or budget or repeat a seed."""
+    runs = [json.loads((folder / "quality.json").read_text()) | {"folder": folder} for folder in folders]
+    for key in SAME:
+        values = {json.dumps(run.get(key)) for run in runs}
+        if len(values) > 1:
+            raise SystemExit(f"the folders differ in {key!r} ({sorted(values)}); compare runs of one data and budget")
+    seeds = [run["seed"] for run in runs]
+    if len(set(seeds)) < len(seeds):
+        raise SystemExit(f"seeds repeat: {seeds}; give one folder per seed")
+    return runs
+
+
+def summarise(runs: list[dict]) -> dict[str, dict]:
+    """Per variant present in every run: mean and std over seeds of :data:`FIGURES`, best epoch, epoch seconds."""
+    variants = [v for v in runs[0]["results"] if all(v in run["results"] for run in runs)]
+    table = {}
+    for variant in variants:
+        rows = [run["results"][variant] for run in runs]
+        figures = {name: [row[section][metric] for row in rows] for name, (section, metric) in FIGURES.items()}
+        figures["best epoch"] = [row["best_epoch"] for row in rows]
+        figures["epoch s"] = [row["median_epoch_seconds"] for row in rows]
+        table[variant] = {name: {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+                                 "per_seed": [float(x) for x in v]} for name, v in figures.items()}
+    return table
+
+
+def paired_gap(runs: list[dict], variant: str, reference: str, metric: str = "ndcg@10",
+               resamples: int = 10_000, seed: int = 0) -> dict:
+    """Mean over customers of (variant - reference) test ``metric``, averaged over the seeds, with a
+    95 % percentile bootstrap interval over customers (O(resamples · customers))."""
+    gaps = []
+    for run in runs:
+        per_user = [pd.read_csv(run["folder"] / "runs" / v / "per_user_test.csv", dtype={"user_id": str},
+                                usecols=["user_id", metric]).set_index("user_id")[metric]
+                    for v in (variant, reference)]
+        if not per_user[0].index.equals(per_user[1].index):
+            raise SystemExit(f"{run['folder']}: {variant} and {reference} ranked different customers")
+        gaps.append(per_user[0].to_numpy() - per_user[1].to_numpy())
+    gap = np.mean(gaps, axis=0)  # (U,) per customer, averaged over seeds
+    rng = np.random.default_rng(seed)
+    means = gap[rng.integers(0, len(gap), size=(resamples, len(gap)))].mean(axis=1)  # (resamples,)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {"metric": f"test {metric}", "mean": float(gap.mean()), "ci95": [float(low), float(high)],
+            "customers": len(gap)}
+
+
+def markdown(table: dict[str, dict], gaps: dict[str, dict], reference: str) -> str:
+    names = [*FIGURES, "best epoch", "epoch s"]
+    lines = [f"| variant | {' | '.join(names)} | test @10 minus {reference} (95 % CI) |",
+             "|---|" + "---|" * (len(names) + 1)]
+    for variant, figures in table.items():
+        cells = [f"{figures[n]['mean']:.4f} ± {figures[n]['std']:.4f}" if n in FIGURES else f"{figures[n]['mean']:.1f}"
+                 for n in names]
+        gap = gaps.get(variant)
+        cells.append("—" if gap is None else f"{gap['mean']:+.4f} ({gap['ci95'][0]:+.4f}, {gap['ci95'][1]:+.4f})")
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="+", type=Path, help="quality.py --out folders, one per seed")
+    parser.add_argument("--reference", default="sasrec", help="variant the paired gaps are taken against")
+    parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
+    args = parser.parse_args()
+    runs = read_folders(args.folders)
+    table = summarise(runs)
+    gaps = {v: paired_gap(runs, v, args.reference) for v in table if v != args.reference} \
+        if args.reference in table else {}
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"data": runs[0]["data"], "fingerprint": runs[0]["fingerprint"],
+                                        "epochs": runs[0]["epochs"], "patience": runs[0]["patience"],
+                                        "seeds": [run["seed"] for run in runs], "variants": table,
+                                        "reference": args.reference, "paired_test_gaps": gaps}, indent=2) + "\n")
+    print(markdown(table, gaps, args.reference), end="")
+
+
+if __name__ == "__main__":
+    main()
