@@ -70,7 +70,8 @@ def test_temporal_experts_are_trained_and_saved(featured_data):
 
 
 @pytest.mark.parametrize("switch", [{"use_imoe": False}, {"use_tmoe": False}, {"use_query_time": False},
-                                    {"cp_weight": 0.0}, {"idcl_weight": 0.0}, {"pcl_weight": 0.0},
+                                    {"cp_weight": 0.0}, {"idcl_weight": 0.0},
+                                    {"pcl_weight": 0.1},  # PCL is off by default: switched on here
                                     {"modalities": ["id", "text"]}, {"modalities": ["text", "image"]}])
 def test_every_ablation_trains_and_scores(featured_data, switch):
     model = _trained_a_little(featured_data, switch)
@@ -220,7 +221,7 @@ def test_pcl_placeholders_go_in_after_both_moes(featured_data):
     """Placeholders replace the MoEs' output (reference order), so the gates never see them."""
     torch.manual_seed(0)
     model = build_model("hm4sr", DataSpec.of(featured_data), {"dim": 16, "ffn_dim": 32, "max_len": 8,
-                                                               "dropout": 0.0})
+                                                               "dropout": 0.0, "pcl_weight": 0.1})
     model.prepare(featured_data)
     model.eval()
     _, batch = next(eval_batches(featured_data, "test", 8, 6))
