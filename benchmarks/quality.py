@@ -40,7 +40,7 @@ from core.training.run_dir import dataset_fingerprint
 
 HM4SR_OFF = {"use_imoe": False, "use_tmoe": False, "use_query_time": False}
 #: HM4SR with the auxiliary tasks off: the best on the sample's validation split, but not on
-#: MovieLens-100k's, where weights of 0.1 (the config default) regularise the model.
+#: MovieLens-100k's, where CP and IDCL at 0.1 (the config defaults) regularise the model.
 HM4SR_TUNED = {"cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0}
 UNIT_AUX = {"cp_weight": 1.0, "idcl_weight": 1.0, "pcl_weight": 1.0}
 VARIANTS: dict[str, tuple[str, dict]] = {
@@ -66,7 +66,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-no-idcl": ("hm4sr", {"idcl_weight": 0.0}),
     "hm4sr-no-pcl": ("hm4sr", {"pcl_weight": 0.0}),
     "hm4sr-pcl": ("hm4sr", {"pcl_weight": 0.1}),  # PCL at 0.1, the default before three seeds turned it off
-    # the auxiliary tasks at the reference's unit weights (the default is 0.1), and without each
+    # the auxiliary tasks at the reference's unit weights (defaults: CP and IDCL 0.1, PCL off), and without each
     "hm4sr-unit-aux": ("hm4sr", UNIT_AUX),
     "hm4sr-unit-aux-no-cp": ("hm4sr", {**UNIT_AUX, "cp_weight": 0.0}),
     "hm4sr-unit-aux-no-idcl": ("hm4sr", {**UNIT_AUX, "idcl_weight": 0.0}),
