@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.evaluation import bootstrap_mean_interval
+
 FIGURES = {  # column -> (section of a quality.json row, metric)
     "valid @20": ("valid", "ndcg@20"),
     "test @10": ("test", "ndcg@10"),
@@ -62,7 +64,7 @@ def summarise(runs: list[dict]) -> dict[str, dict]:
 def paired_gap(runs: list[dict], variant: str, reference: str, metric: str = "ndcg@10",
                resamples: int = 10_000, seed: int = 0) -> dict:
     """Mean over customers of (variant - reference) test ``metric``, averaged over the seeds, with a
-    95 % percentile bootstrap interval over customers (O(resamples · customers))."""
+    95 % percentile bootstrap interval over customers (:func:`core.evaluation.bootstrap_mean_interval`)."""
     gaps = []
     for run in runs:
         per_user = [pd.read_csv(run["folder"] / "runs" / v / "per_user_test.csv", dtype={"user_id": str},
@@ -72,9 +74,7 @@ def paired_gap(runs: list[dict], variant: str, reference: str, metric: str = "nd
             raise SystemExit(f"{run['folder']}: {variant} and {reference} ranked different customers")
         gaps.append(per_user[0].to_numpy() - per_user[1].to_numpy())
     gap = np.mean(gaps, axis=0)  # (U,) per customer, averaged over seeds
-    rng = np.random.default_rng(seed)
-    means = gap[rng.integers(0, len(gap), size=(resamples, len(gap)))].mean(axis=1)  # (resamples,)
-    low, high = np.percentile(means, [2.5, 97.5])
+    low, high = bootstrap_mean_interval(gap, 0.95, resamples, seed)
     return {"metric": f"test {metric}", "mean": float(gap.mean()), "ci95": [float(low), float(high)],
             "customers": len(gap)}
 
