@@ -66,6 +66,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-no-idcl": ("hm4sr", {"idcl_weight": 0.0}),
     "hm4sr-no-pcl": ("hm4sr", {"pcl_weight": 0.0}),
     "hm4sr-pcl": ("hm4sr", {"pcl_weight": 0.1}),  # PCL at 0.1, the default before three seeds turned it off
+    "hm4sr-idcl-0.3": ("hm4sr", {"idcl_weight": 0.3}),
     # the auxiliary tasks at the reference's unit weights (defaults: CP and IDCL 0.1, PCL off), and without each
     "hm4sr-unit-aux": ("hm4sr", UNIT_AUX),
     "hm4sr-unit-aux-no-cp": ("hm4sr", {**UNIT_AUX, "cp_weight": 0.0}),
