@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.explain.gates import ROUTING_COLUMNS, interval_sums, routing_by_interval
+from core.explain.gates import ROUTING_COLUMNS, interval_sums, routing_by_interval, routing_from_sums
 from core.files import atomic_write
 from core.models.base import Capabilities, GateTrace
 from core.training.distributed import setup
@@ -236,7 +236,8 @@ def batch_shares(trained: TrainedRun, out: str | Path | None = None) -> pd.DataF
 def batch_routing(trained: TrainedRun, out: str | Path | None = None) -> pd.DataFrame:
     """The population routing curve from the batch files: exactly the frame of
     :func:`core.explain.routing_by_interval` over every customer (``interval_days, expert, weight,
-    positions``), as one DuckDB query (sum of the chunks' sums over the sum of their positions).
+    positions``), by the same reduction (:func:`core.explain.gates.routing_from_sums`) over the
+    chunks' interval sums.
 
     O(chunks × bins × experts): a few thousand rows at 200,000 customers.
 
@@ -245,12 +246,7 @@ def batch_routing(trained: TrainedRun, out: str | Path | None = None) -> pd.Data
         ValueError: If the batch files hold no ``intervals`` table (a model without time routes, or
             files written before the table existed: run ``explain-all`` again).
     """
-    frame = read_batch(trained, "intervals",
-                       "SELECT interval_days, expert, sum(weight_sum) / sum(positions) AS weight, "
-                       "CAST(sum(positions) AS BIGINT) AS positions FROM t "
-                       "GROUP BY interval_days, expert ORDER BY interval_days, expert", out)
-    return frame.astype({"interval_days": np.float64, "expert": np.int64, "weight": np.float64,
-                         "positions": np.int64})[ROUTING_COLUMNS]
+    return routing_from_sums(read_batch(trained, "intervals", out=out))
 
 
 LIVE_LIMIT = 20_000  # customers explained on the spot when no batch files exist (about 1-2 s on 2 cores)
