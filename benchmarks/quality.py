@@ -22,8 +22,11 @@ ID-only models, and the exact expectation of a random order beside them, e.g.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +70,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-no-pcl": ("hm4sr", {"pcl_weight": 0.0}),
     "hm4sr-pcl": ("hm4sr", {"pcl_weight": 0.1}),  # PCL at 0.1, the default before three seeds turned it off
     "hm4sr-idcl-0.3": ("hm4sr", {"idcl_weight": 0.3}),
+    "hm4sr-idcl-temp-0.1": ("hm4sr", {"idcl_temperature": 0.1}),
+    "hm4sr-experts-8": ("hm4sr", {"n_experts": 8}),
     # the auxiliary tasks at the reference's unit weights (defaults: CP and IDCL 0.1, PCL off), and without each
     "hm4sr-unit-aux": ("hm4sr", UNIT_AUX),
     "hm4sr-unit-aux-no-cp": ("hm4sr", {**UNIT_AUX, "cp_weight": 0.0}),
@@ -121,7 +126,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     mine: dict = {}
-    results = previous_results(out / "quality.json", args)
+    results: dict = {}
     for variant in args.variants:
         model, overrides = VARIANTS[variant]
         config = TrainConfig(epochs=args.epochs, patience=args.patience, seed=args.seed, lr=args.lr,
@@ -138,19 +143,32 @@ def main() -> None:
         if "new_items" in metrics:
             row["new_items"] = metrics["new_items"]
         mine[variant] = row
-        merged = {**previous_results(out / "quality.json", args), **mine}
-        results = {k: merged[k] for k in sorted(merged, key=lambda k: list(VARIANTS).index(k) if k in VARIANTS else 99)}
         print(f"{variant}: test ndcg@10 {metrics['test']['ndcg@10']:.4f}, "
               f"median epoch {metrics['median_epoch_seconds']:.1f} s, best epoch {metrics['best_epoch']}", flush=True)
-        (out / "quality.json").write_text(json.dumps({"data": args.data, "fingerprint": dataset_fingerprint(args.data),
-                                                      "epochs": args.epochs, "lr": args.lr,
-                                                      "steps_per_epoch": args.steps_per_epoch,
-                                                      "patience": args.patience, "seed": args.seed,
-                                                      "split": args.split, "new_fraction": args.new_fraction,
-                                                      "results": results}, indent=2) + "\n")
-        (out / "quality.md").write_text(markdown(results))
-    (out / "quality.md").write_text(markdown(results))
+        with locked(out / "quality.lock"):  # other invocations may write other variants to this folder now
+            merged = {**previous_results(out / "quality.json", args), **mine}
+            results = {k: merged[k] for k in sorted(merged, key=lambda k: list(VARIANTS).index(k)
+                                                    if k in VARIANTS else 99)}
+            (out / "quality.json").write_text(json.dumps({
+                "data": args.data, "fingerprint": dataset_fingerprint(args.data), "epochs": args.epochs,
+                "lr": args.lr, "steps_per_epoch": args.steps_per_epoch, "patience": args.patience,
+                "seed": args.seed, "split": args.split, "new_fraction": args.new_fraction,
+                "results": results}, indent=2) + "\n")
+            (out / "quality.md").write_text(markdown(results))
     print(markdown(results))
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if needed) while the block runs, so that
+    invocations sharing one ``--out`` (e.g. ``benchmarks/sweep.py``'s parallel jobs) read, merge
+    and write ``quality.json`` one at a time and none loses another's rows."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def unmasked_metrics(run_dir: Path, data) -> dict[str, dict[str, float]]:
