@@ -91,6 +91,9 @@ class HM4SRConfig:
             :mod:`core.models.losses`.
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
         sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected).
+        content_weight_decay: Weight decay (AdamW, decoupled) on the content projections alone, on
+            top of the trainer's: content that does not pay for its weights' norm fades, and the
+            scores fall back to the ID stream (0: off).
     """
 
     dim: int = 64
@@ -119,6 +122,7 @@ class HM4SRConfig:
     loss: str = "full"
     n_negatives: int = 1024
     sampler: str = "uniform"
+    content_weight_decay: float = 0.0
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -131,6 +135,8 @@ class HM4SRConfig:
 
     def __post_init__(self):
         check_loss_config(self.loss, self.n_negatives, self.sampler)
+        if self.content_weight_decay < 0:
+            raise ValueError(f"content_weight_decay must be >= 0, got {self.content_weight_decay}")
 
 
 def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
@@ -193,6 +199,24 @@ def apply_normalization(features: torch.Tensor, shift: torch.Tensor, scale: torc
                         present: torch.Tensor) -> torch.Tensor:
     """``(N, F)`` rows ``(x - shift) / scale`` where ``present`` ``(N,)``, 0 where the item lacks the modality."""
     return torch.where(present[:, None], (features - shift) / scale, torch.zeros_like(features))  # (N, F)
+
+
+class ContentDecayAdam(torch.optim.Adam):
+    """Adam whose parameter groups flagged ``content_decay`` also shrink by ``lr · content_decay``
+    per step, decoupled from the gradient (as AdamW decays), before Adam's update."""
+
+    def __init__(self, params, lr: float, weight_decay: float, content_decay: float):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+        self.content_decay = content_decay
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            if group.get("content_decay"):
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.mul_(1 - group["lr"] * self.content_decay)
+        return super().step(closure)
 
 
 class HM4SR(LaterBuffers, Recommender):
@@ -262,6 +286,16 @@ class HM4SR(LaterBuffers, Recommender):
                                           if config.pcl_weight > 0 else {})
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
+
+    def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+        """Adam with the trainer's weight decay; with ``content_weight_decay`` > 0 the content
+        projections get a second, decoupled decay (AdamW's ``p <- p - lr·wd·p``) on top."""
+        if self.config.content_weight_decay == 0 or not self.content_modalities:
+            return super().make_optimizer(lr, weight_decay)
+        content = list(self.proj.parameters())
+        others = [p for p in self.parameters() if all(p is not q for q in content)]
+        return ContentDecayAdam([{"params": others}, {"params": content, "content_decay": True}],
+                                lr=lr, weight_decay=weight_decay, content_decay=self.config.content_weight_decay)
 
     @property
     def content_modalities(self) -> tuple[str, ...]:

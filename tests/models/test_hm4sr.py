@@ -257,3 +257,22 @@ def test_score_new_on_a_trained_products_own_features_gives_its_content_parts(fe
         torch.testing.assert_close(new[part], known[part][:, items], atol=1e-5, rtol=0)
     assert torch.equal(new["id"], torch.zeros(8, 3))  # a new product has no learned ID vector
     assert known["id"][:, items].abs().sum() > 0
+
+
+def test_content_weight_decay_shrinks_the_content_projections_alone(featured_data):
+    model = build_model("hm4sr", DataSpec.of(featured_data), {**SMALL, "content_weight_decay": 10.0})
+    model.prepare(featured_data)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    optimizer = model.make_optimizer(1e-2, 0.0)
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)  # Adam moves nothing on zero gradients: only the decay acts
+    optimizer.step()
+    for name, p in model.named_parameters():
+        expected = before[name] * (1 - 1e-2 * 10.0) if name.startswith("proj.") else before[name]
+        torch.testing.assert_close(p.detach(), expected, msg=name)
+    assert any(name.startswith("proj.") for name in before)
+
+
+def test_content_weight_decay_must_not_be_negative():
+    with pytest.raises(ValueError, match="content_weight_decay must be >= 0"):
+        HM4SRConfig(content_weight_decay=-1.0)
