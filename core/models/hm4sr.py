@@ -292,8 +292,9 @@ class HM4SR(LaterBuffers, Recommender):
         projections get a second, decoupled decay (AdamW's ``p <- p - lr·wd·p``) on top."""
         if self.config.content_weight_decay == 0 or not self.content_modalities:
             return super().make_optimizer(lr, weight_decay)
-        content = list(self.proj.parameters())
-        others = [p for p in self.parameters() if all(p is not q for q in content)]
+        content = [p for p in self.proj.parameters() if p.requires_grad]
+        decayed = {id(p) for p in content}
+        others = [p for p in self.parameters() if p.requires_grad and id(p) not in decayed]
         return ContentDecayAdam([{"params": others}, {"params": content, "content_decay": True}],
                                 lr=lr, weight_decay=weight_decay, content_decay=self.config.content_weight_decay)
 
