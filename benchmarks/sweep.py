@@ -63,7 +63,9 @@ def main() -> None:
                 process.kill()
                 print(f"stopped at the deadline: {job}", flush=True)
             break
-        running = [(p, job) for p, job in running if p.poll() is None or report(p, job, start)]
+        for process, job in [(p, job) for p, job in running if p.poll() is not None]:
+            print(f"{time.monotonic() - start:6.0f} s  {job} exit {process.returncode}", flush=True)
+        running = [(p, job) for p, job in running if p.returncode is None]
         if args.start_until is not None and time.monotonic() - start > args.start_until and pending:
             print(f"not started (past --start-until): {len(pending)} jobs", flush=True)
             pending = []
@@ -83,12 +85,6 @@ def main() -> None:
         folders = [str(args.out / f"{name}_seed{seed}") for seed in complete]
         subprocess.run([sys.executable, str(HERE / "seeds.py"), *folders, "--reference", args.reference,
                         "--out", str(args.out / f"{name}_seeds.json")], check=False)
-
-
-def report(process: subprocess.Popen, job: tuple, start: float) -> bool:
-    """Print a finished job's outcome; returns False (it no longer runs)."""
-    print(f"{time.monotonic() - start:6.0f} s  {job} exit {process.returncode}", flush=True)
-    return False
 
 
 if __name__ == "__main__":
