@@ -71,11 +71,11 @@ def main() -> None:
             pending = []
         while pending and len(running) < args.jobs:
             name, seed, variant = job = pending.pop(0)
-            log = (args.out / "logs" / f"{name}_seed{seed}_{variant}.log").open("w")
             command = [sys.executable, str(HERE / "quality.py"), "--data", datasets[name], "--seed", str(seed),
                        "--variants", variant, "--epochs", str(args.epochs), "--patience", str(args.patience),
                        "--threads", "1", "--out", str(args.out / f"{name}_seed{seed}")]
-            running.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), job))
+            with (args.out / "logs" / f"{name}_seed{seed}_{variant}.log").open("w") as log:  # the child keeps its copy
+                running.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), job))
         time.sleep(1)
     for name in datasets:
         complete = [seed for seed in args.seeds if finished(args.out, name, seed) >= set(args.variants)]
