@@ -38,6 +38,7 @@ from core.models.layers import CausalEncoder, FastDropout
 from core.models.legacy_state import LaterBuffers, require_filled
 from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_softmax
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
+from core.models.repeat import RepeatOffset
 
 CONTENT_MODALITIES = ("text", "image")
 
@@ -94,6 +95,10 @@ class HM4SRConfig:
         content_weight_decay: Weight decay (AdamW, decoupled) on the content projections alone, on
             top of the trainer's: content that does not pay for its weights' norm fades, and the
             scores fall back to the ID stream (0: off).
+        repeat_offset: Learn one "bought before" offset β added to the score of every product in
+            the history window (:mod:`core.models.repeat`; our extension). It is part of the ID
+            part: knowing which exact products were bought is the ID stream's knowledge, and a
+            model without IDs has none.
     """
 
     dim: int = 64
@@ -123,15 +128,17 @@ class HM4SRConfig:
     n_negatives: int = 1024
     sampler: str = "uniform"
     content_weight_decay: float = 0.0
+    repeat_offset: bool = False
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
         "paper": {"use_query_time": False, "absolute_time": "paper", "normalize_features": False,
-                  "cp_weight": 1.0, "idcl_weight": 1.0, "pcl_weight": 1.0, "dropout": 0.5},
+                  "cp_weight": 1.0, "idcl_weight": 1.0, "pcl_weight": 1.0, "dropout": 0.5,
+                  "repeat_offset": False},
     }
     #: Values that reproduce runs stored before a field existed (see ``core.models.config.stored_config``).
-    LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper"}
+    LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper", "repeat_offset": False}
 
     def __post_init__(self):
         check_loss_config(self.loss, self.n_negatives, self.sampler)
@@ -286,6 +293,7 @@ class HM4SR(LaterBuffers, Recommender):
                                           if config.pcl_weight > 0 else {})
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
+        self.repeat = RepeatOffset() if config.repeat_offset and "id" in self.modalities else None
 
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         """Adam with the trainer's weight decay; with ``content_weight_decay`` > 0 the content
@@ -498,11 +506,15 @@ class HM4SR(LaterBuffers, Recommender):
         targets = batch.targets[keep]  # (P,)
         if sampled:
             vectors = tables.permute(1, 0, 2).flatten(1)  # (R, MD)
+            offsets = (None if self.repeat is None
+                       else self.repeat.sampled_offsets(batch.items, keep, n, targets, negatives))  # (P,), (P, S)
             ce = sampled_softmax(h[keep].flatten(1), vectors[lookup[targets]], targets, vectors[lookup[negatives]],
-                                 negatives, log_q)
+                                 negatives, log_q, offsets)
         else:
             candidates = tables[:, :n].permute(1, 0, 2).reshape(n, -1)  # (N, MD)
             logits = h[keep].flatten(1) @ candidates.T  # (P, N)
+            if self.repeat is not None:
+                logits = logits + self.repeat.full_offsets(batch.items, keep, n)  # (P, N)
             ce = F.cross_entropy(logits, targets)
         parts = {"ce": ce}
         valid = trace["valid"]
@@ -542,7 +554,12 @@ class HM4SR(LaterBuffers, Recommender):
         n = self.spec.n_items
         tables = self.item_tables()  # (M, N+1, D)
         h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        return h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+        return self._with_repeat(h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T,
+                                 batch)  # (B, N)
+
+    def _with_repeat(self, scores: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """``scores`` ``(B, N)`` plus the "bought before" offset of each row's history (when learned)."""
+        return scores if self.repeat is None else scores + self.repeat.scores(batch.items, self.spec.n_items)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -615,7 +632,11 @@ class HM4SR(LaterBuffers, Recommender):
         """``(B, M, N)`` every candidate's score split by modality, and the encoder's trace."""
         tables = self._inference_tables()  # (M, N+1, D)
         h, trace = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        return torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :self.spec.n_items]), trace  # (B, M, N)
+        parts = torch.einsum("bmd,mnd->bmn", h[:, -1], tables[:, :self.spec.n_items])  # (B, M, N)
+        if self.repeat is not None:  # the offset belongs to the ID part (see HM4SRConfig.repeat_offset)
+            i = self.modalities.index("id")
+            parts[:, i] = self._with_repeat(parts[:, i], batch)
+        return parts, trace
 
     @torch.no_grad()
     def explain(self, batch: Batch) -> GateTrace:
@@ -665,7 +686,8 @@ class HM4SR(LaterBuffers, Recommender):
         keep = torch.tensor([m != part for m in self.modalities], device=batch.items.device)  # (M,)
         tables = self._inference_tables() * keep[:, None, None]  # (M, N+1, D)
         h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        return h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+        scores = h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+        return scores if part == "id" else self._with_repeat(scores, batch)  # without IDs, no offset
 
     def score_without_each(self, batch: Batch, parts: list[str]) -> torch.Tensor:
         """``(P, B, N)``: :meth:`score_without` for every modality in ``parts``, in one forward pass.
@@ -688,7 +710,11 @@ class HM4SR(LaterBuffers, Recommender):
         h, _ = self._encode(rows, tables, self._next_times(rows), keep=keep, last_only=True)  # (P·B, 1, M, D)
         last = h[:, -1] * keep[:, :, None]  # (P·B, M, D)
         scores = last.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P·B, N)
-        return scores.view(len(parts), b, n)  # (P, B, N)
+        scores = scores.view(len(parts), b, n)  # (P, B, N)
+        if self.repeat is not None:  # every copy but the one without IDs keeps the offset
+            with_ids = torch.tensor([p != "id" for p in parts], device=scores.device)  # (P,)
+            scores = scores + with_ids[:, None, None] * self.repeat.scores(batch.items, n)[None]  # (P, B, N)
+        return scores
 
     def item_embeddings(self) -> torch.Tensor:
         """``(N, M·D)`` item vectors of all modalities side by side (what candidates are scored with)."""

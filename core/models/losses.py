@@ -79,11 +79,13 @@ def draw_negatives(n_items: int, n_negatives: int, device: torch.device | str) -
 
 def sampled_softmax(hidden: torch.Tensor, positives: torch.Tensor, targets: torch.Tensor,
                     negative_vectors: torch.Tensor, negatives: torch.Tensor,
-                    log_q: torch.Tensor | None = None) -> torch.Tensor:
+                    log_q: torch.Tensor | None = None,
+                    offsets: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """Mean cross-entropy of each row's target against shared negatives, accidental hits masked.
 
     Row p's logits are ``[⟨h_p, v_target⟩, ⟨h_p, v_j⟩ for j in negatives, j != target_p]``, each
-    minus ``log_q`` of its item when given. Cost O(P · S · D) time and O(P · S) memory.
+    minus ``log_q`` of its item when given, plus ``offsets`` when given. Cost O(P · S · D) time
+    and O(P · S) memory.
 
     Args:
         hidden: ``(P, D)`` states of the trained positions.
@@ -93,12 +95,17 @@ def sampled_softmax(hidden: torch.Tensor, positives: torch.Tensor, targets: torc
         negatives: ``(S,)`` negative item indices.
         log_q: ``(N,)`` log-probability of the sampler drawing each item (logQ correction);
             None for uniform sampling, where it is a constant.
+        offsets: ``((P,), (P, S))`` score terms outside the inner product (e.g. the "bought
+            before" offset of :mod:`core.models.repeat`) of each row's target and negatives.
 
     Returns:
         Scalar loss.
     """
     positive = (hidden * positives).sum(-1, keepdim=True)  # (P, 1)
     negative = hidden @ negative_vectors.T  # (P, S)
+    if offsets is not None:
+        positive = positive + offsets[0][:, None]  # (P, 1)
+        negative = negative + offsets[1]  # (P, S)
     if log_q is not None:
         positive = positive - log_q[targets][:, None]  # (P, 1)
         negative = negative - log_q[negatives][None, :]  # (P, S)

@@ -20,6 +20,7 @@ from core.data.dataset import Dataset
 from core.models.base import DataSpec, Recommender
 from core.models.layers import CausalEncoder, FastDropout
 from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_softmax
+from core.models.repeat import RepeatOffset
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class SASRecConfig:
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
         sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected; see
             :mod:`core.models.losses`).
+        repeat_offset: Learn one "bought before" offset added to the score of every product in the
+            history window (:mod:`core.models.repeat`); off: the published model.
     """
 
     dim: int = 64
@@ -50,6 +53,7 @@ class SASRecConfig:
     loss: str = "full"
     n_negatives: int = 1024
     sampler: str = "uniform"
+    repeat_offset: bool = False
 
     def __post_init__(self):
         check_loss_config(self.loss, self.n_negatives, self.sampler)
@@ -73,6 +77,7 @@ class SASRec(Recommender):
             self.item_emb.weight[n].zero_()
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
+        self.repeat = RepeatOffset() if config.repeat_offset else None
 
     def prepare(self, data: Dataset) -> None:
         """The popularity sampler's log-probabilities from the training purchases (when it is used)."""
@@ -102,15 +107,21 @@ class SASRec(Recommender):
         if self.config.loss == "sampled":
             log_q = getattr(self, "sample_log_q", None)  # (N,) popularity sampler, None: uniform
             negatives = draw(self.config.sampler, self.spec.n_items, self.config.n_negatives, h.device, log_q)  # (S,)
-            ce = sampled_softmax(h[keep], self.item_emb(targets), targets, self.item_emb(negatives), negatives, log_q)
+            offsets = (None if self.repeat is None
+                       else self.repeat.sampled_offsets(batch.items, keep, self.spec.n_items, targets, negatives))
+            ce = sampled_softmax(h[keep], self.item_emb(targets), targets, self.item_emb(negatives), negatives, log_q,
+                                 offsets)
         else:
             logits = h[keep] @ self.item_emb.weight[:-1].T  # (P, N)
+            if self.repeat is not None:
+                logits = logits + self.repeat.full_offsets(batch.items, keep, self.spec.n_items)  # (P, N)
             ce = F.cross_entropy(logits, targets)
         return {"loss": ce, "ce": ce.detach()}
 
     def score_all(self, batch: Batch) -> torch.Tensor:
         h = self.encode(batch.items, last_only=True)[:, -1]  # (B, D)
-        return h @ self.item_emb.weight[:-1].T  # (B, N)
+        scores = h @ self.item_emb.weight[:-1].T  # (B, N)
+        return scores if self.repeat is None else scores + self.repeat.scores(batch.items, self.spec.n_items)
 
     def item_embeddings(self) -> torch.Tensor:
         return self.item_emb.weight[:-1].detach()  # (N, D)

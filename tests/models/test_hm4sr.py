@@ -183,6 +183,7 @@ def test_a_stored_config_without_a_newer_field_keeps_the_old_behaviour():
     assert HM4SRConfig().absolute_time == "calendar"
     assert stored_config(HM4SRConfig, {"dim": 16}).absolute_time == "paper"  # stored before the field existed
     assert stored_config(HM4SRConfig, {"absolute_time": "calendar"}).absolute_time == "calendar"
+    assert not stored_config(HM4SRConfig, {"dim": 16}).repeat_offset  # no "bought before" offset then
 
 
 def test_scores_from_the_last_position_only_equal_those_of_the_full_encoding(featured_data):
