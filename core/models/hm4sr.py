@@ -18,7 +18,9 @@ skip left padding (exact, only faster). One documented extension (``use_query_ti
 the encoder output at each position is rescaled by a second Temporal MoE routed on the moment of
 the event being predicted (the gap from the last purchase to "now", and the date of "now"). It
 keeps the score exactly additive and lets the dashboard ask "what if they shop in six months?".
-Set ``use_query_time=False`` for the paper's model.
+Set ``use_query_time=False`` for the paper's model. A second (``repeat_offset``): one learned
+"bought before" offset on every product in the history window (:mod:`core.models.repeat`), counted
+in the ID part. Both are off in the ``paper`` preset.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ class HM4SRConfig:
     n_negatives: int = 1024
     sampler: str = "uniform"
     content_weight_decay: float = 0.0
-    repeat_offset: bool = False
+    repeat_offset: bool = True
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.

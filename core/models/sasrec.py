@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -41,7 +42,8 @@ class SASRecConfig:
         sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected; see
             :mod:`core.models.losses`).
         repeat_offset: Learn one "bought before" offset added to the score of every product in the
-            history window (:mod:`core.models.repeat`); off: the published model.
+            history window (:mod:`core.models.repeat`; our extension, on by default: higher
+            validation NDCG on the sample and on MovieLens-100k). ``--preset paper`` turns it off.
     """
 
     dim: int = 64
@@ -53,7 +55,12 @@ class SASRecConfig:
     loss: str = "full"
     n_negatives: int = 1024
     sampler: str = "uniform"
-    repeat_offset: bool = False
+    repeat_offset: bool = True
+
+    #: Named presets: ``paper`` is the published model, without the "bought before" offset.
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"paper": {"repeat_offset": False}}
+    #: Values that reproduce runs stored before a field existed (``core.models.config.stored_config``).
+    LEGACY: ClassVar[dict[str, Any]] = {"repeat_offset": False}
 
     def __post_init__(self):
         check_loss_config(self.loss, self.n_negatives, self.sampler)

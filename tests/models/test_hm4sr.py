@@ -194,6 +194,7 @@ def test_scores_from_the_last_position_only_equal_those_of_the_full_encoding(fea
         tables = model.item_tables()  # (M, N+1, D)
         full, _ = model._encode(batch, tables, model._next_times(batch))  # (B, T, M, D), every position
         expected = full[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+        expected = expected + model.repeat.scores(batch.items, n)  # the "bought before" offset
         assert torch.allclose(model.score_all(batch), expected, atol=1e-4)
 
 

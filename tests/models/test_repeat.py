@@ -8,7 +8,7 @@ import torch
 
 from core.data import load_dataset
 from core.data.batches import eval_batches, sequence_batches
-from core.models import DataSpec, build_model
+from core.models import DataSpec, HM4SRConfig, SASRecConfig, build_model, preset, stored_config
 from core.models.repeat import RepeatOffset, first_positions
 from tests.conftest import write_dataset
 
@@ -135,3 +135,10 @@ def test_the_offset_learns_whether_customers_buy_again(tmp_path):
             again.append((f"U{u:02d}", favourite[step % 3], t + 3_600 * step))
     assert _learned_offset(write_dataset(tmp_path / "never", never)) < -1.0
     assert _learned_offset(write_dataset(tmp_path / "again", again)) > 1.0
+
+
+@pytest.mark.parametrize("config", [SASRecConfig, HM4SRConfig])
+def test_the_offset_is_on_by_default_and_off_in_the_paper_preset_and_in_older_runs(config):
+    assert config().repeat_offset
+    assert not preset(config, "paper")["repeat_offset"]
+    assert not stored_config(config, {"dim": 16}).repeat_offset  # a run stored before the field existed
