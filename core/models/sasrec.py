@@ -4,6 +4,8 @@ The ID-only baseline of HM4SR: a causal transformer over the purchase history; t
 scored by the inner product of the last hidden state with the item embedding. Trained with
 cross-entropy over all items at every history position, or, for large catalogues, a sampled
 softmax against shared uniform negatives (``loss="sampled"``, :mod:`core.models.losses`).
+One extension, on by default: a learned "bought before" offset on every product in the history
+window (:mod:`core.models.repeat`); ``--preset paper`` is the published model without it.
 """
 
 from __future__ import annotations
