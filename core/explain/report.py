@@ -45,6 +45,9 @@ class CustomerExplanation:
         drop_modality: See :func:`core.explain.counterfactuals.drop_modality`.
         drop_purchase: See :func:`core.explain.counterfactuals.drop_purchase`.
         evidence: See :func:`core.explain.evidence.evidence`.
+        bought_before_offset: When the item is among the purchases the model reads and the model
+            learned a "bought before" offset (:meth:`~core.models.base.Recommender.repeat_offset`):
+            that offset, part of the item's score; else None.
     """
 
     user_id: str
@@ -61,6 +64,7 @@ class CustomerExplanation:
     drop_modality: pd.DataFrame
     drop_purchase: pd.DataFrame
     evidence: pd.DataFrame
+    bought_before_offset: float | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready nested dict (DataFrames as lists of records, numpy values as Python ones)."""
@@ -73,7 +77,8 @@ class CustomerExplanation:
                 "purchases": self.purchases, "last_purchase": self.last_purchase, "item_id": self.item_id,
                 "item_title": self.item_title, "recommendations": _records(self.recommendations), "gates": gate_view,
                 "time_effects": _records(self.time_effects), "drop_modality": _records(self.drop_modality),
-                "drop_purchase": _records(self.drop_purchase), "evidence": _records(self.evidence)}
+                "drop_purchase": _records(self.drop_purchase), "evidence": _records(self.evidence),
+                "bought_before_offset": self.bought_before_offset}
 
     def to_text(self) -> str:
         """A readable multi-line explanation."""
@@ -91,6 +96,9 @@ class CustomerExplanation:
                 shares = ", ".join(f"{p} {row[f'share_{p}']:.0%}" for p in self.parts)
                 head += f": {shares}"
         lines += ["", head + "."]
+        if self.bought_before_offset is not None:
+            lines.append(f"  Already bought, within the purchases the model reads: its score includes the learned "
+                         f"\"bought before\" offset ({self.bought_before_offset:+.3f}).")
         if len(self.drop_modality):
             lines.append("  Remove one part's input and re-score:")
             for r in self.drop_modality.itertuples():
@@ -200,6 +208,8 @@ def explain_customer(trained: TrainedRun, user_id: str, item_id: str | None = No
         trained.data.item_index(item_id)
     recs = recommendations(trained, user_id, k=k, now=now)
     item = item_id if item_id is not None else str(recs["item_id"].iloc[0])
+    offset = trained.model.repeat_offset()
+    bought = trained.data.item_index(item) in c.items[c.window_start:]
     return CustomerExplanation(
         user_id=user_id, model=str(trained.info.get("model", type(trained.model).__name__)), run=trained.name,
         parts=trained.scorer.capabilities.parts, purchases=len(c.items), last_purchase=c.last_time, item_id=item,
@@ -208,4 +218,4 @@ def explain_customer(trained: TrainedRun, user_id: str, item_id: str | None = No
         time_effects=time_shift(trained, user_id, SHIFT_MONTHS, k=k, item_id=item, now=now),
         drop_modality=drop_modality(trained, user_id, item, now=now),
         drop_purchase=drop_purchase(trained, user_id, item, now=now),
-        evidence=evidence(trained, user_id, item))
+        evidence=evidence(trained, user_id, item), bought_before_offset=offset if bought else None)

@@ -237,6 +237,11 @@ class Recommender(nn.Module, ABC):
         """The gates and routes of a batch when ``capabilities.traced``, else None (the default)."""
         return None
 
+    def repeat_offset(self) -> float | None:
+        """The learned "bought before" offset added to the score of every product in a customer's
+        history window (:mod:`core.models.repeat`), or None when the model has none (the default)."""
+        return None
+
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer | None:
         """The optimiser; None when the model has no trainable parameters."""
         params = [p for p in self.parameters() if p.requires_grad]

@@ -719,6 +719,9 @@ class HM4SR(LaterBuffers, Recommender):
             scores = scores + with_ids[:, None, None] * self.repeat.scores(batch.items, n)[None]  # (P, B, N)
         return scores
 
+    def repeat_offset(self) -> float | None:
+        return None if self.repeat is None else float(self.repeat.value)
+
     def item_embeddings(self) -> torch.Tensor:
         """``(N, M·D)`` item vectors of all modalities side by side (what candidates are scored with)."""
         with torch.no_grad():

@@ -132,5 +132,8 @@ class SASRec(Recommender):
         scores = h @ self.item_emb.weight[:-1].T  # (B, N)
         return scores if self.repeat is None else scores + self.repeat.scores(batch.items, self.spec.n_items)
 
+    def repeat_offset(self) -> float | None:
+        return None if self.repeat is None else float(self.repeat.value)
+
     def item_embeddings(self) -> torch.Tensor:
         return self.item_emb.weight[:-1].detach()  # (N, D)

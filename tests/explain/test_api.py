@@ -229,6 +229,22 @@ def test_explain_customer_bundles_and_serialises(hm4sr, stair):
     assert "this model has no gates" in s.to_text() and "does not read purchase times" in s.to_text()
 
 
+def test_an_already_bought_item_names_the_bought_before_offset_in_its_score(hm4sr, sasrec, stair):
+    history = hm4sr.scorer.history(USER)
+    bought = hm4sr.data.item_ids[history.items[-1]]  # the last purchase: always in the window
+    never = next(i for i in hm4sr.data.item_ids if hm4sr.data.item_index(i) not in history.items)
+    for trained in (hm4sr, sasrec):
+        offset = trained.model.repeat_offset()
+        assert offset is not None and offset != 0.0  # learned during the two epochs
+        exp = explain_customer(trained, USER, item_id=bought, k=3)
+        assert exp.bought_before_offset == offset
+        assert json.loads(json.dumps(exp.to_dict()))["bought_before_offset"] == pytest.approx(offset)
+        assert f'"bought before" offset ({offset:+.3f})' in exp.to_text()
+        fresh = explain_customer(trained, USER, item_id=never, k=3)
+        assert fresh.bought_before_offset is None and '"bought before"' not in fresh.to_text()
+    assert explain_customer(stair, USER, item_id=bought, k=3).bought_before_offset is None  # STAIR has none
+
+
 def test_cli_explain_text_json_and_errors(hm4sr, capsys):
     root = str(hm4sr.run.root)
     assert main(["explain", root, "--user", USER, "-k", "3"]) == 0
