@@ -124,6 +124,10 @@ def test_a_named_preset_sets_the_model_config_and_set_still_wins(featured_dir, t
     config = json.loads((out / "run.json").read_text())["model_config"]
     assert config["absolute_time"] == "paper" and config["use_query_time"] is False and config["dim"] == 8
     assert config["dropout"] == 0.5 and config["pcl_weight"] == 1.0  # the paper's, not our defaults (0.4, 0)
-    with pytest.raises(SystemExit, match="SASRecConfig has no preset 'paper'; presets: none"):
-        main(["train", "--data", str(featured_dir), "--model", "sasrec", "--preset", "paper",
+    sasrec = tmp_path / "sasrec-paper"
+    assert main(["train", "--data", str(featured_dir), "--model", "sasrec", "--preset", "paper", "--out", str(sasrec),
+                 "--k-core", "2", "--epochs", "1", "--device", "cpu", "--set", "dim=8", "--set", "max_len=6"]) == 0
+    assert json.loads((sasrec / "run.json").read_text())["model_config"]["repeat_offset"] is False  # published
+    with pytest.raises(SystemExit, match="LightGCNConfig has no preset 'paper'; presets: none"):
+        main(["train", "--data", str(featured_dir), "--model", "lightgcn", "--preset", "paper",
               "--out", str(tmp_path / "x"), "--k-core", "2"])
