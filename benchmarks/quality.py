@@ -78,6 +78,9 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "sasrec-no-repeat": ("sasrec", {"repeat_offset": False}),
     "hm4sr-repeat-dropout-0.3": ("hm4sr", {"repeat_offset": True, "dropout": 0.3}),
     "hm4sr-repeat-id-stream": ("hm4sr", {"repeat_offset": True, "modalities": ["id"]}),
+    "hm4sr-text-stream": ("hm4sr", {"modalities": ["text"]}),
+    "hm4sr-late": ("hm4sr", {"fusion": "late"}),
+    "hm4sr-joint": ("hm4sr", {"fusion": "joint"}),
     # decoupled weight decay on the content projections only: weak content fades, IDs carry the score
     **{f"hm4sr-content-wd-{wd:g}": ("hm4sr", {"content_weight_decay": wd}) for wd in (0.3, 1.0, 3.0, 10.0)},
     # the auxiliary tasks at the reference's unit weights (defaults: CP and IDCL 0.1, PCL off), and without each

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import torch
@@ -36,6 +37,7 @@ from torch import nn
 from core.data.batches import Batch
 from core.data.dataset import Dataset
 from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
+from core.models.fusion import FUSIONS, FusionWeights
 from core.models.layers import CausalEncoder, FastDropout
 from core.models.legacy_state import LaterBuffers, require_filled
 from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_softmax
@@ -102,6 +104,10 @@ class HM4SRConfig:
             the history window (:mod:`core.models.repeat`; our extension). It is part of the ID
             part: knowing which exact products were bought is the ID stream's knowledge, and a
             model without IDs has none.
+        fusion: How the modality streams learn: ``"joint"`` (one cross-entropy on the summed
+            score trains them all, as the paper does) or ``"late"`` (each stream is trained by its
+            own cross-entropy, the ID one with the offset, and the score is ``Σ_m w_m s_m`` with
+            learned weights w; :mod:`core.models.fusion`; our extension).
     """
 
     dim: int = 64
@@ -132,21 +138,31 @@ class HM4SRConfig:
     sampler: str = "uniform"
     content_weight_decay: float = 0.0
     repeat_offset: bool = True
+    fusion: str = "joint"
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
         "paper": {"use_query_time": False, "absolute_time": "paper", "normalize_features": False,
                   "cp_weight": 1.0, "idcl_weight": 1.0, "pcl_weight": 1.0, "dropout": 0.5,
-                  "repeat_offset": False},
+                  "repeat_offset": False, "fusion": "joint"},
     }
     #: Values that reproduce runs stored before a field existed (see ``core.models.config.stored_config``).
-    LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper", "repeat_offset": False}
+    LEGACY: ClassVar[dict[str, Any]] = {"absolute_time": "paper", "repeat_offset": False, "fusion": "joint"}
 
     def __post_init__(self):
         check_loss_config(self.loss, self.n_negatives, self.sampler)
         if self.content_weight_decay < 0:
             raise ValueError(f"content_weight_decay must be >= 0, got {self.content_weight_decay}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
+
+
+def _detached(offsets):
+    """The "bought before" offsets (a tensor, a tuple of them, or None) cut from the graph."""
+    if offsets is None or isinstance(offsets, torch.Tensor):
+        return None if offsets is None else offsets.detach()
+    return tuple(x.detach() for x in offsets)
 
 
 def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
@@ -297,6 +313,7 @@ class HM4SR(LaterBuffers, Recommender):
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
         self.repeat = RepeatOffset() if config.repeat_offset and "id" in self.modalities else None
+        self.fusion = FusionWeights(m) if config.fusion == "late" else None
 
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         """Adam with the trainer's weight decay; with ``content_weight_decay`` > 0 the content
@@ -403,7 +420,7 @@ class HM4SR(LaterBuffers, Recommender):
                 placeholder_at: torch.Tensor | None = None,
                 only: tuple[str, ...] | None = None,
                 keep: torch.Tensor | None = None, last_only: bool = False,
-                lookup: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
+                lookup: torch.Tensor | None = None, fuse: bool = True) -> tuple[torch.Tensor, dict]:
         """Encode histories into per-position, per-modality states.
 
         Args:
@@ -419,6 +436,8 @@ class HM4SR(LaterBuffers, Recommender):
                 skips most of the final encoder layer and the query-time MoE elsewhere.
             lookup: ``(N+1,)`` row of ``tables`` holding each item (when ``tables`` holds only the
                 items of the batch, :meth:`_batch_tables`); None: row = item index.
+            fuse: With late fusion, scale each modality's states by its weight w (what every
+                score uses); False gives the streams' own states (what each stream's loss trains).
 
         Returns:
             ``(h, trace)``: ``h`` ``(B, T', M, D)`` (``T' = T``, or 1 with ``last_only``) and a dict
@@ -465,6 +484,8 @@ class HM4SR(LaterBuffers, Recommender):
             query_context, _ = self.time(gap[:, t - t_out:], next_times[:, t - t_out:])  # (B, T', 2D)
             flat, query_routes = self.query_moe(h.reshape(b, t_out, -1), query_context)  # (B, T', MD), (B, T', K)
             h = flat.view_as(h)
+        if fuse and self.fusion is not None:
+            h = self.fusion.scale(h)  # (B, T', M, D)
         return h, {"valid": valid, "gates": gates, "routes": routes, "intervals": intervals,
                    "buckets": buckets, "gap": gap, "query_routes": query_routes}
 
@@ -496,7 +517,7 @@ class HM4SR(LaterBuffers, Recommender):
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         cfg, n = self.config, self.spec.n_items
         sampled = cfg.loss == "sampled"
-        negatives = lookup = None
+        negatives = lookup = log_q = None
         if sampled:
             log_q = getattr(self, "sample_log_q", None)  # (N,) popularity sampler, None: uniform
             negatives = draw(cfg.sampler, n, cfg.n_negatives, batch.items.device, log_q)  # (S,)
@@ -504,22 +525,21 @@ class HM4SR(LaterBuffers, Recommender):
         else:
             tables = self.item_tables()  # (M, N+1, D)
         next_times = self._next_times(batch)
-        h, trace = self._encode(batch, tables, next_times, lookup=lookup)  # (B, T, M, D)
+        h, trace = self._encode(batch, tables, next_times, lookup=lookup, fuse=False)  # (B, T, M, D)
         keep = batch.targets != n  # (B, T)
         targets = batch.targets[keep]  # (P,)
-        if sampled:
-            vectors = tables.permute(1, 0, 2).flatten(1)  # (R, MD)
-            offsets = (None if self.repeat is None
-                       else self.repeat.sampled_offsets(batch.items, keep, n, targets, negatives))  # (P,), (P, S)
-            ce = sampled_softmax(h[keep].flatten(1), vectors[lookup[targets]], targets, vectors[lookup[negatives]],
-                                 negatives, log_q, offsets)
-        else:
-            candidates = tables[:, :n].permute(1, 0, 2).reshape(n, -1)  # (N, MD)
-            logits = h[keep].flatten(1) @ candidates.T  # (P, N)
-            if self.repeat is not None:
-                logits = logits + self.repeat.full_offsets(batch.items, keep, n)  # (P, N)
-            ce = F.cross_entropy(logits, targets)
-        parts = {"ce": ce}
+        offsets = None
+        if self.repeat is not None:
+            offsets = (self.repeat.sampled_offsets(batch.items, keep, n, targets, negatives) if sampled
+                       else self.repeat.full_offsets(batch.items, keep, n))  # ((P,), (P, S)) or (P, N)
+        states = h[keep]  # (P, M, D)
+        ce = partial(self._next_item_ce, targets=targets, negatives=negatives, lookup=lookup, log_q=log_q)
+        if self.fusion is None:
+            parts = {"ce": ce(states, tables, offsets)}
+        else:  # each stream alone (the ID one with the offset); the weights w learn on the detached sum
+            parts = {"ce": ce(self.fusion.scale(states.detach()), tables.detach(), _detached(offsets))}
+            for i, name in enumerate(self.modalities):
+                parts[f"ce_{name}"] = ce(states[:, i:i + 1], tables[i:i + 1], offsets if name == "id" else None)
         valid = trace["valid"]
         if self.cp_head is not None:
             bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables
@@ -544,14 +564,37 @@ class HM4SR(LaterBuffers, Recommender):
             order = noise.argsort(dim=1).argsort(dim=1)  # rank of each position's noise
             placeholder_at = valid & (order < n_replace)  # (B, T)
             h_aug, _ = self._encode(batch, tables, next_times, placeholder_at,
-                                    only=self.content_modalities, lookup=lookup)  # (B, T, M, D)
+                                    only=self.content_modalities, lookup=lookup, fuse=False)  # (B, T, M, D)
             augmented = h_aug[rows[:, 0], rows[:, 1]]  # (R, M, D)
             losses = [info_nce(trained[:, i], augmented[:, i], cfg.pcl_temperature, same)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]
             parts["pcl"] = torch.stack(losses).mean()
-        weights = {"ce": 1.0, "cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight}
-        total = sum(weights[k] * v for k, v in parts.items())
+        weights = {"cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight}
+        total = sum(weights.get(k, 1.0) * v for k, v in parts.items())  # every cross-entropy at 1
         return {"loss": total, **{k: v.detach() for k, v in parts.items()}}
+
+    def _next_item_ce(self, states: torch.Tensor, tables: torch.Tensor, offsets, targets: torch.Tensor,
+                      negatives: torch.Tensor | None, lookup: torch.Tensor | None,
+                      log_q: torch.Tensor | None) -> torch.Tensor:
+        """Next-item cross-entropy of the trained positions under the summed score of some modalities.
+
+        Args:
+            states: ``(P, M', D)`` the trained positions' states in M' modalities.
+            tables: ``(M', N+1, D)`` those modalities' item vectors (``(M', R, D)`` with ``lookup``).
+            offsets: The "bought before" offsets, ``(P, N)`` (full loss) or ``((P,), (P, S))``
+                (sampled loss); None: no offset.
+            targets: ``(P,)`` target items.
+            negatives: ``(S,)`` the sampled loss's negatives; None: full cross-entropy over all N items.
+            lookup: ``(N+1,)`` each item's row of ``tables`` (sampled loss).
+            log_q: ``(N,)`` the sampler's log-probabilities, None for uniform (sampled loss).
+        """
+        n = self.spec.n_items
+        if negatives is not None:
+            vectors = tables.permute(1, 0, 2).flatten(1)  # (R, M'D)
+            return sampled_softmax(states.flatten(1), vectors[lookup[targets]], targets, vectors[lookup[negatives]],
+                                   negatives, log_q, offsets)
+        logits = states.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P, N)
+        return F.cross_entropy(logits if offsets is None else logits + offsets, targets)
 
     def score_all(self, batch: Batch) -> torch.Tensor:
         n = self.spec.n_items

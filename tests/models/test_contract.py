@@ -19,6 +19,7 @@ SAMPLED = {f"{name}-sampled": (name, {**SMALL[name], "loss": "sampled", "n_negat
            for name in ("sasrec", "hm4sr")}
 SAMPLED.update({f"{name}-popularity": (name, {**config, "sampler": "popularity"})
                 for name, (_, config) in [(n, SAMPLED[f"{n}-sampled"]) for n in ("sasrec", "hm4sr")]})
+SAMPLED["hm4sr-late-sampled"] = ("hm4sr", {**SAMPLED["hm4sr-sampled"][1], "fusion": "late"})
 
 
 def _model(name, data):
@@ -101,6 +102,7 @@ CAPABILITY_CASES = [(name, SMALL.get(name, {})) for name in sorted(MODELS)] + [
     ("hm4sr", {**SMALL["hm4sr"], "use_tmoe": False, "use_query_time": False}),
     ("hm4sr", {**SMALL["hm4sr"], "use_imoe": False}),
     ("hm4sr", {**SMALL["hm4sr"], "modalities": ("id", "text")}),
+    ("hm4sr", {**SMALL["hm4sr"], "fusion": "late"}),
 ]
 
 
