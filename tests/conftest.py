@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from core.data import load_dataset
+from core.data.batches import sequence_batches
 
 # Property tests draw the same examples on every run (a red CI is a real regression, not a new random
 # draw); `HYPOTHESIS_PROFILE=explore pytest tests/data/test_fuzz_files.py` searches afresh.
@@ -77,3 +78,15 @@ def featured_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def featured_data(featured_dir):
     return load_dataset(featured_dir, k=2)
+
+
+def train_steps(model, data, steps: int, batch_size: int = 16):
+    """Take ``steps`` Adam steps (lr 1e-2, no weight decay) of a sequential ``model`` on ``data``'s
+    training windows (length 10, seeded order), cycling through the batches; returns the model."""
+    optimizer = model.make_optimizer(1e-2, 0.0)
+    batches = list(sequence_batches(data, 10, batch_size, np.random.default_rng(0)))
+    for step in range(steps):
+        optimizer.zero_grad()
+        model.loss(batches[step % len(batches)])["loss"].backward()
+        optimizer.step()
+    return model

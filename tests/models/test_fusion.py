@@ -11,7 +11,7 @@ from core.data.batches import eval_batches, sequence_batches
 from core.features.store import save_features
 from core.models import DataSpec, HM4SRConfig, build_model, preset, stored_config
 from core.models.fusion import FusionWeights
-from tests.conftest import cyclic_interactions, write_dataset
+from tests.conftest import cyclic_interactions, train_steps, write_dataset
 
 SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0, "fusion": "late"}
 
@@ -66,28 +66,33 @@ def test_the_summed_loss_moves_only_the_weights_and_each_stream_loss_leaves_them
     # the summed score's cross-entropy alone: gradients reach the weights and nothing else
     model.zero_grad(set_to_none=True)
     states_only = [p for n, p in model.named_parameters() if not n.startswith("fusion.")]
-    summed = _summed_ce(model, featured_data)
-    grads = torch.autograd.grad(summed, [model.fusion.theta, *states_only], allow_unused=True)
+    summed, *streams = _live_cross_entropies(model, featured_data)
+    grads = torch.autograd.grad(summed, [model.fusion.theta, *states_only], allow_unused=True, retain_graph=True)
     assert grads[0].abs().sum() > 0
     assert all(g is None or g.abs().sum() == 0 for g in grads[1:])
+    # each stream's own cross-entropy: no gradient on the weights
+    assert len(streams) == 3
+    for stream in streams:
+        (grad,) = torch.autograd.grad(stream, [model.fusion.theta], allow_unused=True, retain_graph=True)
+        assert grad is None or grad.abs().sum() == 0
 
 
-def _summed_ce(model, data):
-    """The loss's "ce" term with a live graph (the loss dict holds it detached)."""
-    captured = {}
+def _live_cross_entropies(model, data) -> list[torch.Tensor]:
+    """The loss's cross-entropy terms with a live graph (the loss dict holds them detached), in the
+    order the loss computes them: the summed score's first, then each stream's."""
+    captured = []
     original = model._next_item_ce
 
     def spy(states, tables, offsets, **kw):
-        value = original(states, tables, offsets, **kw)
-        captured.setdefault("first", value)  # the summed score's term is computed first
-        return value
+        captured.append(original(states, tables, offsets, **kw))
+        return captured[-1]
 
     model._next_item_ce = spy
     try:
         model.loss(_batch(data))
     finally:
         del model._next_item_ce
-    return captured["first"]
+    return captured
 
 
 def test_the_sampled_softmax_over_every_item_gives_each_full_loss(featured_data):
@@ -107,13 +112,7 @@ def _text_weight_ratio(root, text: np.ndarray, steps: int = 80) -> float:
     items = sorted({i for _, i, _ in cyclic_interactions()})
     save_features(root, items, {"text": text.astype(np.float32)})
     data = load_dataset(root, k=2)
-    model = _late(data, modalities=("id", "text"), cp_weight=0.0, idcl_weight=0.0)
-    optimizer = model.make_optimizer(1e-2, 0.0)
-    batches = list(sequence_batches(data, 10, 16, np.random.default_rng(0)))
-    for step in range(steps):
-        optimizer.zero_grad()
-        model.loss(batches[step % len(batches)])["loss"].backward()
-        optimizer.step()
+    model = train_steps(_late(data, modalities=("id", "text"), cp_weight=0.0, idcl_weight=0.0), data, steps)
     w = model.fusion.value.detach()
     return float(w[1] / w[0])
 

@@ -10,7 +10,7 @@ from core.data import load_dataset
 from core.data.batches import eval_batches, sequence_batches
 from core.models import DataSpec, HM4SRConfig, SASRecConfig, build_model, preset, stored_config
 from core.models.repeat import RepeatOffset, first_positions
-from tests.conftest import write_dataset
+from tests.conftest import train_steps, write_dataset
 
 SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0}
 N = 5  # items 0..4, padding index 5
@@ -114,13 +114,7 @@ def _learned_offset(root, steps=40) -> float:
     torch.manual_seed(0)
     model = build_model("sasrec", DataSpec.of(data), {**SMALL, "repeat_offset": True})
     model.prepare(data)
-    optimizer = model.make_optimizer(1e-2, 0.0)
-    batches = list(sequence_batches(data, 10, 16, np.random.default_rng(0)))
-    for step in range(steps):
-        optimizer.zero_grad()
-        model.loss(batches[step % len(batches)])["loss"].backward()
-        optimizer.step()
-    return model.repeat.value.item()
+    return train_steps(model, data, steps).repeat.value.item()
 
 
 def test_the_offset_learns_whether_customers_buy_again(tmp_path):
