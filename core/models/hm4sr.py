@@ -160,8 +160,10 @@ class HM4SRConfig:
 
 def _detached(offsets):
     """The "bought before" offsets (a tensor, a tuple of them, or None) cut from the graph."""
-    if offsets is None or isinstance(offsets, torch.Tensor):
-        return None if offsets is None else offsets.detach()
+    if offsets is None:
+        return None
+    if isinstance(offsets, torch.Tensor):
+        return offsets.detach()
     return tuple(x.detach() for x in offsets)
 
 
