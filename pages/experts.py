@@ -34,6 +34,13 @@ else:
         export.chart(charts.modality_weights(view.modality_weights, parts), "experts_modality_weights",
                      "The weight the model learned for mixing each modality's expert outputs (the same for "
                      "every customer).")
+    if view.fusion_weights is not None:
+        export.chart(charts.modality_weights(view.fusion_weights, parts,
+                                             title="How much each modality's own score counts (late fusion)"),
+                     "experts_fusion_weights",
+                     "Each modality's stream learned to recommend on its own; its score enters the total times "
+                     "this learned weight (the same for every customer). A small weight means the model leans "
+                     "little on that modality.")
 
 st.subheader("All customers")
 if len(parts) < 2:

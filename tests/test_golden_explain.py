@@ -3,7 +3,8 @@
 The golden file ``tests/golden/explain.json`` was written by this module (``python -m
 tests.test_golden_explain``) at commit 262e978, before the scoring path was redesigned; the
 redesign must print the same numbers. Keys added since then, with the value the pinned models
-give (``bought_before_offset``: null, the HM4SR here has no offset), were added to the file by hand.
+give (``bought_before_offset``: null, the HM4SR here has no offset; ``gates.fusion_weights``: null,
+its streams are trained jointly), were added to the file by hand.
 
 Two tiny models are trained for one epoch on the shipped sample with a fixed seed: HM4SR (three
 modality parts, gates, time routes) and STAIR (two bands).
@@ -32,7 +33,7 @@ MODELS = {
     "hm4sr": ["dim=8", "n_layers=1", "n_heads=1", "ffn_dim=16", "max_len=12", "n_experts=2", "dropout=0.0",
               "cp_weight=0", "idcl_weight=0", "pcl_weight=0", "use_imoe=true", "use_tmoe=true",
               "use_query_time=true", "absolute_time=calendar", "normalize_features=true",
-              "repeat_offset=false"],
+              "repeat_offset=false", "fusion=joint"],
     "stair": ["dim=16", "n_layers=2", "gamma=12", "use_mi=true", "use_fsc=true", "use_bsc=true"],
 }
 

@@ -38,12 +38,15 @@ class GateView:
         routes: ``position, item_id, time, interval_days, bucket, expert, weight``: Temporal-MoE
             route of every history position (sums to 1 per position); empty when off.
         query_routes: ``expert, weight``: the route for the moment predicted ("now"), or None.
+        fusion_weights: ``modality, weight``: the late-fusion weights (each modality's part is its
+            stream's own score times its weight), or None when the streams are trained jointly.
     """
 
     imoe: pd.DataFrame
     modality_weights: pd.DataFrame
     routes: pd.DataFrame
     query_routes: pd.DataFrame | None
+    fusion_weights: pd.DataFrame | None = None
 
 
 def _trace(trained: TrainedRun, batch) -> GateTrace | None:
@@ -107,7 +110,10 @@ def gates(trained: TrainedRun, user_id: str, now: int | None = None) -> GateView
     if trace.query_routes is not None:
         q = trace.query_routes[0].numpy().astype(np.float64)  # (K,)
         query = pd.DataFrame({"expert": np.arange(len(q)), "weight": q})
-    return GateView(imoe=imoe, modality_weights=weights, routes=routes, query_routes=query)
+    fusion = None
+    if trace.fusion_weights is not None:
+        fusion = pd.DataFrame({"modality": modalities, "weight": trace.fusion_weights.numpy().astype(np.float64)})
+    return GateView(imoe=imoe, modality_weights=weights, routes=routes, query_routes=query, fusion_weights=fusion)
 
 
 def interval_bin_index(days: np.ndarray, edges: tuple[float, ...] = INTERVAL_EDGES_DAYS) -> np.ndarray:

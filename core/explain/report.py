@@ -72,7 +72,9 @@ class CustomerExplanation:
         if self.gates is not None:
             gate_view = {"imoe": _records(self.gates.imoe), "modality_weights": _records(self.gates.modality_weights),
                          "routes": _records(self.gates.routes),
-                         "query_routes": None if self.gates.query_routes is None else _records(self.gates.query_routes)}
+                         "query_routes": None if self.gates.query_routes is None else _records(self.gates.query_routes),
+                         "fusion_weights": (None if self.gates.fusion_weights is None
+                                            else _records(self.gates.fusion_weights))}
         return {"user_id": self.user_id, "model": self.model, "run": self.run, "parts": list(self.parts),
                 "purchases": self.purchases, "last_purchase": self.last_purchase, "item_id": self.item_id,
                 "item_title": self.item_title, "recommendations": _records(self.recommendations), "gates": gate_view,
@@ -122,6 +124,9 @@ class CustomerExplanation:
         if self.gates is None:
             return ["Gates: this model has no gates or routes."]
         out = []
+        if self.gates.fusion_weights is not None:
+            out.append("Late fusion: each part is its modality's own score times a learned weight: " +
+                       ", ".join(f"{r.modality} {r.weight:.3f}" for r in self.gates.fusion_weights.itertuples()))
         w = self.gates.modality_weights.dropna()
         if len(w):
             out.append("Interactive-MoE modality weights: " +

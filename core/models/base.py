@@ -119,6 +119,8 @@ class GateTrace:
         query_gap: ``(B,)`` seconds from the last purchase to the moment predicted.
         query_routes: ``(B, K)`` routes of the query-time MoE.
         parts: ``(B, M, N)`` every candidate's score split by modality; ``parts.sum(1)`` is the score.
+        fusion_weights: ``(M,)`` late-fusion weights: each part is its modality stream's own score
+            times its weight (None: the streams are trained jointly and add unweighted).
     """
 
     modalities: tuple[str, ...]
@@ -131,6 +133,7 @@ class GateTrace:
     query_gap: torch.Tensor
     query_routes: torch.Tensor | None
     parts: torch.Tensor
+    fusion_weights: torch.Tensor | None = None
 
     @property
     def scores(self) -> torch.Tensor:

@@ -700,7 +700,7 @@ class HM4SR(LaterBuffers, Recommender):
             intervals=trace["intervals"], buckets=trace["buckets"], routes=trace["routes"],
             query_gap=trace["gap"][:, -1],
             query_routes=None if trace["query_routes"] is None else trace["query_routes"][:, -1],
-            parts=parts)
+            parts=parts, fusion_weights=None if self.fusion is None else self.fusion.value.detach().clone())
 
     def _inference_tables(self) -> torch.Tensor:
         """:meth:`item_tables`, kept between calls while the model is in eval mode with autograd off
@@ -765,7 +765,7 @@ class HM4SR(LaterBuffers, Recommender):
         return scores
 
     def repeat_offset(self) -> float | None:
-        return None if self.repeat is None else float(self.repeat.value)
+        return None if self.repeat is None else float(self.repeat.value.detach())
 
     def item_embeddings(self) -> torch.Tensor:
         """``(N, M·D)`` item vectors of all modalities side by side (what candidates are scored with)."""

@@ -133,7 +133,7 @@ class SASRec(Recommender):
         return scores if self.repeat is None else scores + self.repeat.scores(batch.items, self.spec.n_items)
 
     def repeat_offset(self) -> float | None:
-        return None if self.repeat is None else float(self.repeat.value)
+        return None if self.repeat is None else float(self.repeat.value.detach())
 
     def item_embeddings(self) -> torch.Tensor:
         return self.item_emb.weight[:-1].detach()  # (N, D)

@@ -123,10 +123,11 @@ def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str) -> go.Figure:
     return fig
 
 
-def modality_weights(weights: pd.DataFrame, parts: tuple[str, ...]) -> go.Figure:
-    """One bar per modality: its learned weight in the mixture."""
+def modality_weights(weights: pd.DataFrame, parts: tuple[str, ...],
+                     title: str = "How much weight the model gives each modality") -> go.Figure:
+    """One bar per modality (``modality, weight``): its learned weight in the mixture."""
     fig = px.bar(weights, x="modality", y="weight", color="modality", color_discrete_map=part_colours(parts),
-                 title="How much weight the model gives each modality",
+                 title=title,
                  labels={"modality": "Modality", "weight": "Learned modality weight"})
     fig.update_layout(showlegend=False, height=HEIGHT)
     return fig

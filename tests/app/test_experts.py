@@ -8,7 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from tests.app.conftest import APP, TINY_HM4SR
-from tests.app.helpers import chart, choose_run, messages, open_page, table_with, values
+from tests.app.helpers import chart, charts, choose_run, messages, open_page, table_with, values
+
+FUSION_CHART = "How much each modality's own score counts (late fusion)"
 
 
 def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained):
@@ -21,6 +23,7 @@ def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained
         assert spec["layout"]["yaxis"]["title"]["text"] == "Purchase in the history (oldest at the top)"
     weights = chart(at, "How much weight the model gives each modality")
     assert weights["layout"]["xaxis"]["title"]["text"] == "Modality"
+    assert FUSION_CHART not in charts(at)  # jointly trained streams add unweighted
     # population: the averages shown are the core's, and the segments are the planted personas
     population = explain.population_shares(shop_trained, k=10)
     shown = {m.label: m.value for m in at.metric}
@@ -35,6 +38,23 @@ def test_gate_heatmaps_per_modality_and_population_shares(shop_app, shop_trained
     bars = {trace["name"]: values(trace["y"]) for trace in spec["data"]}
     assert sorted(bars) == ["id", "image", "text"]
     assert all(len(y) == 40 and y.sum() == 40 for y in bars.values())  # 40 bins, every customer counted once
+
+
+def test_a_late_fusion_run_shows_the_learned_weight_of_each_modality_score(shop_dir, private_runs):
+    from core.data import load_dataset
+    from core.training import TrainConfig, open_run, train_run
+
+    data = load_dataset(shop_dir, k=5)
+    run = private_runs / data.name / "hm4sr-late"
+    train_run(data, "hm4sr", run, {**TINY_HM4SR, "fusion": "late"},
+              TrainConfig(epochs=1, batch_size=64, device="cpu", eval_batch_size=64))
+    learned = open_run(run, data=data).model.fusion.value.tolist()
+    assert all(abs(w - 1.0) > 1e-3 for w in learned)  # one epoch moved every weight off its start
+    at = choose_run(open_page("pages/experts.py"), "hm4sr-late")
+    assert not at.exception
+    bars = {trace["name"]: values(trace["y"]) for trace in chart(at, FUSION_CHART)["data"]}
+    assert sorted(bars) == ["id", "image", "text"]
+    np.testing.assert_allclose([bars[m][0] for m in ("id", "text", "image")], learned, rtol=1e-5)
 
 
 def test_models_without_gates_get_a_friendly_note(shop_app):

@@ -229,6 +229,20 @@ def test_explain_customer_bundles_and_serialises(hm4sr, stair):
     assert "this model has no gates" in s.to_text() and "does not read purchase times" in s.to_text()
 
 
+def test_a_late_fusion_explanation_names_each_modality_weight(featured_data, hm4sr, tmp_path):
+    late = _train(featured_data, "hm4sr", tmp_path, {**SMALL, "fusion": "late"})
+    learned = late.model.fusion.value.tolist()
+    exp = explain_customer(late, USER, k=3)
+    assert exp.gates.fusion_weights["weight"].tolist() == pytest.approx(learned)
+    payload = json.loads(json.dumps(exp.to_dict()))["gates"]["fusion_weights"]
+    assert [r["modality"] for r in payload] == ["id", "text", "image"]
+    assert [r["weight"] for r in payload] == pytest.approx(learned)
+    weights = ", ".join(f"{m} {w:.3f}" for m, w in zip(("id", "text", "image"), learned, strict=True))
+    assert f"Late fusion: each part is its modality's own score times a learned weight: {weights}" in exp.to_text()
+    joint = explain_customer(hm4sr, USER, k=3)
+    assert joint.gates.fusion_weights is None and "Late fusion" not in joint.to_text()
+
+
 def test_an_already_bought_item_names_the_bought_before_offset_in_its_score(hm4sr, sasrec, stair):
     history = hm4sr.scorer.history(USER)
     bought = hm4sr.data.item_ids[history.items[-1]]  # the last purchase: always in the window
