@@ -40,7 +40,7 @@ from core.models.base import Capabilities, DataSpec, GateTrace, Recommender
 from core.models.fusion import FUSIONS, FusionWeights
 from core.models.layers import CausalEncoder, FastDropout
 from core.models.legacy_state import LaterBuffers, require_filled
-from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_softmax
+from core.models.losses import check_loss_config, draw, popularity_log_q, sampled_cross_entropy, sampled_logits
 from core.models.moe import InteractiveMoE, TemporalMoE, TimeEncoder, bucket_count
 from core.models.repeat import RepeatOffset
 
@@ -535,13 +535,17 @@ class HM4SR(LaterBuffers, Recommender):
             offsets = (self.repeat.sampled_offsets(batch.items, keep, n, targets, negatives) if sampled
                        else self.repeat.full_offsets(batch.items, keep, n))  # ((P,), (P, S)) or (P, N)
         states = h[keep]  # (P, M, D)
-        ce = partial(self._next_item_ce, targets=targets, negatives=negatives, lookup=lookup, log_q=log_q)
+        logits = partial(self._next_item_logits, targets=targets, negatives=negatives, lookup=lookup)
+        ce = partial(self._next_item_ce, targets=targets, negatives=negatives, log_q=log_q)
         if self.fusion is None:
-            parts = {"ce": ce(states, tables, offsets)}
+            parts = {"ce": ce(logits(states, tables), offsets)}
         else:  # each stream alone (the ID one with the offset); the weights w learn on the detached sum
-            parts = {"ce": ce(self.fusion.scale(states.detach()), tables.detach(), _detached(offsets))}
-            for i, name in enumerate(self.modalities):
-                parts[f"ce_{name}"] = ce(states[:, i:i + 1], tables[i:i + 1], offsets if name == "id" else None)
+            streams = [logits(states[:, i:i + 1], tables[i:i + 1]) for i in range(len(self.modalities))]
+            w = self.fusion.value  # (M,)
+            summed = sum(w[i] * s.detach() for i, s in enumerate(streams))  # (P, N) or (P, 1 + S)
+            parts = {"ce": ce(summed, _detached(offsets))}
+            for name, stream in zip(self.modalities, streams, strict=True):
+                parts[f"ce_{name}"] = ce(stream, offsets if name == "id" else None)
         valid = trace["valid"]
         if self.cp_head is not None:
             bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables
@@ -575,27 +579,41 @@ class HM4SR(LaterBuffers, Recommender):
         total = sum(weights.get(k, 1.0) * v for k, v in parts.items())  # every cross-entropy at 1
         return {"loss": total, **{k: v.detach() for k, v in parts.items()}}
 
-    def _next_item_ce(self, states: torch.Tensor, tables: torch.Tensor, offsets, targets: torch.Tensor,
-                      negatives: torch.Tensor | None, lookup: torch.Tensor | None,
-                      log_q: torch.Tensor | None) -> torch.Tensor:
-        """Next-item cross-entropy of the trained positions under the summed score of some modalities.
+    def _next_item_logits(self, states: torch.Tensor, tables: torch.Tensor, targets: torch.Tensor,
+                          negatives: torch.Tensor | None, lookup: torch.Tensor | None) -> torch.Tensor:
+        """Logits of the trained positions under the summed score of some modalities.
 
         Args:
             states: ``(P, M', D)`` the trained positions' states in M' modalities.
             tables: ``(M', N+1, D)`` those modalities' item vectors (``(M', R, D)`` with ``lookup``).
-            offsets: The "bought before" offsets, ``(P, N)`` (full loss) or ``((P,), (P, S))``
-                (sampled loss); None: no offset.
             targets: ``(P,)`` target items.
-            negatives: ``(S,)`` the sampled loss's negatives; None: full cross-entropy over all N items.
+            negatives: ``(S,)`` the sampled loss's negatives; None: every item.
             lookup: ``(N+1,)`` each item's row of ``tables`` (sampled loss).
-            log_q: ``(N,)`` the sampler's log-probabilities, None for uniform (sampled loss).
+
+        Returns:
+            ``(P, N)`` every item's logit, or ``(P, 1 + S)`` the target's then the negatives'
+            (:func:`~core.models.losses.sampled_logits`).
         """
-        n = self.spec.n_items
         if negatives is not None:
             vectors = tables.permute(1, 0, 2).flatten(1)  # (R, M'D)
-            return sampled_softmax(states.flatten(1), vectors[lookup[targets]], targets, vectors[lookup[negatives]],
-                                   negatives, log_q, offsets)
-        logits = states.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P, N)
+            return sampled_logits(states.flatten(1), vectors[lookup[targets]], vectors[lookup[negatives]])
+        n = self.spec.n_items
+        return states.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P, N)
+
+    @staticmethod
+    def _next_item_ce(logits: torch.Tensor, offsets, targets: torch.Tensor, negatives: torch.Tensor | None,
+                      log_q: torch.Tensor | None) -> torch.Tensor:
+        """Next-item cross-entropy of :meth:`_next_item_logits`.
+
+        Args:
+            logits: ``(P, N)`` (full loss) or ``(P, 1 + S)`` (sampled loss).
+            offsets: The "bought before" offsets, ``(P, N)`` or ``((P,), (P, S))``; None: no offset.
+            targets: ``(P,)`` target items.
+            negatives: ``(S,)`` the sampled loss's negatives; None: the full loss.
+            log_q: ``(N,)`` the sampler's log-probabilities, None for uniform (sampled loss).
+        """
+        if negatives is not None:
+            return sampled_cross_entropy(logits, targets, negatives, log_q, offsets)
         return F.cross_entropy(logits if offsets is None else logits + offsets, targets)
 
     def score_all(self, batch: Batch) -> torch.Tensor:

@@ -85,7 +85,7 @@ def sampled_softmax(hidden: torch.Tensor, positives: torch.Tensor, targets: torc
 
     Row p's logits are ``[⟨h_p, v_target⟩, ⟨h_p, v_j⟩ for j in negatives, j != target_p]``, each
     minus ``log_q`` of its item when given, plus ``offsets`` when given. Cost O(P · S · D) time
-    and O(P · S) memory.
+    and O(P · S) memory. The same as :func:`sampled_cross_entropy` of :func:`sampled_logits`.
 
     Args:
         hidden: ``(P, D)`` states of the trained positions.
@@ -101,8 +101,41 @@ def sampled_softmax(hidden: torch.Tensor, positives: torch.Tensor, targets: torc
     Returns:
         Scalar loss.
     """
+    return sampled_cross_entropy(sampled_logits(hidden, positives, negative_vectors), targets, negatives,
+                                 log_q, offsets)
+
+
+def sampled_logits(hidden: torch.Tensor, positives: torch.Tensor, negative_vectors: torch.Tensor) -> torch.Tensor:
+    """``(P, 1 + S)`` inner products of each row with its target (column 0) and the shared negatives.
+
+    Args:
+        hidden: ``(P, D)`` states of the trained positions.
+        positives: ``(P, D)`` item vectors of each row's target.
+        negative_vectors: ``(S, D)`` item vectors of the negatives.
+    """
     positive = (hidden * positives).sum(-1, keepdim=True)  # (P, 1)
-    negative = hidden @ negative_vectors.T  # (P, S)
+    return torch.cat([positive, hidden @ negative_vectors.T], dim=1)  # (P, 1 + S)
+
+
+def sampled_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, negatives: torch.Tensor,
+                          log_q: torch.Tensor | None = None,
+                          offsets: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    """Mean cross-entropy of column 0 of :func:`sampled_logits` against the negatives' columns.
+
+    A negative that is the row's own target is masked; ``log_q`` and ``offsets`` as in
+    :func:`sampled_softmax`. Cost O(P · S).
+
+    Args:
+        logits: ``(P, 1 + S)`` target and negative logits.
+        targets: ``(P,)`` target item indices.
+        negatives: ``(S,)`` negative item indices.
+        log_q: ``(N,)`` the sampler's log-probabilities, None for uniform sampling.
+        offsets: ``((P,), (P, S))`` score terms of each row's target and negatives.
+
+    Returns:
+        Scalar loss.
+    """
+    positive, negative = logits[:, :1], logits[:, 1:]  # (P, 1), (P, S)
     if offsets is not None:
         positive = positive + offsets[0][:, None]  # (P, 1)
         negative = negative + offsets[1]  # (P, S)

@@ -83,8 +83,8 @@ def _live_cross_entropies(model, data) -> list[torch.Tensor]:
     captured = []
     original = model._next_item_ce
 
-    def spy(states, tables, offsets, **kw):
-        captured.append(original(states, tables, offsets, **kw))
+    def spy(logits, offsets, **kw):
+        captured.append(original(logits, offsets, **kw))
         return captured[-1]
 
     model._next_item_ce = spy
