@@ -10,6 +10,9 @@ validation NDCG@20 (the metric the best epoch and the settings are chosen by), t
 difference in test NDCG@10 (history masked) averaged over the seeds, with a 95 % bootstrap
 interval over customers (paired: both models ranked the same customers' targets), from each
 run's ``per_user_test.csv``. A gap whose interval holds 0 is not told apart by this test set.
+With ``--budgets E ...``: per variant, the mean over seeds of the best validation NDCG@20 within
+the first E epochs of each run's ``history.json`` -- what ``--epochs E`` would have selected
+(training is the same epoch by epoch, and early stopping would have stopped at the same place).
 Writes JSON (``--out``) and prints a Markdown table.
 """
 
@@ -79,6 +82,14 @@ def paired_gap(runs: list[dict], variant: str, reference: str, metric: str = "nd
             "customers": len(gap)}
 
 
+def best_within(runs: list[dict], variant: str, budgets: list[int]) -> dict[str, dict]:
+    """Per budget E: best validation NDCG@20 within each run's first E epochs, mean and per seed."""
+    curves = [[row["valid_ndcg@20"] for row in json.loads((run["folder"] / "runs" / variant / "history.json")
+                                                        .read_text())] for run in runs]
+    return {str(e): {"mean": float(np.mean([max(c[:e]) for c in curves])),
+                     "per_seed": [float(max(c[:e])) for c in curves]} for e in budgets}
+
+
 def markdown(table: dict[str, dict], gaps: dict[str, dict], reference: str) -> str:
     names = [*FIGURES, "best epoch", "epoch s"]
     lines = [f"| variant | {' | '.join(names)} | test @10 minus {reference} (95 % CI) |",
@@ -97,18 +108,25 @@ def main() -> None:
     parser.add_argument("folders", nargs="+", type=Path, help="quality.py --out folders, one per seed")
     parser.add_argument("--reference", default="sasrec", help="variant the paired gaps are taken against")
     parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
+    parser.add_argument("--budgets", nargs="*", type=int, default=[],
+                        help="epoch budgets to report the best validation NDCG@20 within")
     args = parser.parse_args()
     runs = read_folders(args.folders)
     table = summarise(runs)
     gaps = {v: paired_gap(runs, v, args.reference) for v in table if v != args.reference} \
         if args.reference in table else {}
+    budgets = {v: best_within(runs, v, args.budgets) for v in table} if args.budgets else {}
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"data": runs[0]["data"], "fingerprint": runs[0]["fingerprint"],
                                         "epochs": runs[0]["epochs"], "patience": runs[0]["patience"],
                                         "seeds": [run["seed"] for run in runs], "variants": table,
-                                        "reference": args.reference, "paired_test_gaps": gaps}, indent=2) + "\n")
+                                        "reference": args.reference, "paired_test_gaps": gaps,
+                                        "valid_within_epochs": budgets}, indent=2) + "\n")
     print(markdown(table, gaps, args.reference), end="")
+    for variant, within in budgets.items():
+        print(f"{variant}: best valid @20 within " +
+              ", ".join(f"{e} epochs {b['mean']:.4f}" for e, b in within.items()))
 
 
 if __name__ == "__main__":
