@@ -8,6 +8,11 @@ cross-entropy, as if it were the only one, and the score is ``s_j = Σ_m w_m s_m
 weights ``w_m > 0`` learned by a cross-entropy on the summed score whose per-modality scores are
 detached (it moves w and nothing else). A modality that adds nothing ends with a small w, and
 the model falls back to the others; scores stay an exact sum of per-modality parts.
+
+With up to 80 epochs it ranks better than joint training on the sample and on MovieLens-100k,
+in each of three seeds, but it is not HM4SR's default: the ID stream ends with the largest
+weight, so a new product (content only, no ID vector) rarely beats the catalogue, and the
+launch simulator no longer finds the sample's planted visual audiences (README, "Late fusion").
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ modalities with an Interactive MoE, rescales them by a Temporal MoE routed on th
 the previous purchase and the date, and encodes each modality with its own causal transformer.
 The score of a candidate is a sum over modalities, so each modality's share is exact:
 
-    s_j = Σ_m ⟨h_m, item_m[j]⟩,  item_id = E_id, item_text = W_t f_text, item_image = W_v f_image.
+    s_j = Σ_m w_m ⟨h_m, item_m[j]⟩,  item_id = E_id, item_text = W_t f_text, item_image = W_v f_image,
+
+with w_m = 1 when the streams are trained jointly (the paper, and the default) and learned
+weights under late fusion (:mod:`core.models.fusion`).
 
 Differences from the reference code, all deliberate: the temporal experts are registered
 parameters; padding is masked and intervals are clamped at 0; time enters as days since the
@@ -56,7 +59,7 @@ class HM4SRConfig:
     query-time MoE and the calendar time encoding (see the module docstring), normalised
     features, CP and IDCL at 0.1 instead of 1, PCL off (it lowered validation on both datasets
     in each of three seeds, and costs a third of the epoch time), and dropout 0.4 instead of
-    0.5 (higher in the mean of three seeds on both), and the "bought before" offset (higher on both
+    0.5 (higher in the mean of three seeds on both), the "bought before" offset (higher on both
     in the mean of three seeds). ``benchmarks/quality.py``, ``benchmarks/seeds.py``; figures in
     the README.
 
@@ -104,10 +107,13 @@ class HM4SRConfig:
             the history window (:mod:`core.models.repeat`; our extension). It is part of the ID
             part: knowing which exact products were bought is the ID stream's knowledge, and a
             model without IDs has none.
-        fusion: How the modality streams learn: ``"joint"`` (one cross-entropy on the summed
-            score trains them all, as the paper does) or ``"late"`` (each stream is trained by its
-            own cross-entropy, the ID one with the offset, and the score is ``Σ_m w_m s_m`` with
-            learned weights w; :mod:`core.models.fusion`; our extension).
+        fusion: How the modality streams learn: ``"joint"`` (the default: one cross-entropy on
+            the summed score trains them all, as the paper does) or ``"late"`` (each stream is
+            trained by its own cross-entropy, the ID one with the offset, and the score is
+            ``Σ_m w_m s_m`` with learned weights w; :mod:`core.models.fusion`; our extension:
+            better rankings with up to 80 epochs, but a new product's content then counts for
+            little against the learned ID vectors, see the README). With one stream (e.g. IDs
+            alone) the two are the same model, without weights.
     """
 
     dim: int = 64
@@ -315,7 +321,7 @@ class HM4SR(LaterBuffers, Recommender):
         if config.loss == "sampled" and config.sampler == "popularity":
             self.register_buffer("sample_log_q", torch.full((n,), -math.log(n)))  # (N,) set by prepare
         self.repeat = RepeatOffset() if config.repeat_offset and "id" in self.modalities else None
-        self.fusion = FusionWeights(m) if config.fusion == "late" else None
+        self.fusion = FusionWeights(m) if config.fusion == "late" and m > 1 else None  # one stream: nothing to fuse
 
     def make_optimizer(self, lr: float, weight_decay: float) -> torch.optim.Optimizer:
         """Adam with the trainer's weight decay; with ``content_weight_decay`` > 0 the content

@@ -36,6 +36,13 @@ def test_the_weights_start_at_one_and_scale_each_modality_alone():
     torch.testing.assert_close(weights.scale(h)[0, 0], torch.tensor([[2.0, 2.0], [0.5, 0.5], [1.0, 1.0]]))
 
 
+def test_one_stream_has_nothing_to_fuse(featured_data):
+    model = _late(featured_data, modalities=["id"], cp_weight=0.0, idcl_weight=0.0)
+    assert model.fusion is None
+    assert set(model.loss(_batch(featured_data))) == {"loss", "ce"}  # one cross-entropy, as joint training
+    assert _late(featured_data, modalities=["id", "text"]).fusion.value.shape == (2,)
+
+
 def test_each_part_scales_with_its_weight_and_the_parts_sum_to_the_score(featured_data):
     model = _late(featured_data).eval()
     _, batch = next(eval_batches(featured_data, "test", 10, 6))
