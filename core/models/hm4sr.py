@@ -59,7 +59,7 @@ class HM4SRConfig:
     query-time MoE and the calendar time encoding (see the module docstring), normalised
     features, CP and IDCL at 0.1 instead of 1, PCL off (it lowered validation on both datasets
     in each of three seeds, and costs a third of the epoch time), and dropout 0.4 instead of
-    0.5 (higher in the mean of three seeds on both), the "bought before" offset (higher on both
+    0.5 (higher in the mean of three seeds on both), and the "bought before" offset (higher on both
     in the mean of three seeds). ``benchmarks/quality.py``, ``benchmarks/seeds.py``; figures in
     the README.
 
