@@ -603,8 +603,13 @@ class HM4SR(LaterBuffers, Recommender):
         if negatives is not None:
             vectors = tables.permute(1, 0, 2).flatten(1)  # (R, M'D)
             return sampled_logits(states.flatten(1), vectors[lookup[targets]], vectors[lookup[negatives]])
+        return self._every_item(states, tables)  # (P, N)
+
+    def _every_item(self, states: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+        """``(R, N)`` every item's score, summed over modalities, for states ``(R, M', D)`` and
+        those modalities' item vectors ``tables`` ``(M', N+1, D)`` (the padding row is left out)."""
         n = self.spec.n_items
-        return states.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P, N)
+        return states.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (R, N)
 
     @staticmethod
     def _next_item_ce(logits: torch.Tensor, offsets, targets: torch.Tensor, negatives: torch.Tensor | None,
@@ -623,11 +628,9 @@ class HM4SR(LaterBuffers, Recommender):
         return F.cross_entropy(logits if offsets is None else logits + offsets, targets)
 
     def score_all(self, batch: Batch) -> torch.Tensor:
-        n = self.spec.n_items
         tables = self.item_tables()  # (M, N+1, D)
         h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        return self._with_repeat(h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T,
-                                 batch)  # (B, N)
+        return self._with_repeat(self._every_item(h[:, -1], tables), batch)  # (B, N)
 
     def _with_repeat(self, scores: torch.Tensor, batch: Batch) -> torch.Tensor:
         """``scores`` ``(B, N)`` plus the "bought before" offset of each row's history (when learned)."""
@@ -754,11 +757,10 @@ class HM4SR(LaterBuffers, Recommender):
         """
         if part not in self.modalities:
             raise ValueError(f"HM4SR has no modality {part!r}; it has {list(self.modalities)}")
-        n = self.spec.n_items
         keep = torch.tensor([m != part for m in self.modalities], device=batch.items.device)  # (M,)
         tables = self._inference_tables() * keep[:, None, None]  # (M, N+1, D)
         h, _ = self._encode(batch, tables, self._next_times(batch), last_only=True)  # (B, 1, M, D)
-        scores = h[:, -1].flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (B, N)
+        scores = self._every_item(h[:, -1], tables)  # (B, N)
         return scores if part == "id" else self._with_repeat(scores, batch)  # without IDs, no offset
 
     def score_without_each(self, batch: Batch, parts: list[str]) -> torch.Tensor:
@@ -781,7 +783,7 @@ class HM4SR(LaterBuffers, Recommender):
         tables = self._inference_tables()  # (M, N+1, D)
         h, _ = self._encode(rows, tables, self._next_times(rows), keep=keep, last_only=True)  # (P·B, 1, M, D)
         last = h[:, -1] * keep[:, :, None]  # (P·B, M, D)
-        scores = last.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (P·B, N)
+        scores = self._every_item(last, tables)  # (P·B, N)
         scores = scores.view(len(parts), b, n)  # (P, B, N)
         if self.repeat is not None:  # every copy but the one without IDs keeps the offset
             with_ids = torch.tensor([p != "id" for p in parts], device=scores.device)  # (P,)
