@@ -114,6 +114,11 @@ class HM4SRConfig:
             better rankings with up to 80 epochs, but a new product's content then counts for
             little against the learned ID vectors, see the README). With one stream (e.g. IDs
             alone) the two are the same model, without weights.
+        stream_weight: Under joint fusion, the weight of each modality stream's own next-item
+            cross-entropy (the ID one with the offset), added to the joint one (our extension;
+            0: off, the paper's loss). Each stream must then rank on its own, so the ID stream
+            cannot lean on weak content, while the joint term keeps every stream trained for the
+            summed score that ranks and explains. Late fusion trains the streams at 1 already.
     """
 
     dim: int = 64
@@ -145,6 +150,7 @@ class HM4SRConfig:
     content_weight_decay: float = 0.0
     repeat_offset: bool = True
     fusion: str = "joint"
+    stream_weight: float = 0.0
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -162,6 +168,12 @@ class HM4SRConfig:
             raise ValueError(f"content_weight_decay must be >= 0, got {self.content_weight_decay}")
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
+        if self.stream_weight < 0:
+            raise ValueError(f"stream_weight must be >= 0, got {self.stream_weight}")
+        if self.stream_weight > 0 and self.fusion != "joint":
+            raise ValueError(f"stream_weight applies to fusion='joint' only (late fusion trains each stream "
+                             f"at weight 1 already), got stream_weight={self.stream_weight} with "
+                             f"fusion={self.fusion!r}")
 
 
 def _detached(offsets):
@@ -543,13 +555,16 @@ class HM4SR(LaterBuffers, Recommender):
         states = h[keep]  # (P, M, D)
         logits = partial(self._next_item_logits, targets=targets, negatives=negatives, lookup=lookup)
         ce = partial(self._next_item_ce, targets=targets, negatives=negatives, log_q=log_q)
-        if self.fusion is None:
+        stream_weight = 1.0 if self.fusion is not None else cfg.stream_weight
+        if stream_weight == 0 or len(self.modalities) == 1:
             parts = {"ce": ce(logits(states, tables), offsets)}
-        else:  # each stream alone (the ID one with the offset); the weights w learn on the detached sum
+        else:  # each stream alone too (the ID one with the offset)
             streams = [logits(states[:, i:i + 1], tables[i:i + 1]) for i in range(len(self.modalities))]
-            w = self.fusion.value  # (M,)
-            summed = sum(w[i] * s.detach() for i, s in enumerate(streams))  # (P, N) or (P, 1 + S)
-            parts = {"ce": ce(summed, _detached(offsets))}
+            if self.fusion is None:  # joint: the summed score trains every stream as well
+                parts = {"ce": ce(sum(streams), offsets)}  # (P, N) or (P, 1 + S) logits
+            else:  # late: the weights w learn on the detached sum, and nothing else does
+                w = self.fusion.value  # (M,)
+                parts = {"ce": ce(sum(w[i] * s.detach() for i, s in enumerate(streams)), _detached(offsets))}
             for name, stream in zip(self.modalities, streams, strict=True):
                 parts[f"ce_{name}"] = ce(stream, offsets if name == "id" else None)
         valid = trace["valid"]
@@ -581,8 +596,9 @@ class HM4SR(LaterBuffers, Recommender):
             losses = [info_nce(trained[:, i], augmented[:, i], cfg.pcl_temperature, same)
                       for i, x in enumerate(self.modalities) if x in CONTENT_MODALITIES]
             parts["pcl"] = torch.stack(losses).mean()
-        weights = {"cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight}
-        total = sum(weights.get(k, 1.0) * v for k, v in parts.items())  # every cross-entropy at 1
+        weights = {"cp": cfg.cp_weight, "idcl": cfg.idcl_weight, "pcl": cfg.pcl_weight,
+                   **{f"ce_{m}": stream_weight for m in self.modalities}}
+        total = sum(weights.get(k, 1.0) * v for k, v in parts.items())  # the summed score's cross-entropy at 1
         return {"loss": total, **{k: v.detach() for k, v in parts.items()}}
 
     def _next_item_logits(self, states: torch.Tensor, tables: torch.Tensor, targets: torch.Tensor,
