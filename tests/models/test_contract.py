@@ -20,6 +20,7 @@ SAMPLED = {f"{name}-sampled": (name, {**SMALL[name], "loss": "sampled", "n_negat
 SAMPLED.update({f"{name}-popularity": (name, {**config, "sampler": "popularity"})
                 for name, (_, config) in [(n, SAMPLED[f"{n}-sampled"]) for n in ("sasrec", "hm4sr")]})
 SAMPLED["hm4sr-late-sampled"] = ("hm4sr", {**SAMPLED["hm4sr-sampled"][1], "fusion": "late"})
+SAMPLED["hm4sr-stream-sampled"] = ("hm4sr", {**SAMPLED["hm4sr-sampled"][1], "stream_weight": 0.5})
 
 
 def _model(name, data):

@@ -1,4 +1,5 @@
-"""Late fusion (core/models/fusion.py): exact weighted parts, what each loss moves, a planted fall-back."""
+"""How the modality streams learn: late fusion (core/models/fusion.py: exact weighted parts, what each
+loss moves, a planted fall-back) and joint fusion with each stream's own cross-entropy (stream_weight)."""
 
 from __future__ import annotations
 
@@ -144,3 +145,38 @@ def test_fusion_is_checked_and_the_paper_and_older_runs_train_jointly(fusion):
         HM4SRConfig(fusion="early")
     assert stored_config(HM4SRConfig, {}).fusion == "joint"
     assert HM4SRConfig(**preset(HM4SRConfig, "paper")).fusion == "joint"
+
+
+def _joint(data, **config):
+    return _late(data, fusion="joint", cp_weight=0.0, idcl_weight=0.0, **config)
+
+
+def test_stream_weight_adds_each_streams_cross_entropy_to_the_unchanged_joint_one(featured_data):
+    plain, deep = _joint(featured_data), _joint(featured_data, stream_weight=0.5)
+    deep.load_state_dict(plain.state_dict())
+    batch = _batch(featured_data)
+    torch.manual_seed(1)
+    a = plain.loss(batch)
+    torch.manual_seed(1)
+    b = deep.loss(batch)
+    assert set(a) == {"loss", "ce"} and {"ce", "ce_id", "ce_text", "ce_image"} <= set(b)
+    torch.testing.assert_close(b["ce"], a["ce"])  # the summed score's term is the paper's loss
+    torch.testing.assert_close(b["loss"], b["ce"] + 0.5 * (b["ce_id"] + b["ce_text"] + b["ce_image"]))
+    assert b["ce_id"] != b["ce_text"] != b["ce_image"]  # each stream's own ranking, not the sum's
+
+    # unlike late fusion, the summed score's cross-entropy trains the streams themselves
+    summed, *streams = _live_cross_entropies(deep, featured_data)
+    (grad,) = torch.autograd.grad(summed, [deep.proj["text"].weight], retain_graph=True)
+    assert grad.abs().sum() > 0 and len(streams) == 3
+    # and the ID stream's own term reaches no content projection
+    grads = torch.autograd.grad(streams[0], [deep.item_emb.weight, deep.proj["text"].weight],
+                                allow_unused=True, retain_graph=True)
+    assert grads[0].abs().sum() > 0 and (grads[1] is None or grads[1].abs().sum() == 0)
+
+
+def test_stream_weight_is_checked():
+    assert HM4SRConfig().stream_weight == 0.0  # the paper's loss by default
+    with pytest.raises(ValueError, match="stream_weight must be >= 0"):
+        HM4SRConfig(stream_weight=-1.0)
+    with pytest.raises(ValueError, match="stream_weight applies to fusion='joint' only"):
+        HM4SRConfig(fusion="late", stream_weight=0.5)
