@@ -7,6 +7,7 @@ the same from the command line.
 from core.sample.catalogue import BRANDS, COLOURS, MATERIALS, PATTERNS, PRODUCT_TYPES, SEASONS
 from core.sample.customers import PERSONAS
 from core.sample.generate import SampleSummary, catalogue_items, make_sample
+from core.sample.launches import PlantedLaunch, planted_launches
 
 __all__ = [
     "BRANDS",
@@ -16,7 +17,9 @@ __all__ = [
     "PERSONAS",
     "PRODUCT_TYPES",
     "SEASONS",
+    "PlantedLaunch",
     "SampleSummary",
     "catalogue_items",
     "make_sample",
+    "planted_launches",
 ]

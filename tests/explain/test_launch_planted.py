@@ -14,18 +14,17 @@ dress), 58 (pink/checks bag); brand-or-material followers 61 (Verano/cotton), 54
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from core.data import load_dataset
 from core.explain.launch import launch_baseline, simulate_launch
-from core.features.draft import ProductDraft, encode_draft
-from core.sample import COLOURS
-from core.sample.thumbnails import draw_thumbnail
+from core.features.draft import encode_draft
+from core.sample import planted_launches
 from tests.explain.planted import SAMPLE, train_compact
 
 TOP = 100
+CASES = planted_launches()
 
 pytestmark = pytest.mark.skipif(not (SAMPLE / "truth" / "customers.csv").is_file(),
                                 reason="needs the shipped sample catalogue")
@@ -47,39 +46,23 @@ def truth():
     return pd.read_csv(SAMPLE / "truth" / "customers.csv", dtype=str).set_index("user_id")
 
 
-def followers(result, truth: pd.DataFrame, persona: str, matches) -> int:
-    """How many of the product's top-100 customers are ``persona`` customers whose attribute ``matches``."""
-    top = truth.reindex(result.top(TOP)["user_id"])
-    return int(((top["persona"] == persona) & top["attribute"].map(matches)).sum())
+def _launch(case, sample_run, baseline):
+    return simulate_launch(sample_run, encode_draft(case.draft, sample_run.data), k=10, baseline=baseline)
 
 
-@pytest.mark.parametrize(("colour", "pattern", "product_type", "categories"), [
-    ("black", "solid", "coat", ("Clothing", "Outerwear", "Coat")),
-    ("red", "stripes", "shirt", ("Clothing", "Tops", "Shirt")),
-    ("yellow", "dots", "dress", ("Clothing", "Dresses", "Dress")),
-    ("pink", "checks", "bag", ("Accessories", "Bags", "Bag")),
-])
-def test_a_product_drawn_in_a_colour_reaches_that_colours_visual_followers(sample_run, baseline, truth, colour,
-                                                                          pattern, product_type, categories):
-    photo = draw_thumbnail(product_type, COLOURS[colour], pattern, np.random.default_rng(0))
-    draft = ProductDraft(title=categories[-1], categories=categories, image=photo)  # no brand, no material
-    result = simulate_launch(sample_run, encode_draft(draft, sample_run.data), k=10, baseline=baseline)
-    assert followers(result, truth, "visual", lambda a: a.startswith(f"{colour}/")) > TOP // 2
+@pytest.mark.parametrize("case", [c for c in CASES if c.persona == "visual"], ids=lambda c: c.name)
+def test_a_product_drawn_in_a_colour_reaches_that_colours_visual_followers(sample_run, baseline, truth, case):
+    assert case.draft.image is not None and not case.draft.description  # a photo; no brand, no material
+    result = _launch(case, sample_run, baseline)
+    assert case.followers(result.top(TOP)["user_id"], truth) > TOP // 2
     assert result.zero_parts == ("id",)  # HM4SR has no learned ID vector for a product it never saw
 
 
-@pytest.mark.parametrize(("brand", "material", "noun", "categories"), [
-    ("Verano", "cotton", "Shirt", ("Clothing", "Tops", "Shirt")),
-    ("Solenne", "leather", "Bag", ("Accessories", "Bags", "Bag")),
-    ("Nordvik", "denim", "Trousers", ("Clothing", "Bottoms", "Trousers")),
-])
+@pytest.mark.parametrize("case", [c for c in CASES if c.persona == "textual"], ids=lambda c: c.name)
 def test_a_product_whose_text_names_a_brand_and_material_reaches_their_textual_followers(sample_run, baseline, truth,
-                                                                                         brand, material, noun,
-                                                                                         categories):
-    draft = ProductDraft(title=f"{brand} {noun} in {material.title()}", categories=categories,
-                         description=f"Made by {brand} in {material}, built for everyday wear.")  # no photo
-    result = simulate_launch(sample_run, encode_draft(draft, sample_run.data), k=10, baseline=baseline)
-    named = lambda a: a.split("/")[0] == brand or a.split("/")[-1] == material  # noqa: E731
-    assert followers(result, truth, "textual", named) > TOP // 2
+                                                                                         case):
+    assert case.draft.image is None  # no photo
+    result = _launch(case, sample_run, baseline)
+    assert case.followers(result.top(TOP)["user_id"], truth) > TOP // 2
     # the text carries it: the image stream has nothing to say about a product without a photo
     assert result.ranking.head(TOP)["share_image"].max() == 0.0
