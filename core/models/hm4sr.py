@@ -119,6 +119,11 @@ class HM4SRConfig:
             0: off, the paper's loss). Each stream must then rank on its own, so the ID stream
             cannot lean on weak content, while the joint term keeps every stream trained for the
             summed score that ranks and explains. Late fusion trains the streams at 1 already.
+        id_dropout: Under joint fusion, the share of products whose ID part (their ID score and
+            "bought before" offset) is left out of the summed score's cross-entropy at each step,
+            drawn afresh each step, as if they were new (our extension, after DropoutNet; 0: off).
+            A new product is scored by its content alone against a catalogue scored with IDs; this
+            trains the content streams for exactly that, so a launch still reaches its audience.
     """
 
     dim: int = 64
@@ -151,6 +156,7 @@ class HM4SRConfig:
     repeat_offset: bool = True
     fusion: str = "joint"
     stream_weight: float = 0.0
+    id_dropout: float = 0.0
 
     #: Named presets (``python -m core train --model hm4sr --preset NAME``): overrides of the defaults.
     #: ``paper``: the published model -- no query-time MoE, the reference's time encoding, raw features.
@@ -174,6 +180,12 @@ class HM4SRConfig:
             raise ValueError(f"stream_weight applies to fusion='joint' only (late fusion trains each stream "
                              f"at weight 1 already), got stream_weight={self.stream_weight} with "
                              f"fusion={self.fusion!r}")
+        if not 0 <= self.id_dropout < 1:
+            raise ValueError(f"id_dropout must be in [0, 1), got {self.id_dropout}")
+        if self.id_dropout > 0 and (self.fusion != "joint" or "id" not in self.modalities
+                                    or len(self.modalities) < 2):
+            raise ValueError(f"id_dropout needs fusion='joint' and IDs with at least one content modality, got "
+                             f"fusion={self.fusion!r}, modalities={tuple(self.modalities)}")
 
 
 def _detached(offsets):
@@ -183,6 +195,16 @@ def _detached(offsets):
     if isinstance(offsets, torch.Tensor):
         return offsets.detach()
     return tuple(x.detach() for x in offsets)
+
+
+def _masked(offsets, kept: torch.Tensor):
+    """The "bought before" offsets (``(P, N)`` or ``((P,), (P, S))``, or None) times ``kept``
+    (``(N,)`` or ``(P, 1 + S)``, :meth:`HM4SR._kept_ids`): a product scored as new was never bought."""
+    if offsets is None:
+        return None
+    if isinstance(offsets, torch.Tensor):
+        return offsets * kept  # (P, N)
+    return offsets[0] * kept[:, 0], offsets[1] * kept[:, 1:]  # (P,), (P, S)
 
 
 def info_nce(queries: torch.Tensor, keys: torch.Tensor, temperature: float,
@@ -556,17 +578,23 @@ class HM4SR(LaterBuffers, Recommender):
         logits = partial(self._next_item_logits, targets=targets, negatives=negatives, lookup=lookup)
         ce = partial(self._next_item_ce, targets=targets, negatives=negatives, log_q=log_q)
         stream_weight = 1.0 if self.fusion is not None else cfg.stream_weight
-        if stream_weight == 0 or len(self.modalities) == 1:
+        if len(self.modalities) == 1 or (stream_weight == 0 and cfg.id_dropout == 0):
             parts = {"ce": ce(logits(states, tables), offsets)}
-        else:  # each stream alone too (the ID one with the offset)
+        else:
             streams = [logits(states[:, i:i + 1], tables[i:i + 1]) for i in range(len(self.modalities))]
-            if self.fusion is None:  # joint: the summed score trains every stream as well
-                parts = {"ce": ce(sum(streams), offsets)}  # (P, N) or (P, 1 + S) logits
-            else:  # late: the weights w learn on the detached sum, and nothing else does
+            if self.fusion is not None:  # late: the weights w learn on the detached sum, and nothing else does
                 w = self.fusion.value  # (M,)
                 parts = {"ce": ce(sum(w[i] * s.detach() for i, s in enumerate(streams)), _detached(offsets))}
-            for name, stream in zip(self.modalities, streams, strict=True):
-                parts[f"ce_{name}"] = ce(stream, offsets if name == "id" else None)
+            elif cfg.id_dropout > 0:  # joint, some products scored as if new: no ID part
+                kept = self._kept_ids(targets, negatives)  # (N,) or (P, 1 + S)
+                at = self.modalities.index("id")
+                summed = sum(s * kept if i == at else s for i, s in enumerate(streams))  # (P, N) or (P, 1 + S)
+                parts = {"ce": ce(summed, _masked(offsets, kept))}
+            else:  # joint: the summed score trains every stream
+                parts = {"ce": ce(sum(streams), offsets)}  # (P, N) or (P, 1 + S) logits
+            if stream_weight > 0:  # each stream alone too (the ID one with the offset)
+                for name, stream in zip(self.modalities, streams, strict=True):
+                    parts[f"ce_{name}"] = ce(stream, offsets if name == "id" else None)
         valid = trace["valid"]
         if self.cp_head is not None:
             bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables
@@ -626,6 +654,20 @@ class HM4SR(LaterBuffers, Recommender):
         those modalities' item vectors ``tables`` ``(M', N+1, D)`` (the padding row is left out)."""
         n = self.spec.n_items
         return states.flatten(1) @ tables[:, :n].permute(1, 0, 2).reshape(n, -1).T  # (R, N)
+
+    def _kept_ids(self, targets: torch.Tensor, negatives: torch.Tensor | None) -> torch.Tensor:
+        """Which scored products keep their ID part this step (1.0) and which are scored as new (0.0).
+
+        Each product is dropped with probability ``id_dropout``, the same draw for every row.
+
+        Returns:
+            ``(N,)`` for the full loss, or ``(P, 1 + S)`` aligned with the sampled logits
+            (each row's target, then the negatives).
+        """
+        kept = (torch.rand(self.spec.n_items, device=targets.device) >= self.config.id_dropout).float()  # (N,)
+        if negatives is None:
+            return kept
+        return torch.cat([kept[targets, None], kept[negatives].expand(len(targets), -1)], 1)  # (P, 1 + S)
 
     @staticmethod
     def _next_item_ce(logits: torch.Tensor, offsets, targets: torch.Tensor, negatives: torch.Tensor | None,
