@@ -180,3 +180,58 @@ def test_stream_weight_is_checked():
         HM4SRConfig(stream_weight=-1.0)
     with pytest.raises(ValueError, match="stream_weight applies to fusion='joint' only"):
         HM4SRConfig(fusion="late", stream_weight=0.5)
+
+
+def test_id_dropout_scores_the_dropped_products_by_their_content_alone(featured_data):
+    model = _joint(featured_data, id_dropout=0.5).train()
+    n = featured_data.n_items
+    with torch.no_grad():
+        model.repeat.theta.fill_(3.0)  # a large "bought before" offset, which a dropped product loses too
+    batch = _batch(featured_data)
+    captured = []
+    original = model._next_item_logits
+
+    def spy(states, tables, **kw):
+        captured.append(original(states, tables, **kw))
+        return captured[-1]
+
+    model._next_item_logits = spy
+    model._kept_ids = lambda targets, negatives: torch.zeros(n)  # every product scored as if new
+    try:
+        with torch.no_grad():
+            dropped = model.loss(batch)
+    finally:
+        del model._next_item_logits, model._kept_ids
+    _, text_logits, image_logits = captured  # (P, N) each stream's own; the ID one is dropped
+    targets = batch.targets[batch.targets != n]
+    torch.testing.assert_close(dropped["ce"], torch.nn.functional.cross_entropy(text_logits + image_logits, targets))
+
+    # with every ID kept the summed score is the paper's one, offset included
+    plain = _joint(featured_data)
+    plain.load_state_dict(model.state_dict())
+    model._kept_ids = lambda targets, negatives: torch.ones(n)
+    try:
+        torch.manual_seed(1)
+        with torch.no_grad():
+            kept = model.loss(batch)
+        torch.manual_seed(1)
+        with torch.no_grad():
+            expected = plain.train().loss(batch)
+    finally:
+        del model._kept_ids
+    torch.testing.assert_close(kept["ce"], expected["ce"])
+    # the draw: about id_dropout of the products, one draw shared by every row of the sampled logits
+    torch.manual_seed(0)
+    share = 1 - model._kept_ids(targets, None).mean().item()
+    assert 0.3 < share < 0.7
+    rows = model._kept_ids(targets, torch.arange(5))
+    assert rows.shape == (len(targets), 6) and (rows[:, 1:] == rows[:1, 1:]).all()
+
+
+def test_id_dropout_is_checked():
+    assert HM4SRConfig().id_dropout == 0.0
+    with pytest.raises(ValueError, match=r"id_dropout must be in \[0, 1\)"):
+        HM4SRConfig(id_dropout=1.0)
+    for bad in ({"fusion": "late"}, {"modalities": ("id",)}, {"modalities": ("text", "image")}):
+        with pytest.raises(ValueError, match="id_dropout needs fusion='joint' and IDs with at least one content"):
+            HM4SRConfig(id_dropout=0.2, **bad)
