@@ -80,7 +80,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-repeat-id-stream": ("hm4sr", {"repeat_offset": True, "modalities": ["id"]}),
     "hm4sr-text-stream": ("hm4sr", {"modalities": ["text"]}),
     "hm4sr-late": ("hm4sr", {"fusion": "late"}),
-    "hm4sr-joint": ("hm4sr", {"fusion": "joint"}),
+    "hm4sr-joint": ("hm4sr", {"fusion": "joint", "stream_weight": 0.0}),  # the paper's loss, the default before
     # the auxiliary tasks under late fusion: without CP, without IDCL, with PCL at 0.1
     "hm4sr-late-no-cp": ("hm4sr", {"fusion": "late", "cp_weight": 0.0}),
     "hm4sr-late-no-idcl": ("hm4sr", {"fusion": "late", "idcl_weight": 0.0}),

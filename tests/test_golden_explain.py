@@ -33,7 +33,7 @@ MODELS = {
     "hm4sr": ["dim=8", "n_layers=1", "n_heads=1", "ffn_dim=16", "max_len=12", "n_experts=2", "dropout=0.0",
               "cp_weight=0", "idcl_weight=0", "pcl_weight=0", "use_imoe=true", "use_tmoe=true",
               "use_query_time=true", "absolute_time=calendar", "normalize_features=true",
-              "repeat_offset=false", "fusion=joint"],
+              "repeat_offset=false", "fusion=joint", "stream_weight=0"],
     "stair": ["dim=16", "n_layers=2", "gamma=12", "use_mi=true", "use_fsc=true", "use_bsc=true"],
 }
 

@@ -24,8 +24,8 @@ COMPACT_HM4SR = {"dim": 32, "n_layers": 1, "n_heads": 1, "ffn_dim": 64, "max_len
 COMPACT_TRAIN = TrainConfig(epochs=12, patience=100, lr=3e-3, seed=0, device="cpu")
 
 
-def train_compact(data, run_dir: Path) -> TrainedRun:
-    """Train :data:`COMPACT_HM4SR` on ``data`` into ``run_dir`` and reopen it.
+def train_compact(data, run_dir: Path, **overrides) -> TrainedRun:
+    """Train :data:`COMPACT_HM4SR` (with ``overrides``) on ``data`` into ``run_dir`` and reopen it.
 
     One thread: on the shared 2-core machine 12 epochs took 40 s with 1 thread and over 2 minutes
     with 2 (small tensor ops; two threads contend with everything else running).
@@ -33,7 +33,7 @@ def train_compact(data, run_dir: Path) -> TrainedRun:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        train_run(data, "hm4sr", run_dir, COMPACT_HM4SR, COMPACT_TRAIN)
+        train_run(data, "hm4sr", run_dir, {**COMPACT_HM4SR, **overrides}, COMPACT_TRAIN)
     finally:
         torch.set_num_threads(threads)
     return open_run(run_dir, data)

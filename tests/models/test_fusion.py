@@ -37,6 +37,12 @@ def test_the_weights_start_at_one_and_scale_each_modality_alone():
     torch.testing.assert_close(weights.scale(h)[0, 0], torch.tensor([[2.0, 2.0], [0.5, 0.5], [1.0, 1.0]]))
 
 
+def test_late_fusion_trains_each_stream_at_one_whatever_stream_weight_says(featured_data):
+    model = _late(featured_data, stream_weight=0.0, cp_weight=0.0, idcl_weight=0.0)
+    parts = model.loss(_batch(featured_data))
+    torch.testing.assert_close(parts["loss"], parts["ce"] + parts["ce_id"] + parts["ce_text"] + parts["ce_image"])
+
+
 def test_one_stream_has_nothing_to_fuse(featured_data):
     model = _late(featured_data, modalities=["id"], cp_weight=0.0, idcl_weight=0.0)
     assert model.fusion is None
@@ -148,7 +154,7 @@ def test_fusion_is_checked_and_the_paper_and_older_runs_train_jointly(fusion):
 
 
 def _joint(data, **config):
-    return _late(data, fusion="joint", cp_weight=0.0, idcl_weight=0.0, **config)
+    return _late(data, **{"fusion": "joint", "cp_weight": 0.0, "idcl_weight": 0.0, "stream_weight": 0.0, **config})
 
 
 def test_stream_weight_adds_each_streams_cross_entropy_to_the_unchanged_joint_one(featured_data):
@@ -174,12 +180,12 @@ def test_stream_weight_adds_each_streams_cross_entropy_to_the_unchanged_joint_on
     assert grads[0].abs().sum() > 0 and (grads[1] is None or grads[1].abs().sum() == 0)
 
 
-def test_stream_weight_is_checked():
-    assert HM4SRConfig().stream_weight == 0.0  # the paper's loss by default
+def test_stream_weight_is_on_by_default_off_in_the_paper_and_older_runs_and_checked():
+    assert HM4SRConfig().stream_weight == 1.0
+    assert HM4SRConfig(**preset(HM4SRConfig, "paper")).stream_weight == 0.0  # the paper's loss
+    assert stored_config(HM4SRConfig, {}).stream_weight == 0.0  # runs stored before the field: the paper's loss
     with pytest.raises(ValueError, match="stream_weight must be >= 0"):
         HM4SRConfig(stream_weight=-1.0)
-    with pytest.raises(ValueError, match="stream_weight applies to fusion='joint' only"):
-        HM4SRConfig(fusion="late", stream_weight=0.5)
 
 
 def test_id_dropout_scores_the_dropped_products_by_their_content_alone(featured_data):
