@@ -24,7 +24,8 @@ the event being predicted (the gap from the last purchase to "now", and the date
 keeps the score exactly additive and lets the dashboard ask "what if they shop in six months?".
 Set ``use_query_time=False`` for the paper's model. A second (``repeat_offset``): one learned
 "bought before" offset on every product in the history window (:mod:`core.models.repeat`), counted
-in the ID part. Both are off in the ``paper`` preset.
+in the ID part. A third (``stream_weight``): each modality stream's own next-item cross-entropy
+beside the paper's one on the summed score. All three are off in the ``paper`` preset.
 """
 
 from __future__ import annotations
