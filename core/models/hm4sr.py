@@ -124,6 +124,9 @@ class HM4SRConfig:
             stream cannot lean on weak content, while the joint term keeps every stream trained
             for the summed score that ranks and explains. Content trained to rank alone is more
             generic, so a new product's audience is a little less its planted one (README).
+            Cost: one more softmax per modality, O(P·N) each (full loss) or O(P·S) (sampled);
+            measured 1.2-1.3x a step with the sampled loss, 1.65-1.9x with the full one at
+            6,000-30,000 products (``benchmarks/stream_ce_cost.py``).
             Late fusion trains each stream by its own cross-entropy at 1 whatever this is.
         id_dropout: Under joint fusion, the share of products whose ID part (their ID score and
             "bought before" offset) is left out of the summed score's cross-entropy at each step,
