@@ -91,22 +91,30 @@ def test_the_summed_loss_moves_only_the_weights_and_each_stream_loss_leaves_them
         assert grad is None or grad.abs().sum() == 0
 
 
+def _spied(model, method: str, batch, **patches) -> tuple[dict, list[torch.Tensor]]:
+    """``model.loss(batch)`` with every return of ``model.<method>`` captured, live (in call order),
+    and the instance attributes ``patches`` set for the call only."""
+    captured = []
+    original = getattr(model, method)
+
+    def spy(*args, **kw):
+        captured.append(original(*args, **kw))
+        return captured[-1]
+
+    for name, value in {method: spy, **patches}.items():
+        setattr(model, name, value)
+    try:
+        out = model.loss(batch)
+    finally:
+        for name in (method, *patches):
+            delattr(model, name)
+    return out, captured
+
+
 def _live_cross_entropies(model, data) -> list[torch.Tensor]:
     """The loss's cross-entropy terms with a live graph (the loss dict holds them detached), in the
     order the loss computes them: the summed score's first, then each stream's."""
-    captured = []
-    original = model._next_item_ce
-
-    def spy(logits, offsets, **kw):
-        captured.append(original(logits, offsets, **kw))
-        return captured[-1]
-
-    model._next_item_ce = spy
-    try:
-        model.loss(_batch(data))
-    finally:
-        del model._next_item_ce
-    return captured
+    return _spied(model, "_next_item_ce", _batch(data))[1]
 
 
 def test_the_sampled_softmax_over_every_item_gives_each_full_loss(featured_data):
@@ -194,21 +202,9 @@ def test_id_dropout_scores_the_dropped_products_by_their_content_alone(featured_
     with torch.no_grad():
         model.repeat.theta.fill_(3.0)  # a large "bought before" offset, which a dropped product loses too
     batch = _batch(featured_data)
-    captured = []
-    original = model._next_item_logits
-
-    def spy(states, tables, **kw):
-        captured.append(original(states, tables, **kw))
-        return captured[-1]
-
-    model._next_item_logits = spy
-    model._kept_ids = lambda targets, negatives: torch.zeros(n)  # every product scored as if new
-    try:
-        with torch.no_grad():
-            dropped = model.loss(batch)
-    finally:
-        del model._next_item_logits, model._kept_ids
-    _, text_logits, image_logits = captured  # (P, N) each stream's own; the ID one is dropped
+    with torch.no_grad():  # every product scored as if new
+        dropped, logits = _spied(model, "_next_item_logits", batch, _kept_ids=lambda targets, negatives: torch.zeros(n))
+    _, text_logits, image_logits = logits  # (P, N) each stream's own; the ID one is dropped
     targets = batch.targets[batch.targets != n]
     torch.testing.assert_close(dropped["ce"], torch.nn.functional.cross_entropy(text_logits + image_logits, targets))
 
