@@ -46,12 +46,13 @@ def synthetic_batch(n_items: int, rng: np.random.Generator, size: int = 128, max
                  targets=torch.as_tensor(targets), query_times=torch.as_tensor(times[:, -1] + 86_400))
 
 
-def build(name: str, n_items: int, loss: str) -> torch.nn.Module:
-    """A model of ``name`` for ``n_items`` products with random content features (HM4SR) filled in."""
+def build(name: str, n_items: int, loss: str, overrides: dict | None = None) -> torch.nn.Module:
+    """A model of ``name`` for ``n_items`` products (config ``overrides`` on top of ``loss``) with
+    random content features (HM4SR) filled in, in training mode."""
     spec = DataSpec(n_users=200_000, n_items=n_items, feature_dims=FEATURES if name == "hm4sr" else {},
                     n_categories=27 if name == "hm4sr" else 0)
     torch.manual_seed(0)
-    model = build_model(name, spec, {"loss": loss})
+    model = build_model(name, spec, {"loss": loss, **(overrides or {})})
     for modality in (FEATURES if name == "hm4sr" else ()):
         getattr(model, f"feat_{modality}")[:-1].normal_()
         getattr(model, f"feat_shift_{modality}").zero_()

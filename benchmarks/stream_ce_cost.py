@@ -23,29 +23,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sampled_softmax_step import FEATURES, step_seconds, synthetic_batch  # a sibling script
-
-from core.models import DataSpec, build_model
+from sampled_softmax_step import build, step_seconds, synthetic_batch  # a sibling script
 
 LOSSES = {"paper": 0.0, "default": 1.0}  # stream_weight
 
 
-def build(n_items: int, stream_weight: float, softmax: str) -> torch.nn.Module:
-    """HM4SR for ``n_items`` products with random content features filled in, in training mode."""
-    spec = DataSpec(n_users=200_000, n_items=n_items, feature_dims=FEATURES, n_categories=27)
-    torch.manual_seed(0)
-    model = build_model("hm4sr", spec, {"loss": softmax, "stream_weight": stream_weight})
-    for modality in FEATURES:
-        getattr(model, f"feat_{modality}")[:-1].normal_()
-        getattr(model, f"feat_shift_{modality}").zero_()
-        getattr(model, f"feat_scale_{modality}").fill_(1.0)
-    model.item_categories[:-1, 0] = 1.0
-    return model.train()
-
-
 def peak_mb(n_items: int, stream_weight: float, softmax: str) -> float:
     """Peak resident memory (MB) of two forward + backward passes (run in this process)."""
-    model = build(n_items, stream_weight, softmax)
+    model = build("hm4sr", n_items, softmax, {"stream_weight": stream_weight})
     rng = np.random.default_rng(0)
     for _ in range(2):
         model.loss(synthetic_batch(n_items, rng))["loss"].backward()
@@ -70,7 +55,8 @@ def main() -> None:
         rng = np.random.default_rng(0)
         batches = [synthetic_batch(n_items, rng) for _ in range(args.steps + 1)]
         for softmax in ("full", "sampled"):
-            seconds = step_seconds({k: build(n_items, w, softmax) for k, w in LOSSES.items()}, batches)
+            seconds = step_seconds({k: build("hm4sr", n_items, softmax, {"stream_weight": w})
+                                    for k, w in LOSSES.items()}, batches)
             peak = {k: float(subprocess.run([sys.executable, __file__, "--threads", str(args.threads), "--peak",
                                              str(n_items), str(w), softmax], capture_output=True, text=True,
                                             check=True).stdout.split()[-1]) for k, w in LOSSES.items()}
