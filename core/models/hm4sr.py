@@ -65,8 +65,7 @@ class HM4SRConfig:
     in the mean of three seeds), and each stream's own cross-entropy at weight 1 beside the joint
     one (higher on both in each of three seeds; the launch simulator then finds 77 % of the
     planted visual audiences and 87 % of the textual ones it finds under the paper's loss, late
-    fusion 14 % and 57 %). ``benchmarks/quality.py``,
-    ``benchmarks/seeds.py``; figures in the README.
+    fusion 14 % and 57 %). ``benchmarks/quality.py``, ``benchmarks/seeds.py``; figures in the README.
 
     Attributes:
         dim: Width D of every modality stream.
@@ -112,8 +111,9 @@ class HM4SRConfig:
             the history window (:mod:`core.models.repeat`; our extension). It is part of the ID
             part: knowing which exact products were bought is the ID stream's knowledge, and a
             model without IDs has none.
-        fusion: How the modality streams learn: ``"joint"`` (the default: one cross-entropy on
-            the summed score trains them all, as the paper does) or ``"late"`` (each stream is
+        fusion: How the modality streams learn: ``"joint"`` (the default: the cross-entropy on
+            the summed score trains them all, as the paper does, beside each stream's own at
+            ``stream_weight``) or ``"late"`` (each stream is
             trained by its own cross-entropy, the ID one with the offset, and the score is
             ``Σ_m w_m s_m`` with learned weights w; :mod:`core.models.fusion`; our extension:
             better rankings with up to 80 epochs, but a new product's content then counts for
