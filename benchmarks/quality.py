@@ -87,10 +87,6 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "hm4sr-late-pcl": ("hm4sr", {"fusion": "late", "pcl_weight": 0.1}),
     # joint fusion plus each stream's own cross-entropy at a weight (deep supervision)
     **{f"hm4sr-stream-{w:g}": ("hm4sr", {"stream_weight": w}) for w in (0.3, 1.0)},
-    # ... and some products scored as if new (no ID part) in the summed score's cross-entropy
-    **{f"hm4sr-stream-1-id-dropout-{p:g}": ("hm4sr", {"stream_weight": 1.0, "id_dropout": p}) for p in (0.1, 0.3)},
-    # decoupled weight decay on the content projections only: weak content fades, IDs carry the score
-    **{f"hm4sr-content-wd-{wd:g}": ("hm4sr", {"content_weight_decay": wd}) for wd in (0.3, 1.0, 3.0, 10.0)},
     # the auxiliary tasks at the reference's unit weights (defaults: CP and IDCL 0.1, PCL off), and without each
     "hm4sr-unit-aux": ("hm4sr", UNIT_AUX),
     "hm4sr-unit-aux-no-cp": ("hm4sr", {**UNIT_AUX, "cp_weight": 0.0}),

@@ -36,8 +36,21 @@ def stored_config(cls: type[T], values: dict[str, Any] | None) -> T:
     A stored config holds every field its version knew; a field it lacks was added later, so it
     takes the value that reproduces the old behaviour, ``cls.LEGACY[field]`` when the class
     declares one (e.g. HM4SR's ``absolute_time``, added with a new default), else its default.
+    A field it holds that was removed since (``cls.REMOVED[field]``: the value every model now
+    behaves as) is dropped when it has that value.
+
+    Raises:
+        ValueError: For a removed field stored with another value: today's code cannot rebuild
+            that model, and the message says so and how to go on.
     """
     values = dict(values or {})
+    for name, kept in getattr(cls, "REMOVED", {}).items():
+        stored = values.pop(name, kept)
+        if stored != kept:
+            raise ValueError(
+                f"this run was trained with {cls.__name__} {name}={stored!r}, an experiment that lost on validation "
+                f"and was removed (docs/results.md, \"Experiments removed\"); this version opens only runs trained "
+                f"with {name}={kept!r}: retrain it, or open it with a version from before the removal.")
     legacy = getattr(cls, "LEGACY", {})
     return config_from_dict(cls, {**{k: v for k, v in legacy.items() if k not in values}, **values})
 

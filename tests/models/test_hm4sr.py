@@ -186,6 +186,42 @@ def test_a_stored_config_without_a_newer_field_keeps_the_old_behaviour():
     assert not stored_config(HM4SRConfig, {"dim": 16}).repeat_offset  # no "bought before" offset then
 
 
+def test_a_stored_config_with_a_removed_field_opens_only_at_the_value_every_model_now_has():
+    assert set(HM4SRConfig.REMOVED) == {"id_dropout", "content_weight_decay"}
+    kept = stored_config(HM4SRConfig, {"dim": 16, "id_dropout": 0.0, "content_weight_decay": 0.0})
+    assert kept == HM4SRConfig(dim=16, **HM4SRConfig.LEGACY)
+    with pytest.raises(ValueError, match=r"id_dropout=0.3, an experiment that lost on validation and was removed"):
+        stored_config(HM4SRConfig, {"id_dropout": 0.3})
+    with pytest.raises(ValueError, match="content_weight_decay=1.0, .* opens only runs trained with "
+                                         r"content_weight_decay=0.0: retrain it"):
+        stored_config(HM4SRConfig, {"content_weight_decay": 1.0})
+    with pytest.raises(ValueError, match=r"unknown HM4SRConfig key\(s\) \['id_dropout'\]"):
+        build_model("hm4sr", DataSpec(n_users=3, n_items=5), {"id_dropout": 0.1})  # a new run cannot set it
+
+
+def test_a_run_trained_before_the_removal_still_opens_and_one_that_used_it_says_why_not(featured_dir, tmp_path):
+    import json
+
+    from core.data import load_dataset
+    from core.training import TrainConfig, open_run, train_run
+    from core.training.errors import RunError
+
+    data = load_dataset(featured_dir, k=2)
+    run = tmp_path / "hm4sr"
+    train_run(data, "hm4sr", run, {**SMALL, "n_layers": 1}, TrainConfig(epochs=1, device="cpu"))
+    info = json.loads((run / "run.json").read_text())
+    scores = open_run(run, data).model.score_all(next(eval_batches(data, "test", 10, 4))[1])
+    for value in (0.0, 0.3):  # what a run trained before the removal stored
+        info["model_config"].update(id_dropout=value, content_weight_decay=0.0)
+        (run / "run.json").write_text(json.dumps(info))
+        if value == 0.0:
+            reopened = open_run(run, data).model
+            torch.testing.assert_close(reopened.score_all(next(eval_batches(data, "test", 10, 4))[1]), scores)
+        else:
+            with pytest.raises(RunError, match=r"id_dropout=0.3, an experiment .* Fix: .*python -m core train"):
+                open_run(run, data)
+
+
 def test_scores_from_the_last_position_only_equal_those_of_the_full_encoding(featured_data):
     model = _trained_a_little(featured_data, {})
     _, batch = next(eval_batches(featured_data, "test", 10, 16))
@@ -259,22 +295,3 @@ def test_score_new_on_a_trained_products_own_features_gives_its_content_parts(fe
         torch.testing.assert_close(new[part], known[part][:, items], atol=1e-5, rtol=0)
     assert torch.equal(new["id"], torch.zeros(8, 3))  # a new product has no learned ID vector
     assert known["id"][:, items].abs().sum() > 0
-
-
-def test_content_weight_decay_shrinks_the_content_projections_alone(featured_data):
-    model = build_model("hm4sr", DataSpec.of(featured_data), {**SMALL, "content_weight_decay": 10.0})
-    model.prepare(featured_data)
-    before = {name: p.detach().clone() for name, p in model.named_parameters()}
-    optimizer = model.make_optimizer(1e-2, 0.0)
-    for p in model.parameters():
-        p.grad = torch.zeros_like(p)  # Adam moves nothing on zero gradients: only the decay acts
-    optimizer.step()
-    for name, p in model.named_parameters():
-        expected = before[name] * (1 - 1e-2 * 10.0) if name.startswith("proj.") else before[name]
-        torch.testing.assert_close(p.detach(), expected, msg=name)
-    assert any(name.startswith("proj.") for name in before)
-
-
-def test_content_weight_decay_must_not_be_negative():
-    with pytest.raises(ValueError, match="content_weight_decay must be >= 0"):
-        HM4SRConfig(content_weight_decay=-1.0)
