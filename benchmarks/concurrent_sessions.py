@@ -25,7 +25,6 @@ must not hold eight copies). Targets (#14): p95 under 2 s, zero errors.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -34,6 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
 from app_cold_start import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, start_server, stop, write_result
 
 
@@ -206,7 +206,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--runs", default="runs")
     parser.add_argument("--run", required=True, help="run id under --runs, e.g. sample_data/hm4sr")

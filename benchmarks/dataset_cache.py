@@ -17,7 +17,6 @@ Writes the cache into DATA (that is the point); delete ``DATA/.cache`` to remove
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -25,6 +24,7 @@ import statistics
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 
@@ -47,7 +47,7 @@ def same(a: Dataset, b: Dataset) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("data", help="dataset directory (the cache is written into DATA/.cache)")
     parser.add_argument("--k-core", type=int, default=DEFAULT_K_CORE)
     parser.add_argument("--repeats", type=int, default=3, help="cached loads timed (default 3)")
@@ -80,7 +80,7 @@ def main() -> None:
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    harness.write_json(out, result)
     print(json.dumps(result, indent=2))
 
 

@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+import harness
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -95,7 +97,7 @@ def model_size_and_steps(data: Path, overrides: dict[str, str]) -> tuple[int, in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="/tmp/ml-dist")
     parser.add_argument("--users", type=int, default=20000)
     parser.add_argument("--items", type=int, default=2000)
@@ -137,7 +139,7 @@ def main() -> int:
               "hm4sr_parameters": numel, "steps_per_epoch": steps, "allreduce_seconds_per_step": allreduce,
               "allreduce_seconds_per_epoch_estimate": comm, "compute_seconds_per_epoch_estimate": epoch_two - comm}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    harness.write_json(args.out, report)
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=2))
     return 0
 

@@ -19,13 +19,13 @@ Prints one line per measure and writes them as JSON. On a shared machine wall ti
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+import harness
 
 
 def timed(fn) -> tuple[float, object]:
@@ -35,7 +35,7 @@ def timed(fn) -> tuple[float, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("run_dir", help="a trained run directory with snapshots")
     parser.add_argument("--umap-epochs", type=int, default=4, help="epochs given to AlignedUMAP (default 4)")
     parser.add_argument("--no-umap", action="store_true", help="skip the (slow) UMAP measurement")
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
     out = Path(args.out) if args.out else Path("benchmarks/results/drift") / f"{Path(args.run_dir).name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    harness.write_json(out, result)
     print(f"written to {out}")
     return 0
 

@@ -14,13 +14,12 @@ table and writes JSON (default: ``benchmarks/results/explain_latency.json``).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 
@@ -44,7 +43,7 @@ def _stats(seconds: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("run_dir", help="a trained run directory (e.g. runs/sample_data/hm4sr)")
     parser.add_argument("--users", type=int, default=200, help="customers timed (default 200)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -83,7 +82,7 @@ def main() -> None:
               "meets_target": bool(np.median(total) * 1000.0 < 300.0)}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    harness.write_json(out, result)
     print(f"{run.info['model']} ({args.run_dir}), {len(users)} customers, {args.threads} threads")
     print(f"{'view':<18} {'median ms':>10} {'p95 ms':>10}")
     for name, s in [("explain_customer", result["explain_customer"]), *per_view.items()]:

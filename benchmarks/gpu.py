@@ -27,7 +27,6 @@ leaves room for it after the catalogue is made).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -39,6 +38,7 @@ import threading
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,7 +148,7 @@ def large_catalogue(out: Path, users: int, items: int, packed: Path) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", action="append", default=[], help="a dataset directory (repeatable)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--steps", default="cuda,cpu,nccl", help="which of cuda, cpu, nccl to run per --data dataset")
@@ -173,7 +173,7 @@ def main() -> int:
 
     def save(dataset: str, step: str, figures: dict) -> None:
         report["datasets"].setdefault(dataset, {})[step] = figures
-        (args.out / "gpu.json").write_text(json.dumps(report, indent=2) + "\n")
+        harness.write_json(args.out / "gpu.json", report)
         print(dataset, step, json.dumps(figures), flush=True)
 
     plan = [(Path(d), None) for d in args.data]

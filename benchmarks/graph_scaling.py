@@ -18,13 +18,13 @@ load; CPU time is the steadier of the two.
 
 from __future__ import annotations
 
-import argparse
 import filecmp
 import json
 import shutil
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 
@@ -96,7 +96,7 @@ def time_model(data_dir: Path, model: str, run_dir: Path, epochs: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--factor", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=["stair", "lightgcn"])
@@ -128,8 +128,8 @@ def main() -> None:
               f"x{results[model]['wall_ratio']:.2f} wall, x{results[model]['cpu_ratio']:.2f} CPU per epoch", flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"threads": args.threads, "epochs": args.epochs, "factor": args.factor,
-                               "results": results}, indent=2) + "\n")
+    harness.write_json(out, {"threads": args.threads, "epochs": args.epochs, "factor": args.factor,
+                             "results": results})
     print(f"wrote {out}")
 
 

@@ -15,14 +15,13 @@ is recorded next to the numbers. Target: the full HM4SR under 10 minutes on 2 CP
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 
+import harness
 import torch
 
 from core.data import load_dataset
@@ -38,7 +37,7 @@ TARGET_SECONDS = 600.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
@@ -71,10 +70,8 @@ def main() -> None:
               f"{per_epoch * BUDGET_EPOCHS / 60:.1f} min (load {load_before:.1f})", flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"data": args.data, "threads": args.threads, "cpus": os.cpu_count(),
-                               "machine": platform.processor() or platform.machine(),
-                               "budget_epochs": BUDGET_EPOCHS, "target_seconds": TARGET_SECONDS,
-                               "results": results}, indent=2) + "\n")
+    harness.write_json(out, {"data": args.data, "threads": args.threads, "budget_epochs": BUDGET_EPOCHS,
+                             "target_seconds": TARGET_SECONDS, "results": results})
 
 
 if __name__ == "__main__":

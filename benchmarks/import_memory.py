@@ -14,7 +14,6 @@ Target: peak under 1 GiB.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -26,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import harness
 
 TARGET_BYTES = 1 << 30
 WORDS = ["good", "quality", "fits", "well", "colour", "bright", "soft", "warm", "cheap", "sturdy", "light", "heavy",
@@ -81,7 +82,7 @@ def generate(root: Path, n_lines: int, seed: int = 0) -> tuple[Path, Path, int, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000, help="review lines to generate (default 1,000,000)")
     parser.add_argument("--out", default="benchmarks/results/import_memory.json", help="JSON result file")
     parser.add_argument("--workdir", help="directory for the generated dump and output (default: a temp dir, removed)")
@@ -127,7 +128,7 @@ def main() -> None:
     }
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    harness.write_json(path, result)
     print(f"import of {args.lines:,} reviews: wall {wall_s:.1f} s ({result['lines_per_second']:,} lines/s), "
           f"peak RSS {result['peak_rss_mib']:.1f} MiB (interpreter + imports alone: {result['baseline_rss_mib']:.1f} "
           f"MiB); target < 1024 MiB: {'met' if result['under_target'] else 'MISSED'}")

@@ -20,7 +20,6 @@ cores. ``DIR`` is replaced; keep it outside the repository.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -29,6 +28,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import harness
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 15 * 60
@@ -52,7 +53,7 @@ def _run(command: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--users", type=int, default=200_000)
     parser.add_argument("--items", type=int, default=60_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/large_sample"))
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         result["complete"] = len(result["steps"]) == len(steps) and all(s["exit_status"] == 0 for s in done)
         result["within_target"] = result["complete"] and result["wall_s"] < TARGET_SECONDS
         result["load_average_now"] = [round(v, 2) for v in os.getloadavg()]
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        harness.write_json(args.out, result)
         print(json.dumps(step), flush=True)
         if step["exit_status"] != 0:
             print(f"{name} failed with exit status {step['exit_status']}", file=sys.stderr)

@@ -23,7 +23,6 @@ The target on the sample is under 3 s per click on 2 CPU cores. Writes JSON (def
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -32,6 +31,7 @@ import statistics
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 
@@ -103,7 +103,7 @@ def _clicks(run_dir: Path, repeats: int) -> tuple[list[float], list[float], floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("run_dir", help="a trained run of a content model (e.g. runs/sample_data/hm4sr)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -140,7 +140,7 @@ def main() -> None:
               "meets_target": max(statistics.median(clicks), statistics.median(edit_clicks), first_edit_click) < 3.0}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    harness.write_json(out, report)
     print(json.dumps(report, indent=2))
 
 

@@ -14,10 +14,9 @@ Prints and writes JSON (default ``benchmarks/results/launch_reach.json``).
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
+import harness
 import pandas as pd
 import torch
 
@@ -39,7 +38,7 @@ def reach(trained, truth: pd.DataFrame) -> dict[str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--data", type=Path, default=Path("sample_data"))
     parser.add_argument("--threads", type=int, default=1)
@@ -56,7 +55,7 @@ def main() -> None:
                           "fusion_weights": None if fusion is None else fusion.value.tolist()}
         print(run, rows[str(run)]["followers"], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=2) + "\n")
+    harness.write_json(args.out, {"rows": rows})
 
 
 if __name__ == "__main__":

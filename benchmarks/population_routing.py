@@ -17,14 +17,13 @@ JSON (default ``benchmarks/results/population_routing.json``).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import statistics
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 
@@ -44,7 +43,7 @@ def timed(fn, repeats: int) -> tuple[float, list[float], object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--run", required=True, help="trained run directory (HM4SR with time routes)")
     parser.add_argument("--batch", help="batch directory (default RUN/batch)")
     parser.add_argument("--write", action="store_true", help="write the batch files into --batch first")
@@ -84,7 +83,7 @@ def main() -> None:
           f"({result['speedup']:.0f}x); same bins and counts: {same_bins}, largest weight difference {diff}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    harness.write_json(out, result)
     print(f"written to {out}")
 
 

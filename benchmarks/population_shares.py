@@ -18,14 +18,13 @@ quadratic). Prints a table and writes JSON (default ``benchmarks/results/populat
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import tempfile
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 import torch
@@ -69,7 +68,7 @@ def run_on(data) -> TrainedRun:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--customers", type=int, nargs="+", default=[2_000, 20_000, 200_000])
     parser.add_argument("--items", type=int, default=2_000, help="products in every catalogue (default 2,000)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -105,7 +104,7 @@ def main() -> None:
               "sizes": rows, "ms_per_customer_ratio_largest_to_smallest": flat}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    harness.write_json(out, result)
     print(f"time per customer, largest / smallest: {flat:.2f}x; written to {out}")
 
 

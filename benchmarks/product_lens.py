@@ -18,7 +18,6 @@ writes JSON (default ``benchmarks/results/product_lens.json``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -28,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 import torch
@@ -102,7 +102,7 @@ def trained_run(run_dir: str, data_dir: str, repeats: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--items", type=int, default=60_000)
     parser.add_argument("--run", help="a trained run directory to time end to end")
@@ -119,7 +119,7 @@ def main() -> None:
     result["load_average_after"] = os.getloadavg()
     print(json.dumps(result, indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    harness.write_json(args.out, result)
 
 
 if __name__ == "__main__":

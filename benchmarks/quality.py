@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import harness
 import pandas as pd
 import torch
 
@@ -119,7 +120,7 @@ METRICS = ("ndcg@10", "ndcg@20", "hr@10", "hr@20", "mrr@10")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--out", default="benchmarks/results/sample")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
@@ -164,11 +165,11 @@ def main() -> None:
             merged = {**previous_results(out / "quality.json", args), **mine}
             results = {k: merged[k] for k in sorted(merged, key=lambda k: list(VARIANTS).index(k)
                                                     if k in VARIANTS else 99)}
-            (out / "quality.json").write_text(json.dumps({
+            harness.write_json(out / "quality.json", {
                 "data": args.data, "fingerprint": dataset_fingerprint(args.data), "epochs": args.epochs,
                 "lr": args.lr, "steps_per_epoch": args.steps_per_epoch, "patience": args.patience,
                 "seed": args.seed, "split": args.split, "new_fraction": args.new_fraction,
-                "results": results}, indent=2) + "\n")
+                "results": results})
             (out / "quality.md").write_text(markdown(results))
     print(markdown(results))
 

@@ -15,11 +15,10 @@ not depend on what the weights are.
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 import torch
@@ -71,7 +70,7 @@ def _sizes(model_name: str, users: int, items: int, epochs: int, root: Path) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--users", type=int, default=200_000)
     parser.add_argument("--items", type=int, default=60_000)
     parser.add_argument("--epochs", type=int, default=30)
@@ -85,8 +84,8 @@ def main() -> None:
             print(f"{name}: best.pt {row['best_pt_mb']:.1f} MB, last.pt {row['last_pt_mb']:.1f} MB, "
                   f"{args.epochs + 1} snapshots {row['snapshots_mb']:.1f} MB, per_user_test.csv "
                   f"{row['per_user_test_mb']:.1f} MB: run directory {row['run_dir_mb']:.1f} MB", flush=True)
-    Path(args.out).write_text(json.dumps({"users": args.users, "items": args.items, "epochs": args.epochs,
-                                          "feature_dims": FEATURE_DIMS, "rows": rows}, indent=1))
+    harness.write_json(args.out, {"users": args.users, "items": args.items, "epochs": args.epochs,
+                                  "feature_dims": FEATURE_DIMS, "rows": rows})
 
 
 if __name__ == "__main__":

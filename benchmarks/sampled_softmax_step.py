@@ -16,11 +16,9 @@ Results to ``--out`` (JSON).
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
-from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 
@@ -78,7 +76,7 @@ def step_seconds(models: dict[str, torch.nn.Module], batches: list[Batch]) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--items", type=int, nargs="+", default=[6_000, 60_000])
     parser.add_argument("--models", nargs="+", default=["sasrec", "hm4sr"])
     parser.add_argument("--steps", type=int, default=5)
@@ -103,9 +101,8 @@ def main() -> None:
                   f"sampled {seconds['sampled']:.3f} s per step ({row['speedup']:.1f}x); an epoch of "
                   f"{args.customers:,} customers ~{row['epoch_minutes_estimate']['full']:.0f} / "
                   f"{row['epoch_minutes_estimate']['sampled']:.0f} min", flush=True)
-            Path(args.out).write_text(json.dumps({"threads": args.threads, "steps": args.steps, "rows": rows,
-                                                  "note": "2 shared CPU cores; full and sampled interleaved"},
-                                                 indent=2) + "\n")
+            harness.write_json(args.out, {"threads": args.threads, "steps": args.steps, "rows": rows,
+                                          "note": "full and sampled interleaved in one process"})
 
 
 if __name__ == "__main__":

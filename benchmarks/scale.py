@@ -29,7 +29,6 @@ between invocations; keep it outside the repository.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -39,6 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
 from app_cold_start import CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, start_server, stop, wait_idle
 
 REPO = ROOT
@@ -132,7 +132,7 @@ def page_paints(data_dir: Path, runs_dir: Path, run_id: str, user: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--users", type=int, default=200_000)
     parser.add_argument("--items", type=int, default=60_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/scale"))
@@ -151,7 +151,7 @@ def main() -> None:
 
     def save(step: str, figures: dict) -> None:
         report[step] = figures
-        report_path.write_text(json.dumps(report, indent=2) + "\n")
+        harness.write_json(report_path, report)
         print(step, json.dumps(figures), flush=True)
 
     python = sys.executable

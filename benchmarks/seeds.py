@@ -18,10 +18,10 @@ Writes JSON (``--out``) and prints a Markdown table.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 
@@ -85,7 +85,7 @@ def paired_gap(runs: list[dict], variant: str, reference: str, metric: str = "nd
 def best_within(runs: list[dict], variant: str, budgets: list[int]) -> dict[str, dict]:
     """Per budget E: best validation NDCG@20 within each run's first E epochs, mean and per seed."""
     curves = [[row["valid_ndcg@20"] for row in json.loads((run["folder"] / "runs" / variant / "history.json")
-                                                        .read_text())] for run in runs]
+                                                     .read_text())] for run in runs]
     return {str(e): {"mean": float(np.mean([max(c[:e]) for c in curves])),
                      "per_seed": [float(max(c[:e])) for c in curves]} for e in budgets}
 
@@ -104,7 +104,7 @@ def markdown(table: dict[str, dict], gaps: dict[str, dict], reference: str) -> s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("folders", nargs="+", type=Path, help="quality.py --out folders, one per seed")
     parser.add_argument("--reference", default="sasrec", help="variant the paired gaps are taken against")
     parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
@@ -118,11 +118,11 @@ def main() -> None:
     budgets = {v: best_within(runs, v, args.budgets) for v in table} if args.budgets else {}
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"data": runs[0]["data"], "fingerprint": runs[0]["fingerprint"],
-                                        "epochs": runs[0]["epochs"], "patience": runs[0]["patience"],
-                                        "seeds": [run["seed"] for run in runs], "variants": table,
-                                        "reference": args.reference, "paired_test_gaps": gaps,
-                                        "valid_within_epochs": budgets}, indent=2) + "\n")
+        harness.write_json(args.out, {"data": runs[0]["data"], "fingerprint": runs[0]["fingerprint"],
+                                     "epochs": runs[0]["epochs"], "patience": runs[0]["patience"],
+                                     "seeds": [run["seed"] for run in runs], "variants": table,
+                                     "reference": args.reference, "paired_test_gaps": gaps,
+                                     "valid_within_epochs": budgets})
     print(markdown(table, gaps, args.reference), end="")
     for variant, within in budgets.items():
         print(f"{variant}: best valid @20 within " +

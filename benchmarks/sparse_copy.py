@@ -12,10 +12,10 @@ the sample's 29 purchases per customer become 11.
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 
@@ -38,7 +38,7 @@ def sparse_copy(data: Path, out: Path, keep: float, min_keep: int, seed: int) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--keep", type=float, default=0.35, help="share of each customer's purchases kept")
     parser.add_argument("--min-keep", type=int, default=6, help="purchases kept at least (all if fewer)")

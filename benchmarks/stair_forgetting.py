@@ -23,10 +23,10 @@ values at its best (validation-selected) epoch and at the last epoch.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
+import harness
 import numpy as np
 
 from core.data import load_dataset
@@ -96,7 +96,7 @@ def finite_or_none(value):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--out", default="benchmarks/results/sample")
     parser.add_argument("--epochs", type=int, default=40)
@@ -139,8 +139,8 @@ def main() -> None:
             print(f"  item table at {which} epoch {v['epoch']}: init cos {v['init']['cosine']:.3f} "
                   f"knn {v['init']['knn_overlap']:.3f}", flush=True)
     path = out / "stair_forgetting.json"
-    path.write_text(json.dumps({"data": args.data, "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
-                                "k": args.k, "results": finite_or_none(results)}, indent=2) + "\n")
+    harness.write_json(path, {"data": args.data, "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
+                              "k": args.k, "results": finite_or_none(results)})
     print(f"wrote {path}")
 
 

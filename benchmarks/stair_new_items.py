@@ -15,10 +15,9 @@ option, and which one validation picks (choose on validation only; test is repor
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
+import harness
 import torch
 
 from core.evaluation.new_items import evaluate_new_items
@@ -30,7 +29,7 @@ OPTIONS = [("content", 30), ("mapped", 30), *(("neighbours", k) for k in (3, 10,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("run_dir")
     parser.add_argument("--out", default="benchmarks/results/new_items/stair_modes")
     parser.add_argument("--threads", type=int, default=1)
@@ -56,8 +55,8 @@ def main() -> None:
     best = max(rows, key=lambda r: r["valid_ndcg@20"])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "modes.json").write_text(json.dumps({"run": str(args.run_dir), "chosen_on_valid": best["option"],
-                                                "rows": rows}, indent=2) + "\n")
+    harness.write_json(out / "modes.json", {"run": str(args.run_dir), "chosen_on_valid": best["option"],
+                                            "rows": rows})
     lines = ["| option | valid NDCG@20 | valid Recall@20 | test NDCG@20 | test Recall@20 | test / random |",
              "|---|---|---|---|---|---|"]
     for r in rows:

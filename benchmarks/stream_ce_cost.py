@@ -16,11 +16,11 @@ warm-up, the two losses interleaved in one process so both see the same load. Pe
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
 
+import harness
 import numpy as np
 import torch
 from sampled_softmax_step import build, step_seconds, synthetic_batch  # a sibling script
@@ -39,7 +39,7 @@ def peak_mb(n_items: int, stream_weight: float, softmax: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--items", type=int, nargs="+", default=[6_000, 30_000])
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
@@ -67,8 +67,8 @@ def main() -> None:
                   f"{seconds['default']:.2f} s ({row['time_ratio']:.2f}x), peak {peak['paper']:.0f} -> "
                   f"{peak['default']:.0f} MB", flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"threads": args.threads, "steps": args.steps, "rows": rows,
-                                            "note": "2 shared CPU cores; the two losses interleaved"}, indent=2) + "\n")
+            harness.write_json(args.out, {"threads": args.threads, "steps": args.steps, "rows": rows,
+                                          "note": "the two losses interleaved in one process"})
 
 
 if __name__ == "__main__":

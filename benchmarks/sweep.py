@@ -16,12 +16,13 @@ sees it); on a laptop ``--jobs 2`` is the same as two ``quality.py`` loops.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import harness
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,7 +39,7 @@ def finished(out: Path, name: str, seed: int) -> set[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", nargs="+", required=True, metavar="NAME=PATH")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--variants", nargs="+", required=True)

@@ -24,7 +24,6 @@ text). int8 dynamic quantisation was rejected earlier (cosine 0.938) and is not 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -33,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 import torch
@@ -89,7 +89,7 @@ def measure(name: str, texts: list[str], reps: int, tokenizer) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--texts", type=int, default=600, help="texts per set (default 600)")
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--prose", type=Path, nargs="*", default=[Path("/work/shared/DESIGN.md")],
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    harness.write_json(args.out, result)
     return 0
 
 

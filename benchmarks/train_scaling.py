@@ -33,6 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import harness
 import pandas as pd
 
 DEFAULT_SETTINGS = {"sasrec": {"loss": "sampled"}, "hm4sr": {"loss": "sampled"}}
@@ -128,7 +129,7 @@ def _value(text: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", help="a generated catalogue (make-sample + features); required")
     parser.add_argument("--purchases", type=int, nargs="+", default=[125_000, 250_000, 500_000])
     parser.add_argument("--models", nargs="+", default=["sasrec", "hm4sr"], choices=sorted(DEFAULT_SETTINGS))
@@ -160,7 +161,7 @@ def main() -> None:
                                  args.threads)}
             whole[model] = row
             print(f"{model} whole catalogue: {row}", flush=True)
-            out.write_text(json.dumps(results, indent=2) + "\n")
+            harness.write_json(out, results)
         return
     rows = []
     for model in args.models:
@@ -179,9 +180,8 @@ def main() -> None:
                   f"products): epoch {row['epoch_seconds']:.1f} s, peak RSS {row['peak_rss_mb']:.0f} MB "
                   f"(after load {row['rss_after_load_mb']:.0f} MB); ratios {row['ratios']}", flush=True)
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps({"data": str(data), "threads": args.threads, "rows": rows,
-                                                  "note": "2 shared CPU cores; seconds include contention"},
-                                                 indent=2) + "\n")
+            harness.write_json(args.out, {"data": str(data), "threads": args.threads, "rows": rows,
+                                          "note": "seconds include contention from other jobs"})
 
 
 if __name__ == "__main__":

@@ -15,12 +15,12 @@ sorted by validation NDCG@20.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import itertools
 import json
 from pathlib import Path
 
+import harness
 import torch
 from quality import persona_ndcg  # benchmarks/quality.py, next to this script
 
@@ -47,7 +47,7 @@ def combinations(grid: dict[str, list]) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--model", required=True)
     parser.add_argument("--grid", nargs="*", default=[], metavar="KEY=V1,V2", help="model-config values")
@@ -85,8 +85,8 @@ def main() -> None:
                    "valid": metrics["valid"], "test": metrics["test"]}
             if personas is not None:
                 row["persona_ndcg@10"] = persona_ndcg(run_dir, personas)
-            with out.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            with out.open("a") as f:  # one line per configuration, each with how and where it ran
+                f.write(json.dumps({**row, "measured": harness.environment()}) + "\n")
             rows.append((metrics["valid"]["ndcg@20"], metrics["test"]["ndcg@20"], name))
             print(f"{name}: valid ndcg@20 {rows[-1][0]:.4f}, test ndcg@20 {rows[-1][1]:.4f}", flush=True)
     for valid, test, name in sorted(rows, reverse=True):
