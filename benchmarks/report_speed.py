@@ -1,0 +1,190 @@
+"""The speed, memory and scale sections of ``docs/results.md``: the sample on two cores, large
+catalogues, more than one process and a GPU. Each function returns one section's Markdown lines.
+"""
+
+from __future__ import annotations
+
+from statistics import median
+
+from report_format import at, figure, key_figures, load, provenance, table
+
+
+def sample_speed() -> list[str]:
+    """Training, explanation and dashboard latency on the sample, two CPU cores."""
+    epochs = load("hm4sr_epoch_time.json")["results"]
+    labels = {"sasrec": "SASRec", "hm4sr": "HM4SR (the defaults when measured)",
+              "hm4sr-tuned": "HM4SR, auxiliary tasks off"}
+    epoch_rows = [(label, f"{epochs[v]['median_train_seconds']:.1f}", f"{epochs[v]['wall_seconds_per_epoch']:.1f}",
+                   f"{epochs[v]['full_training_estimate_seconds'] / 60:.1f}") for v, label in labels.items()]
+    graph = load("stair_sample/graph_scaling.json")["results"]
+    graph_rows = [(name, f"{at(graph[m], 'sizes.base.median_epoch_seconds'):.1f}",
+                   f"{graph[m]['interaction_ratio']:.2f}x", f"{graph[m]['wall_ratio']:.2f}x")
+                  for m, name in (("stair", "STAIR"), ("lightgcn", "LightGCN"))]
+    latency = load("explain_latency.json")
+    view_rows = [(name, f"{v['median_ms']:.0f}", f"{v['p95_ms']:.0f}")
+                 for name, v in [("whole explanation", latency["explain_customer"]), *latency["views"].items()]]
+    cold = load("app_cold_start.json")
+    return ["## Speed on the sample (two CPU cores)", "",
+            "Training, with validation after each epoch; the last column multiplies by the 40-epoch budget "
+            "(early stopping usually ends sooner):", "",
+            *table(["model", "train s/epoch (median)", "s/epoch with validation", "40 epochs, min"], epoch_rows), "",
+            provenance("hm4sr_epoch_time.json", "python benchmarks/hm4sr_epoch_time.py"), "",
+            "Graph models train a fixed 128 steps per epoch, so an epoch grows with the interactions:", "",
+            *table(["model", "s/epoch", "interactions ×", "epoch time ×"], graph_rows), "",
+            provenance("stair_sample/graph_scaling.json", "python benchmarks/graph_scaling.py"), "",
+            f"One customer's explanation in the CLI and the explorer ({latency['customers']} customers, warm, "
+            f"{latency['model']}), in milliseconds:", "",
+            *table(["view", "median ms", "p95 ms"], view_rows), "",
+            provenance("explain_latency.json", "python benchmarks/explain_latency.py RUN"), "",
+            "The dashboard in Chromium, from `make app` spawning the server to the Overview showing its numbers "
+            "(median of the cold starts), and after picking another customer in the explorer:", "",
+            *key_figures(cold, [("cold start to the Overview", "cold_start_s.median", "{:.2f} s"),
+                                ("explorer, first open", "explorer_cold_s.median", "{:.2f} s"),
+                                ("customer change, explorer re-rendered", "customer_change_s.median", "{:.2f} s"),
+                                ("customer change counted from opening the picker",
+                                 "customer_change_with_picking_s.median", "{:.2f} s")]), "",
+            provenance("app_cold_start.json", "python benchmarks/app_cold_start.py --data sample_data --runs runs"),
+            "", *_sample_views()]
+
+
+def _sample_views() -> list[str]:
+    """The product lens, the launch simulator, population views and drift projections on the sample."""
+    lens, launch = load("product_lens.json"), load("launch_latency.json")
+    routing, drift = load("population_routing_sample.json"), load("drift/sample_stair.json")
+    return ["### Pages that read every customer", "",
+            *key_figures(lens, [("product lens: every customer's top-10, once per model and K", "run.everyone_top10_s",
+                                 "{:.2f} s"),
+                                ("product lens: a product's rank over the calendar (100 customers × 13 months)",
+                                 "run.calendar_rank_s", "{:.2f} s")]),
+            *key_figures(launch, [("launch simulator: each customer's K best, once per model and K", "baseline_s",
+                                   "{:.2f} s"), ("launch simulator: a Simulate click", "click_s", "{:.2f} s"),
+                                  ("launch simulator: the first edit of a product", "first_edit_click_s",
+                                   "{:.2f} s")])[2:],
+            *key_figures(routing, [("time routing of all customers, from the batch files", "batch_s", "{:.3f} s"),
+                                   ("… routed live", "live_s", "{:.2f} s")])[2:],
+            *key_figures(drift, [("drift view, PCA of every snapshot, first time", "pca_cold_seconds", "{:.2f} s"),
+                                 ("AlignedUMAP on request (cached in the run)", "umap_seconds", "{:.0f} s"),
+                                 ("`import umap` the first time", "umap_import_seconds", "{:.1f} s")])[2:], "",
+            provenance("product_lens.json", "python benchmarks/product_lens.py"),
+            provenance("launch_latency.json", "python benchmarks/launch_latency.py"),
+            provenance("population_routing_sample.json", "python benchmarks/population_routing.py RUN"),
+            provenance("drift/sample_stair.json", "python benchmarks/drift_projections.py RUN"), ""]
+
+
+def large_catalogues() -> list[str]:
+    """The sampled softmax: what it costs in quality and buys in time; memory and epoch scaling."""
+    sampled = load("sampled_softmax/quality.json")["results"]
+    full = load("hm4sr_real/sample.json")["results"]
+    rows = [("SASRec", "full", "all 2,000", full["sasrec"]),
+            *(("SASRec", "sampled, " + (r["config"].get("sampler", "uniform")), f"{r['config']['n_negatives']:,}", r)
+              for v, r in sampled.items() if r["model"] == "sasrec"),
+            ("HM4SR", "full", "all 2,000", full["hm4sr"]),
+            *(("HM4SR", "sampled, " + (r["config"].get("sampler", "uniform")), f"{r['config']['n_negatives']:,}", r)
+              for v, r in sampled.items() if r["model"] == "hm4sr")]
+    quality_rows = [(m, loss, neg, f"{r['valid']['ndcg@20']:.4f}", f"{r['test']['ndcg@20']:.4f}")
+                    for m, loss, neg, r in rows]
+    step = load("sampled_softmax_step.json")["rows"]
+    step_rows = [(r["model"], f"{r['products']:,}", f"{r['step_seconds']['full']:.2f}",
+                  f"{r['step_seconds']['sampled']:.2f}", f"{r['speedup']:.1f}x",
+                  f"~{r['epoch_minutes_estimate']['full']:.0f} / {r['epoch_minutes_estimate']['sampled']:.0f} min")
+                 for r in step]
+    cost = load("stream_ce_cost.json")["rows"]
+    cost_rows = [(f"{r['products']:,}", r["softmax"], f"{r['step_seconds']['paper']:.2f}",
+                  f"{r['step_seconds']['default']:.2f}", f"{r['time_ratio']:.2f}x",
+                  f"{r['peak_mb']['paper']:,.0f} → {r['peak_mb']['default']:,.0f}") for r in cost]
+    scaling = load("train_scaling.json")
+    scaling_rows = [(r["model"], f"{r['purchases']:,}", f"{r['epoch_seconds']:.1f}",
+                     f"{r['ratios']['epoch_seconds']:.2f}", f"{r['peak_rss_mb']:,.0f}",
+                     f"{r['ratios']['peak_rss_mb']:.2f}")
+                    for r in scaling["rows"]]
+    return ["## Large catalogues", "",
+            "What the sampled softmax (`--set loss=sampled`) costs on the sample (2,000 products; seed 0, 40 "
+            "epochs, the defaults when measured, not today's HM4SR):", "",
+            *table(["model", "loss", "negatives", "valid NDCG@20", "test NDCG@20"], quality_rows), "",
+            provenance("sampled_softmax/quality.json", "python benchmarks/quality.py --threads 1 --out "
+                       "benchmarks/results/sampled_softmax --variants ..."),
+            provenance("hm4sr_real/sample.json", "python benchmarks/quality.py --threads 1 --variants sasrec hm4sr"),
+            "", "What it buys: one training step of 128 histories, full and sampled interleaved in one process, "
+            "and one epoch of 200,000 customers estimated from it:", "",
+            *table(["model", "products", "full s/step", "sampled s/step", "speed-up", "epoch, full / sampled"],
+                   step_rows), "",
+            provenance("sampled_softmax_step.json", "python benchmarks/sampled_softmax_step.py"), "",
+            "What HM4SR's default loss (each stream's own cross-entropy beside the joint one) costs a step "
+            "against the paper's:", "",
+            *table(["products", "softmax", "paper's loss s/step", "default s/step", "ratio", "peak MB"], cost_rows),
+            "", provenance("stream_ce_cost.json", "python benchmarks/stream_ce_cost.py"), "",
+            "Epoch time and peak memory against training purchases (sampled softmax, 1,024 negatives, slices of "
+            "a generated 20,000 × 6,000 catalogue, one thread):", "",
+            *table(["model", "training purchases", "epoch s", "×", "peak RSS MB", "×"], scaling_rows), "",
+            *key_figures(scaling, [("SASRec, one sampled epoch of the whole 200,000 × 60,000 catalogue",
+                                    "whole.sasrec.epoch_seconds", "{:.0f} s"),
+                                   ("… its peak RSS", "whole.sasrec.peak_rss_mb", "{:,.0f} MB")]), "",
+            provenance("train_scaling.json", "python benchmarks/train_scaling.py --data CATALOGUE"), ""]
+
+
+def whole_product() -> list[str]:
+    """Every step of a 200,000-customer deployment, the dataset cache, catalogue generation, run size."""
+    scale = load("scale/scale.json")
+    pages = scale["pages"]["pages"]
+    page_rows = [(name.replace("_", " "), f"{page['seconds']:.2f} s") for name, page in pages.items()]
+    size = load("run_dir_size.json")
+    size_rows = [(r["model"], f"{r['best_pt_mb']:.0f}", f"{r['last_pt_mb']:.0f}", f"{r['snapshots_mb']:.0f}",
+                  f"{r['per_user_test_mb']:.0f}", f"{r['run_dir_mb']:.0f}") for r in size["rows"]]
+    text = load("text_encoding.json")["sets"]["catalogue_60k"]
+    return ["## The whole product at 200,000 customers × 60,000 products", "",
+            *key_figures(scale, [
+                ("planted catalogue with thumbnails and features", "catalogue.wall_s", "{:.0f} s"),
+                ("one HM4SR epoch, sampled softmax", "train.epoch_seconds.0", "{:,.0f} s"),
+                ("`explain-all`, customers per second", "explain_all.customers_per_s", "{:.0f}"),
+                ("`explain-all` killed half-way, then finishing", "explain_all_resume.resumed_wall_s", "{:.0f} s"),
+                ("visual customers whose image share beats their text share", "planted_truth.image_over_text",
+                 "{:.1%}"),
+                ("dashboard peak RSS over every page", "pages.dashboard_peak_rss_mb", "{:,} MB"),
+                ("eight Chromium sessions changing customers: changes in 60 s", "concurrent_sessions.changes", "{}"),
+                ("… errors", "concurrent_sessions.errors", "{}")]), "",
+            "Each page's first paint in a warm dashboard:", "",
+            *table(["page", "first paint"], page_rows), "",
+            provenance("scale/scale.json", "OMP_NUM_THREADS=2 python benchmarks/scale.py --dir /tmp/scale"), "",
+            *key_figures(load("dataset_cache.json"), [("dataset load from the CSV files", "cold_s", "{:.1f} s"),
+                                                      ("dataset load from its cache", "cached_s.median", "{:.2f} s"),
+                                                      ("cache size", "cache_bytes", "{:,} bytes")]),
+            *key_figures(load("large_sample.json"), [("generating the catalogue (`make-sample`)",
+                                                      "steps.catalogue.wall_s", "{:.0f} s"),
+                                                     ("image features", "steps.image_features.wall_s", "{:.0f} s"),
+                                                     ("text features (ONNX)", "steps.text_features.wall_s",
+                                                      "{:.0f} s")])[2:],
+            ("| text encoding, products per second (torch / ONNX) | "
+             f"{figure(at(text, 'products_per_s.torch_b64'), '{:.1f}')} / "
+             f"{figure(at(text, 'products_per_s.onnx_b64'), '{:.1f}')} |"), "",
+            provenance("dataset_cache.json", "python benchmarks/dataset_cache.py --data /tmp/scale/data"),
+            provenance("large_sample.json", "python benchmarks/large_sample.py"),
+            provenance("text_encoding.json", "python benchmarks/text_encoding.py"), "",
+            f"A run directory after {size['epochs']} epochs at this size, in MB:", "",
+            *table(["model", "best.pt", "last.pt", "snapshots", "per_user_test.csv", "whole run"], size_rows), "",
+            provenance("run_dir_size.json", "python benchmarks/run_dir_size.py"), ""]
+
+
+def distributed() -> list[str]:
+    """One process against two (DDP over gloo), and a GPU."""
+    rows = []
+    for name in ("distributed.json", "distributed_scale.json"):
+        record = load(name)
+        for key, run in record["runs"].items():
+            rows.append((f"{record['users']:,} × {record['items']:,}", f"{run['processes']} × {run['threads_each']}",
+                         f"{median(run['epoch_seconds']):.1f}", f"{run['final_valid_ndcg@20']:.4f}",
+                         f"{record['speedup_epoch']:.2f}x" if key == "2x1" else "—"))
+    gpu = load("gpu/gpu.json")
+    gpu_rows = [(name, f"{median(d['cuda']['epoch_seconds']):.1f}", f"{median(d['cpu']['epoch_seconds']):.1f}",
+                 f"{d['cuda']['gpu_peak_mib']:,}") for name, d in gpu["datasets"].items() if "cpu" in d]
+    return ["## More than one process, and a GPU", "",
+            "HM4SR trained on one process with two threads and on two processes with one thread each (same seed "
+            "and global batch; gloo). On one machine two processes only replace intra-op threads, so the gain is "
+            "small; the point of DDP is more cores or machines than one process can use.", "",
+            *table(["catalogue (customers × products)", "processes × threads", "s/epoch", "valid NDCG@20",
+                    "speed-up"], rows), "",
+            provenance("distributed.json", "python benchmarks/distributed.py --users 4000 --items 2000 --epochs 2"),
+            provenance("distributed_scale.json", "python benchmarks/distributed.py --data /tmp/scale/data --epochs 1 "
+                       "--set loss=sampled"), "",
+            f"On one {gpu['gpu']} with 16 CPU cores (torch {gpu['torch']}; HM4SR's defaults of the time):", "",
+            *table(["dataset", "GPU s/epoch", "16 CPU cores s/epoch", "GPU peak MiB"], gpu_rows), "",
+            provenance("gpu/gpu.json", "python benchmarks/gpu.py --data sample_data --data ML100K"), ""]
