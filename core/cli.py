@@ -46,23 +46,28 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def _tqdm_progress():
+def _tqdm_progress(estimate=None):
+    """A progress callback drawing one tqdm bar per epoch; ``estimate()`` (e.g.
+    :attr:`core.training.progress.ProgressLog.eta_seconds`) adds the whole run's time left to it."""
     from tqdm import tqdm
+
+    from core.training.progress import duration
 
     state: dict[str, Any] = {"bar": None}
 
     def callback(event) -> None:
+        left = estimate() if estimate is not None else None
         if event.kind == "step":
             if state["bar"] is None:
                 state["bar"] = tqdm(total=event.steps, desc=f"epoch {event.epoch}/{event.epochs}",
                                     leave=False, unit="batch")
             state["bar"].update(1)
-            state["bar"].set_postfix(loss=f"{event.loss:.4f}")
+            state["bar"].set_postfix(loss=f"{event.loss:.4f}", **({"run_left": duration(left)} if left else {}))
         else:
             if state["bar"] is not None:
                 state["bar"].close()
                 state["bar"] = None
-            tqdm.write(event.message)
+            tqdm.write(event.message + (f" (about {duration(left)} left)" if left and event.kind == "epoch" else ""))
 
     return callback
 
@@ -127,13 +132,22 @@ def _main_rank() -> bool:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core.data import load_dataset
-    from core.training import train_run
     from core.training.distributed import shutdown
 
     main = _main_rank()
+    if args.resume:
+        return _train_tracked(args, [(Path(args.resume), None)], main)
+    if not args.data:
+        raise SystemExit("--data is required with --model or --starter (e.g. --data sample_data)")
     data = load_dataset(args.data, k=args.k_core)
     for line in data.report.lines() if main else []:
         print(line)
+    if args.starter:
+        from core.training.starter import STARTER_RUNS
+
+        out = Path(args.out) if args.out else Path("runs") / data.name
+        plan = [(out / run.name, (data, run.model, run.model_config, run.train, None)) for run in STARTER_RUNS]
+        return _train_tracked(args, plan, main)
     new_items = None
     if args.split == "new-items":
         from core.data.new_items import NewItemsConfig
@@ -152,12 +166,57 @@ def cmd_train(args: argparse.Namespace) -> int:
             overrides = {**preset(MODELS[args.model][1], args.preset), **overrides}  # --set wins
         except ValueError as exc:
             raise SystemExit(str(exc)) from None
-    metrics = train_run(data, args.model, out, overrides, config, _tqdm_progress() if main else None,
-                        new_items=new_items)
+    code = _train_tracked(args, [(out, (data, args.model, overrides, config, new_items))], main)
     shutdown()  # after success only: a failing rank exits and torchrun stops the others
-    if main:
-        print(f"run written to {out}")
-        _print_metrics(metrics)
+    return code
+
+
+def _train_tracked(args: argparse.Namespace, plan: list[tuple[Path, tuple | None]], main: bool) -> int:
+    """Train each ``(run directory, train_run arguments)`` of ``plan`` in turn (arguments None: resume
+    the run with its run.json's settings; a complete run of a plan is skipped), writing each run's
+    progress.json (:mod:`core.training.progress`), with the torch threads of ``--threads`` (default:
+    this training's share of the cores, kept as other trainings start and end) and a clean stop on
+    SIGTERM or Ctrl-C: the run is marked cancelled and resumes from its last finished epoch."""
+    import signal
+    from contextlib import nullcontext
+
+    from core.training import RunDir, resume_run, train_run
+    from core.training.jobs import ThreadShare
+    from core.training.progress import Cancelled, ProgressLog
+
+    threads = ThreadShare(args.threads)
+    for out, arguments in plan:
+        if len(plan) > 1 and RunDir(out).info_path.is_file() and RunDir(out).complete:
+            print(f"{out} is already trained; skipped")
+            continue
+        model = arguments[1] if arguments else RunDir(out).info()["model"]
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            with ProgressLog(out, model, threads.threads) if main else nullcontext() as log:
+                if log is not None:
+                    signal.signal(signal.SIGTERM, lambda signum, frame, log=log: log.request_stop())
+                bar = _tqdm_progress(lambda log=log: log.eta_seconds) if main else None
+
+                def progress(event, log=log, bar=bar) -> None:
+                    threads(event)
+                    if log is not None:
+                        bar(event)
+                        log(event)
+
+                if arguments is None:
+                    metrics = resume_run(out, progress)
+                else:
+                    data, name, overrides, config, new_items = arguments
+                    metrics = train_run(data, name, out, overrides, config, progress, new_items=new_items)
+        except (Cancelled, KeyboardInterrupt):
+            print(f"stopped: {out} resumes from its last finished epoch with "
+                  f"`python -m core train --resume {out}`", file=sys.stderr)
+            return 130
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        if main:
+            print(f"run written to {out}")
+            _print_metrics(metrics)
     return 0
 
 
@@ -355,10 +414,26 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(default: images/ next to the dump)")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("train", help="train a model; re-running with the same --out resumes it")
-    p.add_argument("--data", required=True, help="dataset directory, e.g. sample_data")
-    p.add_argument("--model", required=True, choices=sorted(MODEL_NAMES), help="model to train")
-    p.add_argument("--out", help="run directory (default: runs/<dataset>/<model>)")
+    p = sub.add_parser("train", help="train a model; re-running with the same --out resumes it",
+                       description="Train a model into a run directory. Progress (epoch, step, time left, latest "
+                                   "validation) is also written to RUN_DIR/progress.json, which the dashboard's "
+                                   "sidebar reads. SIGTERM or Ctrl-C stops it cleanly: the run resumes from its "
+                                   "last finished epoch with the same command or with --resume RUN_DIR.")
+    p.add_argument("--data", help="dataset directory, e.g. sample_data (not with --resume)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--model", choices=sorted(MODEL_NAMES), help="model to train")
+    what.add_argument("--starter", action="store_true",
+                      help="train the dashboard's starter plan (popularity, then HM4SR with the starter budget; "
+                           "core/training/starter.py) into --out/<name>, skipping runs already trained; the "
+                           "dashboard's first-run button runs this")
+    what.add_argument("--resume", metavar="RUN_DIR",
+                      help="finish an unfinished run with the settings its run.json records (no other flags needed)")
+    p.add_argument("--out", help="run directory (default: runs/<dataset>/<model>; with --starter the folder of the "
+                                 "plan's runs, default runs/<dataset>)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch intra-op threads (default: the usable cores shared evenly among the `python -m core "
+                        "train` processes running on this machine, re-checked as they start and end, so two "
+                        "trainings do not each spin one thread per core; inter-op threads: 1)")
     d = TRAIN_DEFAULTS  # help texts show them through argparse's %(default)
     p.add_argument("--epochs", type=int, default=d["epochs"], help="maximum epochs (default %(default)s)")
     p.add_argument("--patience", type=int, default=d["patience"],

@@ -11,6 +11,7 @@ from core.training.config import TrainConfig
 from core.training.run_dir import RunDir, find_runs
 
 _LAZY = {"TrainedRun": "core.training.runs", "open_run": "core.training.runs", "train_run": "core.training.runs",
+         "resume_run": "core.training.runs",
          "Progress": "core.training.trainer", "Trainer": "core.training.trainer",
          "resolve_device": "core.training.trainer"}
 
@@ -22,4 +23,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["Progress", "RunDir", "TrainConfig", "TrainedRun", "Trainer", "find_runs", "open_run", "resolve_device",
-           "train_run"]
+           "resume_run", "train_run"]

@@ -87,6 +87,39 @@ def train_run(data: Dataset, model_name: str, run_dir: str | Path, model_config:
     return metrics
 
 
+def resume_run(run_dir: str | Path, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Finish an unfinished run with the settings in its run.json (no flags to repeat).
+
+    ``python -m core train --resume RUN_DIR`` calls this; it is :func:`train_run` with the model,
+    model config, training config, dataset (path and k-core) and split that run.json records, so
+    the trainer resumes from ``checkpoints/last.pt``. A complete run is re-tested and keeps its model.
+
+    Args:
+        run_dir: The run directory.
+        progress: Optional progress callback.
+
+    Returns:
+        The test/valid metrics written to metrics.json.
+
+    Raises:
+        FileNotFoundError: If there is no run.json, or the run's dataset is gone.
+        RunError: If run.json cannot be read or does not record the training settings.
+    """
+    run = RunDir(Path(run_dir))
+    info = run.info()
+    stored = info["data"]
+    if not Path(stored["path"]).is_dir():
+        raise FileNotFoundError(f"the run's dataset {stored['path']} is gone; restore it to that path.")
+    try:
+        train_config = TrainConfig(**info["train_config"])
+        new_items = NewItemsConfig.from_dict(info["split"]) if info.get("split") else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RunError(run.info_path, f"the training settings cannot be read back ({exc}).",
+                       retrain_fix(run.root, info), field="train_config") from None
+    data = load_dataset(stored["path"], k=stored["k_core"])
+    return train_run(data, info["model"], run.root, info["model_config"], train_config, progress, new_items)
+
+
 @dataclass(frozen=True)
 class TrainedRun:
     """A trained model reopened from its run directory, with the dataset it was trained on."""
