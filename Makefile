@@ -22,8 +22,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# The dashboard listens on this machine only (.streamlit/config.toml); `make app ADDRESS=0.0.0.0` listens on
+# every interface -- only behind a proxy with logins (docs/scale.md). It prints its address and, where there is
+# a screen (DISPLAY / WAYLAND_DISPLAY, or macOS), opens it in a browser tab once it answers; OPEN=0 never does.
+ADDRESS :=
+OPEN ?= 1
+URL = http://localhost:$(PORT)
+
 app: install
-	$(if $(DATA),MODALITY_LENS_DATA="$(DATA)" )$(BIN)/python -m pages.common.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	@printf '\n  Modality Lens is starting: open  %s  in a browser (Ctrl+C stops it).\n  From another machine: ssh -N -L %s:localhost:%s USER@THIS_HOST, then open %s there.\n\n' "$(URL)" "$(PORT)" "$(PORT)" "$(URL)"
+	@if [ "$(OPEN)" = 1 ] && { [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; }; then \
+	  ( for i in $$(seq 120); do sleep 1; \
+	      if $(BIN)/python -c "import urllib.request as r; r.urlopen('$(URL)/_stcore/health', timeout=1)" 2>/dev/null; then \
+	        exec $(BIN)/python -m webbrowser -t "$(URL)" >/dev/null 2>&1; fi; done ) & fi
+	$(if $(DATA),MODALITY_LENS_DATA="$(DATA)" )$(BIN)/python -m pages.common.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS) )--server.headless true --browser.gatherUsageStats false
 
 # Style (ruff) and the layering contracts of core (import-linter), both configured in pyproject.toml.
 lint: install
