@@ -146,9 +146,10 @@ class ProgressLog:
     """A progress callback (:data:`core.training.trainer.ProgressFn`) that keeps ``progress.json``
     current and estimates the time left from the step rate measured in this process.
 
-    The estimate: the steps left in this epoch and in the epochs left at the measured seconds per
-    step, plus one validation per epoch left and the final validation and test at the measured
-    validation time. It is an upper bound when early stopping ends the run sooner.
+    The estimate: the epochs left (and the part of this one) at the mean wall time of the epochs
+    measured in this process (steps, validation, checkpoints); within the first epoch, the steps
+    left at the measured seconds per step plus a validation per epoch; then the final validation
+    and test at the measured validation time. An upper bound when early stopping ends the run sooner.
 
     Use as a context manager: leaving it marks the run ``complete``, ``cancelled`` (on
     :class:`Cancelled` or KeyboardInterrupt) or ``failed`` (any other exception, with its message).
@@ -177,6 +178,7 @@ class ProgressLog:
         self._step_seconds = 0.0  # training seconds measured in this process
         self._steps = 0
         self._last: float | None = None  # time of the previous step event in this epoch
+        self._marks: list[float] = []  # this process's first step, then every epoch's end
         self._best = -float("inf")
         self._resume_best(RunDir(Path(run_dir)))
         self._write()
@@ -219,6 +221,8 @@ class ProgressLog:
         now = self.clock()
         v = self.values
         if event.kind == "step":
+            if not self._marks:
+                self._marks.append(now)
             if self._last is not None and event.step > 1:
                 self._step_seconds += now - self._last
                 self._steps += 1
@@ -228,6 +232,7 @@ class ProgressLog:
             if self._last is not None:
                 v["eval_seconds"] = now - self._last
             self._last = None
+            self._marks.append(now)
             score = (event.metrics or {}).get(v["metric"])
             if score is not None and score > self._best:
                 self._best, v["best_epoch"] = score, event.epoch
@@ -243,13 +248,20 @@ class ProgressLog:
 
     def _estimate(self) -> float | None:
         v = self.values
-        per_step, evaluate = v["seconds_per_step"], v["eval_seconds"]
-        if per_step is None or not v["steps"]:
+        per_step, evaluate = v["seconds_per_step"], v["eval_seconds"] or 0.0
+        if not v["steps"]:
             return None
-        evaluate = evaluate if evaluate is not None else 0.0
         epochs_left = max(0, v["epochs"] - v["epoch"])
-        in_epoch = max(0, v["steps"] - v["step"]) * per_step + (evaluate if v["step"] < v["steps"] else 0.0)
-        return in_epoch + epochs_left * (v["steps"] * per_step + evaluate) + 2 * evaluate  # + final valid and test
+        finished = v["step"] >= v["steps"]  # right after an epoch's validation
+        if len(self._marks) >= 2:  # whole epochs measured (steps, validation, checkpoints): their mean
+            epoch = (self._marks[-1] - self._marks[0]) / (len(self._marks) - 1)
+            in_epoch = 0.0 if finished else (1 - v["step"] / v["steps"]) * epoch
+        elif per_step is not None:  # within the first epoch: the step rate
+            epoch = v["steps"] * per_step + evaluate
+            in_epoch = 0.0 if finished else (v["steps"] - v["step"]) * per_step + evaluate
+        else:
+            return None
+        return in_epoch + epochs_left * epoch + 2 * evaluate  # + the final validation and test
 
     def _write(self) -> None:
         self._written = self.clock()

@@ -36,6 +36,10 @@ class StarterRun:
     train: TrainConfig = TrainConfig()
 
 
+# Minutes on 2 idle cores (benchmarks/training_jobs.py): from the click to a first HM4SR the explorer can
+# open (its first epoch), and to the whole plan's end. The dashboard's first-run message quotes them.
+STARTER_MINUTES: tuple[int, int] = (2, 4)
+
 STARTER_RUNS: tuple[StarterRun, ...] = (
     StarterRun("popularity", "popularity"),
     StarterRun("hm4sr", "hm4sr", {"cp_weight": 0.0, "idcl_weight": 0.0, "pcl_weight": 0.0, "stream_weight": 0.0},

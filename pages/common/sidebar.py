@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.data import DEFAULT_K_CORE, DataError
-from pages.common import loaders, products, routing
+from pages.common import job_status, loaders, products, routing
 
 NOTE_KEY = "sidebar_link_note"
 
@@ -32,12 +32,15 @@ def selected_dataset():
                                      persist_state="session",
                                      help="Customers and products with fewer purchases are left out, as in training.")
     try:
-        return loaders.dataset(choice, int(k_core))
+        data = loaders.dataset(choice, int(k_core))
     except DataError as exc:
         st.error(f"This dataset cannot be read. {products.text(exc)}")
+        return None
     except OSError as exc:
         st.error(f"This dataset cannot be opened: {products.text(exc)}")
-    return None
+        return None
+    job_status.sidebar(data)  # training jobs of this dataset: live progress, cancel, resume, on every page
+    return data
 
 
 @contextmanager
@@ -98,7 +101,7 @@ def selected_run(data, sync_url: bool = False) -> str | None:
         data: The selected dataset.
         sync_url: Apply a ``run`` link and write the choice back to the URL.
     """
-    runs = loaders.run_dirs_for(data)
+    runs = job_status.openable_runs(data)  # complete runs, then runs still training with a best epoch so far
     for run_dir, problem in loaders.unreadable_runs():  # listed, not hidden: the user can repair them
         st.sidebar.warning(f"Trained model “{products.text(loaders.run_label(run_dir))}” cannot be read: "
                            f"{products.text(problem)}",
@@ -136,7 +139,9 @@ def selected_trained(data, sync_url: bool = False):
     if run_dir is None:
         return None
     try:
-        return loaders.trained_run(run_dir, data, loaders.run_stamp(run_dir))
+        trained = loaders.trained_run(run_dir, data, loaders.run_stamp(run_dir))
+        job_status.training_note(trained)  # "still training — epoch 4 of 15, explanations will change"
+        return trained
     except (OSError, ValueError) as exc:  # RunError (a DataError) included: file, problem and fix
         st.error(f"This trained model cannot be opened: {products.text(exc)} Other trained models can be picked in "
                  "the sidebar.")

@@ -31,20 +31,31 @@ def test_the_estimate_comes_from_the_measured_step_rate_and_validation_time(tmp_
     log(Progress("epoch", 1, 3, 10, 10, 1.0, {"ndcg@20": 0.1}, "epoch 1"))
     assert log.values["seconds_per_step"] == pytest.approx(0.5)  # the first step's wait (startup) is left out
     assert log.values["eval_seconds"] == pytest.approx(2.0)
-    # two epochs left (10 steps + validation each), then the final validation and test
-    assert log.eta_seconds == pytest.approx(2 * (10 * 0.5 + 2.0) + 2 * 2.0)
+    # two epochs left at the measured epoch (first step to validation's end: 6.5 s), then validation and test
+    assert log.eta_seconds == pytest.approx(2 * 6.5 + 2 * 2.0)
     clock.now += 0.5
     log(Progress("step", 2, 3, 1, 10, 1.0))
     clock.now += 0.5
     log(Progress("step", 2, 3, 2, 10, 1.0))  # written: half a second since the last write
     written = json.loads((tmp_path / "run" / "progress.json").read_text())
     assert (written["epoch"], written["step"], written["steps"], written["best_epoch"]) == (2, 2, 10, 1)
-    assert written["eta_seconds"] == pytest.approx(8 * 0.5 + 2.0 + (10 * 0.5 + 2.0) + 2 * 2.0)
+    assert written["eta_seconds"] == pytest.approx(0.8 * 6.5 + 6.5 + 2 * 2.0)
     assert written["pid"] == os.getpid() and written["threads"] == 2 and written["status"] == "training"
     progress = read_progress(tmp_path / "run")
     assert progress.alive and progress.state == "training"
-    assert progress.summary() == ("hm4sr: epoch 2 of 3 · step 2/10 · 8 s elapsed · about 17 s left · "
+    assert progress.summary() == ("hm4sr: epoch 2 of 3 · step 2/10 · 8 s elapsed · about 16 s left · "
                                   "validation NDCG@20 0.1000 (best epoch 1)")
+
+
+def test_within_the_first_epoch_the_estimate_uses_the_step_rate(tmp_path):
+    clock = Clock()
+    log = ProgressLog(tmp_path, "hm4sr", clock=clock)
+    log(Progress("step", 1, 4, 1, 10, 1.0))
+    assert log.eta_seconds is None  # nothing measured yet
+    for step in range(2, 5):
+        clock.now += 0.5
+        log(Progress("step", 1, 4, step, 10, 1.0))
+    assert log.eta_seconds == pytest.approx(6 * 0.5 + 3 * 10 * 0.5)  # no validation measured yet
 
 
 def test_step_events_are_written_at_most_once_a_second(tmp_path):
