@@ -30,7 +30,6 @@ Measured:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -41,6 +40,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import harness
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -180,10 +181,8 @@ def explain_times(data_dir: str, run_dir: Path, users: list[str]) -> list[float]
 
 
 def write_result(path: str | Path, result: dict) -> None:
-    """Write a benchmark's result as indented JSON (creating its folder) and print it."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    """Write a benchmark's result with its ``measured`` block (``benchmarks/harness.py``) and print it."""
+    harness.write_json(path, result)
     print(json.dumps(result, indent=2))
 
 
@@ -192,7 +191,7 @@ def summary(values: list[float]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data", help="dataset directory (default sample_data)")
     parser.add_argument("--runs", default="runs", help="runs folder holding a trained run of --data")
     parser.add_argument("--run", default=None, help="run id under --runs for the explorer, e.g. sample_data/hm4sr "
