@@ -4,7 +4,7 @@
 order), up to four Parquet tables under ``RUN/batch/`` (:attr:`RunDir.batch_dir`):
 
 - ``top/chunk-NNNNN.parquet``: one row per customer × recommended item × score part —
-  ``user_id, rank, item_id, score, part, contribution, share`` (the tidy
+  ``user_id, rank, item_id, score, baseline, part, contribution, lift, share`` (the tidy
   :meth:`core.scoring.PartScores.long` rows, titles left out);
 - ``gates/chunk-NNNNN.parquet``: ``user_id, modality, expert, gate``, the Interactive-MoE gate
   of every modality and expert averaged over the customer's history (models with gates only);
@@ -50,7 +50,7 @@ from core.training.storage import read_json, write_json
 
 CHUNK_SIZE = 2048
 TABLES = ("top", "gates", "routes", "intervals")
-VERSION = 1
+VERSION = 2  # 2: signed shares with baseline and lift columns (core.scoring.shares)
 ProgressFn = Callable[[int, int], None]
 
 

@@ -40,9 +40,9 @@ import pandas as pd
 import torch
 
 from core.data.browse import customer_segments
-from core.explain.product import audience_by_segment, share_summary
+from core.explain.product import audience_by_segment, audience_columns, share_summary
 from core.features.draft import Content
-from core.scoring import Scorer, overlap_fraction, part_shares, top_k
+from core.scoring import Scorer, lift_shares, overlap_fraction, part_lifts, top_k
 from core.training.runs import TrainedRun
 
 _EXACT_TOLERANCE = 1e-4  # relative: content-only parts of the stored content that equal today's parts
@@ -127,10 +127,11 @@ class LaunchResult:
         customers: Customers scored (every customer of the catalogue).
         ranking: Every candidate customer (not having bought the product), best ``margin_z`` first:
             ``user_id, score, threshold, margin, margin_z, in_audience, rank`` (the product's place in
-            the customer's list, NaN outside the audience), ``part_<p>`` and ``share_<p>`` for every part.
+            the customer's list, NaN outside the audience), ``part_<p>``, ``baseline``, ``lift_<p>`` and
+            ``share_<p>`` for every part (the one attribution, :mod:`core.scoring.shares`).
         audience: The customers who would get it, as the product lens lists an audience
-            (:func:`core.explain.product.audience_from_top`): ``user_id, rank, score``, ``part_<p>``,
-            ``share_<p>`` (:func:`core.scoring.part_shares`), then ``margin, margin_z``; best ``margin_z`` first.
+            (:func:`core.explain.product.audience_from_top`): its columns
+            (:func:`core.explain.product.audience_columns`), then ``margin, margin_z``; best ``margin_z`` first.
         segments: :func:`core.explain.product.audience_by_segment` of the audience.
         shares: :func:`core.explain.product.share_summary` of the audience.
         zero_parts: Parts that are 0 for every customer: a part the model cannot know for a product
@@ -237,12 +238,6 @@ def _new_parts(scorer: Scorer, contents: list[Content], batch_size: int | None) 
     return [parts[:, :, j] for j in range(len(contents))]
 
 
-def _available(parts: tuple[str, ...], modalities: set[str], content: Content, zero: tuple[str, ...]) -> np.ndarray:
-    """``(P,)`` bool: a part earns a share unless it is a modality the product lacks or a part the
-    model cannot know for it (as :attr:`Scorer.part_available` for catalogue products)."""
-    return np.array([p not in zero and (p not in modalities or p in content) for p in parts])
-
-
 def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
                     baseline: LaunchBaseline | None = None, before: Content | None = None,
                     item_id: str | None = None, batch_size: int | None = None) -> LaunchResult:
@@ -319,16 +314,18 @@ def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
     ranking = pd.DataFrame({"user_id": ids[order], "score": score[order], "threshold": baseline.threshold[order],
                             "margin": margin[order], "margin_z": margin_z[order], "in_audience": in_audience[order],
                             "rank": np.where(in_audience[order], rank[order], np.nan)})
-    available = _available(parts, set(data.features), content, () if item is not None else zero)
-    shares = part_shares(after[order], baseline.part_means[order], available)  # (C, P) O(U x P)
+    lifts = part_lifts(after[order], baseline.part_means[order])  # (C, P) O(U x P)
+    shares = lift_shares(lifts)  # (C, P)
     for i, p in enumerate(parts):
         ranking[f"part_{p}"] = after[order, i]
+    ranking["baseline"] = baseline.part_means[order].sum(1)
+    for i, p in enumerate(parts):
+        ranking[f"lift_{p}"] = lifts[:, i]
     for i, p in enumerate(parts):
         ranking[f"share_{p}"] = shares[:, i]
 
     reached = order[in_audience[order]]  # (A,) the audience, best margin_z first
-    audience = ranking.loc[ranking["in_audience"], ["user_id", "rank", "score", *(f"part_{p}" for p in parts),
-                                                   *(f"share_{p}" for p in parts), "margin", "margin_z"]]
+    audience = ranking.loc[ranking["in_audience"], [*audience_columns(parts), "margin", "margin_z"]]
     audience = audience.astype({"rank": np.int64}).reset_index(drop=True)
 
     edit = None

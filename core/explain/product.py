@@ -27,7 +27,7 @@ from core.evaluation.segments import metric_by_segment
 from core.explain import batch
 from core.explain.evidence import nearest_rows, representation_spaces
 from core.explain.time_effects import shifted_times
-from core.scoring import PartScores, part_shares, rank_of
+from core.scoring import PartScores, part_lifts, lift_shares, rank_of
 from core.training.runs import TrainedRun
 
 CALENDAR_MONTHS = tuple(range(-6, 7))  # "now" moved across a whole year (-6 and +6 fall in the same month)
@@ -54,8 +54,26 @@ def audience_rows(items: np.ndarray, target: int, k: int) -> tuple[np.ndarray, n
 
 
 def audience_columns(parts: Sequence[str]) -> list[str]:
-    """The columns of an audience table: ``user_id, rank, score``, ``part_<p>`` and ``share_<p>``."""
-    return ["user_id", "rank", "score", *(f"part_{p}" for p in parts), *(f"share_{p}" for p in parts)]
+    """The columns of an audience table: ``user_id, rank, score``, ``part_<p>`` (raw), ``baseline`` (the
+    average product's score for the customer), ``lift_<p>`` and ``share_<p>`` (signed, :mod:`core.scoring.shares`)."""
+    return ["user_id", "rank", "score", *(f"part_{p}" for p in parts), "baseline", *(f"lift_{p}" for p in parts),
+            *(f"share_{p}" for p in parts)]
+
+
+def _with_attribution(frame: pd.DataFrame, parts: Sequence[str], contributions: np.ndarray,
+                      baseline: np.ndarray) -> pd.DataFrame:
+    """``frame`` with the columns of :func:`audience_columns` after ``score`` filled from ``(A, P)``
+    parts and their ``(A, P)`` per-part baseline (the one attribution, :mod:`core.scoring.shares`)."""
+    lifts = part_lifts(contributions, baseline)  # (A, P)
+    shares = lift_shares(lifts)  # (A, P)
+    for p, name in enumerate(parts):
+        frame[f"part_{name}"] = contributions[:, p]
+    frame["baseline"] = np.asarray(baseline, dtype=np.float64).sum(-1) if len(frame) else np.zeros(0)
+    for p, name in enumerate(parts):
+        frame[f"lift_{name}"] = lifts[:, p]
+    for p, name in enumerate(parts):
+        frame[f"share_{name}"] = shares[:, p]
+    return frame
 
 
 def everyone_top(trained: TrainedRun, k: int) -> PartScores:
@@ -87,14 +105,9 @@ def audience_from_top(top: PartScores, data: Dataset, item_id: str, k: int) -> p
     rows, ranks = audience_rows(top.items, target, k)
     slots = ranks - 1
     contributions = top.contributions[rows, slots]  # (A, P)
-    available = None if top.available is None else top.available[rows, slots]  # (A, P)
-    shares = part_shares(contributions, top.baseline[rows], available)  # (A, P)
     frame = pd.DataFrame({"user_id": np.asarray(data.user_ids, dtype=object)[top.users[rows]], "rank": ranks,
                           "score": top.scores[rows, slots].astype(np.float64)})
-    for p, name in enumerate(top.parts):
-        frame[f"part_{name}"] = contributions[:, p]
-    for p, name in enumerate(top.parts):
-        frame[f"share_{name}"] = shares[:, p]
+    frame = _with_attribution(frame, top.parts, contributions, top.baseline[rows])
     order = np.lexsort((top.users[rows], ranks))  # by rank, then dataset order
     return frame.iloc[order].reset_index(drop=True)
 
@@ -117,18 +130,17 @@ def audience_from_batch(trained: TrainedRun, item_id: str, k: int) -> pd.DataFra
     data = trained.data
     data.item_index(item_id)  # an unknown id: KeyError, as on the live road
     parts = list(trained.scorer.capabilities.parts)
-    long = batch.read_batch(trained, "top", "SELECT user_id, rank, score, part, contribution, share FROM t "
+    long = batch.read_batch(trained, "top", "SELECT user_id, rank, score, baseline, part, contribution, lift FROM t "
                                             f"WHERE item_id = {_sql_text(item_id)} AND rank <= {int(k)}")
     if long.empty:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "user_id" else np.float64)
                              for c in audience_columns(parts)}).astype({"rank": np.int64})
-    wide = long.pivot_table(index=["user_id", "rank", "score"], columns="part", values=["contribution", "share"],
+    wide = long.pivot_table(index=["user_id", "rank", "score"], columns="part", values=["contribution", "lift"],
                             aggfunc="first")
     frame = wide.index.to_frame(index=False)
-    for name in parts:
-        frame[f"part_{name}"] = wide[("contribution", name)].to_numpy(dtype=np.float64)
-    for name in parts:
-        frame[f"share_{name}"] = wide[("share", name)].to_numpy(dtype=np.float64)
+    contributions = np.stack([wide[("contribution", n)].to_numpy(dtype=np.float64) for n in parts], 1)  # (A, P)
+    lifts = np.stack([wide[("lift", n)].to_numpy(dtype=np.float64) for n in parts], 1)  # (A, P)
+    frame = _with_attribution(frame, parts, contributions, contributions - lifts)
     frame["rank"] = frame["rank"].astype(np.int64)
     order = np.lexsort((data.user_indices(frame["user_id"]), frame["rank"].to_numpy()))
     return frame.iloc[order].reset_index(drop=True)[audience_columns(parts)]
@@ -156,14 +168,18 @@ def share_summary(audience: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
     """How the product's score splits across its audience, one row per part.
 
     Returns:
-        ``part``, ``mean_share`` and ``median_share`` (0–1, over the audience) and ``leads``:
+        ``part``, ``mean_lift`` (points over the average product), ``mean_share`` and
+        ``median_share`` (signed, -1..1, over the audience; :mod:`core.scoring.shares`) and ``leads``:
         the customers for whom that part has the largest share (ties: the first part). O(A · P).
     """
     shares = audience[[f"share_{p}" for p in parts]].to_numpy(dtype=np.float64)  # (A, P)
+    lifts = audience[[f"lift_{p}" for p in parts]].to_numpy(dtype=np.float64)  # (A, P)
     leads = np.bincount(shares.argmax(1), minlength=len(parts)) if len(shares) else np.zeros(len(parts), int)
+    empty = np.full(len(parts), np.nan)
     return pd.DataFrame({"part": list(parts),
-                         "mean_share": shares.mean(0) if len(shares) else np.full(len(parts), np.nan),
-                         "median_share": np.median(shares, 0) if len(shares) else np.full(len(parts), np.nan),
+                         "mean_lift": lifts.mean(0) if len(lifts) else empty,
+                         "mean_share": shares.mean(0) if len(shares) else empty,
+                         "median_share": np.median(shares, 0) if len(shares) else empty,
                          "leads": leads.astype(int)})
 
 

@@ -87,11 +87,16 @@ def test_new_product_audience_thresholds_ranks_and_shares_by_hand(toy, featured_
     assert result.audience["rank"].tolist() == [int(rank[data.user_index(u)]) for u in result.audience["user_id"]]
     # ranked by the margin in standard deviations of each customer's unseen scores
     assert result.ranking["margin_z"].is_monotonic_decreasing and len(result.ranking) == data.n_users
-    # the ID part is 0 for a product nobody bought: said so, and it earns no share
+    # the ID part is 0 for a product nobody bought: said so; against the average product (whose ID part is the
+    # catalogue's mean) its lift is minus that mean, and baseline + lifts is the score
     assert result.zero_parts == ("id",) and "no id part" in result.notes[0]
-    assert (result.audience["part_id"] == 0).all() and (result.audience["share_id"] == 0).all()
-    assert np.allclose(result.audience["share_text"], 1.0)  # the text part is all of its lift
-    assert result.shares.set_index("part").loc["text", "mean_share"] == pytest.approx(1.0)
+    aud = result.audience
+    assert (aud["part_id"] == 0).all()
+    np.testing.assert_allclose(aud["lift_id"], -(aud["baseline"] - (aud["part_text"] - aud["lift_text"])), atol=1e-9)
+    np.testing.assert_allclose(aud["baseline"] + aud["lift_id"] + aud["lift_text"], aud["score"], rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(aud[["share_id", "share_text"]].abs().sum(axis=1), 1.0)
+    assert (aud["share_text"] > 0).all()  # the text is what lifts it into these lists
     seg = result.segments
     assert seg["audience"].sum() == len(expected) and seg["customers"].sum() == data.n_users
 

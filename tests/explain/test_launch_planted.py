@@ -78,5 +78,7 @@ def test_a_product_whose_text_names_a_brand_and_material_reaches_their_textual_f
     assert case.draft.image is None  # no photo
     result = _launch(case, sample_run, baseline)
     assert case.followers(result.top(TOP)["user_id"], truth) > FLOORS[loss][1]
-    # the text carries it: the image stream has nothing to say about a product without a photo
-    assert result.ranking.head(TOP)["share_image"].max() == 0.0
+    # the text carries it: a product without a photo gets no more from the image than an average product
+    best = result.ranking.head(TOP)
+    assert (best["share_text"] > best["share_image"]).all()
+    assert best["share_image"].max() < 0.05

@@ -41,11 +41,14 @@ def test_audience_from_top_keeps_each_customers_parts_and_shares(cyclic_data):
                                              [[1.0, 3.0], [1.0, 0.5]]]),
                      baseline=np.array([[0.5, 0.5], [0.0, 0.0], [0.0, 1.0]]))
     frame = product.audience_from_top(top, data, data.item_ids[target], k=2)
-    assert frame.columns.tolist() == ["user_id", "rank", "score", "part_a", "part_b", "share_a", "share_b"]
+    assert frame.columns.tolist() == ["user_id", "rank", "score", "part_a", "part_b", "baseline", "lift_a", "lift_b",
+                                      "share_a", "share_b"]
     assert frame["user_id"].tolist() == [data.user_ids[9], data.user_ids[4]]  # best rank first
     assert frame["rank"].tolist() == [1, 2]
     assert frame["score"].tolist() == [4.0, 2.5]
     # lifts over the baseline: (1-0, 3-1) = (1, 2) -> 1/3, 2/3; (2-0.5, 0.5-0.5) = (1.5, 0) -> 1, 0
+    np.testing.assert_allclose(frame[["lift_a", "lift_b"]].to_numpy(), [[1.0, 2.0], [1.5, 0.0]])
+    np.testing.assert_allclose(frame["baseline"], [1.0, 1.0])
     np.testing.assert_allclose(frame[["share_a", "share_b"]].to_numpy(), [[1 / 3, 2 / 3], [1.0, 0.0]])
     np.testing.assert_allclose(frame[["part_a", "part_b"]].to_numpy(), [[1.0, 3.0], [2.0, 0.5]])
     assert len(product.audience_from_top(top, data, data.item_ids[target], k=1)) == 1  # only rank 1 then
@@ -72,8 +75,10 @@ def test_audience_by_segment_counts_reach_and_lift_by_hand():
 
 def test_share_summary_means_medians_and_who_leads():
     audience = pd.DataFrame({"share_id": [0.1, 0.6, 0.2, 0.0], "share_text": [0.9, 0.4, 0.2, 0.5],
-                             "share_image": [0.0, 0.0, 0.6, 0.5]})
+                             "share_image": [0.0, 0.0, 0.6, 0.5], "lift_id": [0.1, 0.6, -0.2, 0.0],
+                             "lift_text": [0.9, 0.4, 0.2, 0.5], "lift_image": [0.0, 0.0, 0.6, 0.5]})
     out = product.share_summary(audience, ("id", "text", "image")).set_index("part")
+    np.testing.assert_allclose(out["mean_lift"], [0.125, 0.5, 0.275])
     np.testing.assert_allclose(out["mean_share"], [0.225, 0.5, 0.275])
     np.testing.assert_allclose(out["median_share"], [0.15, 0.45, 0.25])
     assert out["leads"].tolist() == [1, 2, 1]  # the tie 0.5/0.5 goes to the first part (text)

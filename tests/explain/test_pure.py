@@ -5,35 +5,55 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.explain import share_histogram, shares_by_segment
 from core.explain.evidence import nearest_rows
 from core.explain.gates import interval_bin
 from core.explain.time_effects import SECONDS_PER_MONTH, shifted_times
-from core.scoring import overlap_fraction, part_shares, rank_of
+from core.scoring import overlap_fraction, part_lifts, part_shares, rank_of
 
 
 def test_shares_measure_each_part_against_the_average_item():
     # parts of one item: id 1.0, text 3.0, image 0.5; catalogue means: id 0.5, text 1.0, image 1.0
-    # lifts: 0.5, 2.0, -0.5 -> clipped 0.5, 2.0, 0 -> shares 0.2, 0.8, 0
-    shares = part_shares(np.array([1.0, 3.0, 0.5]), np.array([0.5, 1.0, 1.0]))
-    np.testing.assert_allclose(shares, [0.2, 0.8, 0.0])
+    # lifts: +0.5, +2.0, -0.5 -> total movement 3.0 -> signed shares 1/6, 2/3, -1/6 (never clipped)
+    parts, baseline = np.array([1.0, 3.0, 0.5]), np.array([0.5, 1.0, 1.0])
+    np.testing.assert_allclose(part_lifts(parts, baseline), [0.5, 2.0, -0.5])
+    np.testing.assert_allclose(part_shares(parts, baseline), [1 / 6, 2 / 3, -1 / 6])
+    # the waterfall adds up: average product's score + lifts = score
+    assert baseline.sum() + part_lifts(parts, baseline).sum() == pytest.approx(parts.sum())
 
 
 def test_a_constant_offset_earns_no_share():
     # the id part is large but the same for every item (= its mean): it explains nothing
     parts = np.array([[10.0, 2.0], [10.0, 1.0]])
     baseline = np.array([10.0, 1.0])
-    np.testing.assert_allclose(part_shares(parts, baseline), [[0.0, 1.0], [0.5, 0.5]])  # 2nd: no lift -> equal
+    np.testing.assert_allclose(part_shares(parts, baseline), [[0.0, 1.0], [0.0, 0.0]])  # 2nd: the average product
 
 
-def test_shares_broadcast_over_customers_and_items():
-    parts = np.array([[[2.0, 1.0], [1.0, 3.0]]])  # (B=1, K=2, P=2)
+def test_shares_broadcast_over_customers_and_items_and_keep_their_sign():
+    parts = np.array([[[2.0, 1.0], [1.0, 3.0], [-1.0, 0.0]]])  # (B=1, K=3, P=2)
     baseline = np.array([[0.0, 1.0]])[:, None, :]  # (B, 1, P)
     shares = part_shares(parts, baseline)
-    np.testing.assert_allclose(shares, [[[1.0, 0.0], [1 / 3, 2 / 3]]])
-    np.testing.assert_allclose(shares.sum(-1), 1.0)
-    assert (shares >= 0).all()
+    np.testing.assert_allclose(shares, [[[1.0, 0.0], [1 / 3, 2 / 3], [-0.5, -0.5]]])
+    np.testing.assert_allclose(np.abs(shares).sum(-1), 1.0)
+    assert np.array_equal(np.sign(shares), np.sign(part_lifts(parts, baseline)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-50, 50), min_size=1, max_size=4).flatmap(
+    lambda p: st.tuples(st.just(p), st.lists(st.floats(-50, 50), min_size=len(p), max_size=len(p)))))
+def test_signed_shares_add_up_and_agree_with_the_lifts(pair):
+    parts, baseline = np.array(pair[0]), np.array(pair[1])
+    lifts, shares = part_lifts(parts, baseline), part_shares(parts, baseline)
+    assert baseline.sum() + lifts.sum() == pytest.approx(parts.sum(), abs=1e-9)
+    if np.abs(lifts).sum() > 0:
+        assert np.abs(shares).sum() == pytest.approx(1.0)
+        assert (np.sign(shares) == np.sign(lifts)).all()
+        assert np.argmax(shares) == np.argmax(lifts)  # the largest share is the largest lift
+    else:
+        assert (shares == 0).all()
 
 
 def test_rank_counts_ties_against_the_item_and_skips_excluded():

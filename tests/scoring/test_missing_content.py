@@ -1,4 +1,5 @@
-"""Modalities the data lacks are not modelled; products without a modality's content get no share for it."""
+"""Modalities the data lacks are not modelled; products without a modality's content are labelled so, and
+their part for it (the model's default for such products) still adds up in the one attribution."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 from core.cli import main
 from core.data import load_dataset
 from core.features.store import save_features
-from core.scoring import Scorer, part_shares
+from core.scoring import Scorer
 from tests.conftest import cyclic_interactions, write_dataset
 from tests.explain.tiny_models import SMALL, small_model
 
@@ -26,15 +27,6 @@ def _write(root, image_missing: np.ndarray):
     save_features(root, ids, {"text": rng.normal(size=(len(ids), 8)).astype(np.float32), "image": image},
                   missing={"image": image_missing})
     return root
-
-
-def test_part_shares_leave_out_what_a_product_lacks():
-    parts = np.array([[2.0, 1.0, 3.0]])
-    baseline = np.array([[1.0, 0.0, 1.0]])
-    np.testing.assert_allclose(part_shares(parts, baseline), [[0.25, 0.25, 0.5]])
-    np.testing.assert_allclose(part_shares(parts, baseline, np.array([True, True, False])), [[0.5, 0.5, 0.0]])
-    # nothing lifts it: equal shares among the parts the product has
-    np.testing.assert_allclose(part_shares(baseline, baseline, np.array([True, False, True])), [[0.5, 0.0, 0.5]])
 
 
 def test_a_catalogue_without_a_single_image_has_no_image_modality(tmp_path, capsys):
@@ -58,16 +50,19 @@ def test_a_catalogue_without_a_single_image_has_no_image_modality(tmp_path, caps
     assert "every score = id + text exactly" in out.getvalue() and "image" not in out.getvalue()
 
 
-def test_products_without_an_image_get_no_image_share(tmp_path):
+def test_products_without_an_image_are_labelled_and_still_add_up(tmp_path):
     lacks = np.arange(30) % 3 == 0  # a third of the products have no picture
     data = load_dataset(_write(tmp_path / "partly", lacks), k=2)
     assert data.feature_missing["image"].sum() == lacks.sum()
     scorer = Scorer(data, small_model("hm4sr", data, SMALL))
     top = scorer.top(np.arange(data.n_users), k=8)
     assert top.parts == ("id", "text", "image")
-    shares = top.shares  # (B, K, P)
     without = data.feature_missing["image"][top.items]  # (B, K)
     assert without.any() and (~without).any()
-    assert (shares[..., 2][without] == 0).all()
-    assert (shares[..., 2][~without] > 0).any()
-    np.testing.assert_allclose(shares.sum(-1), 1.0)
+    np.testing.assert_array_equal(top.available[..., 2], ~without)
+    wide = top.wide(data, 0)
+    np.testing.assert_array_equal(wide["lacks"] == "image", without[0])
+    # the one attribution: average product + lifts = score, whatever the product lacks
+    np.testing.assert_allclose(wide["baseline"] + wide[["lift_id", "lift_text", "lift_image"]].sum(axis=1), wide["score"],
+                               atol=1e-5)
+    np.testing.assert_allclose(np.abs(top.shares).sum(-1), 1.0)
