@@ -57,6 +57,7 @@ from core.explain.product import (
 from core.explain.recommend import customer_top, recommendations
 from core.explain.report import CustomerExplanation, explain_customer
 from core.explain.report_html import customer_report_html, render_customer_report
+from core.explain.sentences import audience_sentence, difference_sentence, mix_sentence, recommendation_sentence
 from core.explain.time_effects import time_shift
 
 __all__ = [
@@ -71,12 +72,14 @@ __all__ = [
                                   "audience_by_segment",
                                   "audience_from_batch",
                                   "audience_from_top",
+                                  "audience_sentence",
                                   "audience_source",
                                   "calendar_rank",
                                   "cannot_launch",
                                   "category_segments",
                                   "customer_report_html",
                                   "customer_top",
+                                  "difference_sentence",
                                   "drift_statistics",
                                   "drift_table",
                                   "drop_modality",
@@ -92,6 +95,7 @@ __all__ = [
                                   "launch_baseline",
                                   "list_overlap",
                                   "matrix_from_pairs",
+                                  "mix_sentence",
                                   "overlap_by_segment",
                                   "overlap_matrix",
                                   "overlap_summary",
@@ -101,6 +105,7 @@ __all__ = [
                                   "preceding_purchases",
                                   "projection_is_cached",
                                   "projections",
+                                  "recommendation_sentence",
                                   "recommendations",
                                   "render_customer_report",
                                   "routing_by_interval",

@@ -1,0 +1,162 @@
+"""Plain sentences generated from the exact numbers of the one attribution (templates, pure).
+
+Every explanation on screen, in a report or from the CLI carries one sentence built here from the
+same numbers the chart beside it draws (:mod:`core.scoring.shares`: the average product's score,
+one signed lift per part, signed shares). Numbers are written with the formats of
+:mod:`core.explain.words`, so a test can read every number back out of a sentence and find it in
+the frame.
+
+The wording follows the magnitude of the leading part's share of the movement away from the
+average product (:func:`degree`): "mainly" from 60 %, "largely" from 40 %, "partly" below; two
+leading parts within :data:`TIE` of each other are "about equally" responsible. A part that
+counts against a product is named as such, a product lacking a modality's content is said to
+lack it, a one-part model gets one undivided sentence, and a product nobody gets says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from core.explain.words import count, day, part_words, pct, points
+
+MAINLY, LARGELY = 0.6, 0.4  # share of the movement from which the leading part is "mainly" / "largely" the reason
+TIE = 0.05  # two leading shares closer than this are "about equally" the reason
+
+
+def degree(share: float) -> str:
+    """The adverb for a leading part's share of the movement: "mainly", "largely" or "partly"."""
+    return "mainly" if share >= MAINLY else "largely" if share >= LARGELY else "partly"
+
+
+def _shares(lifts: Mapping[str, float]) -> dict[str, float]:
+    total = sum(abs(v) for v in lifts.values())
+    return {p: (v / total if total > 0 else 0.0) for p, v in lifts.items()}
+
+
+def _reason(shares: Mapping[str, float], lacks: Sequence[str] = ()) -> str | None:
+    """"mainly for its look" / "about equally for its look and its description" / None (nothing positive)."""
+    ahead = sorted((p for p, s in shares.items() if s > 0 and p not in lacks), key=lambda p: -shares[p])
+    if not ahead:
+        return None
+    first = ahead[0]
+    if len(ahead) > 1 and shares[first] - shares[ahead[1]] < TIE:
+        return f"about equally for {part_words(first).reason} and {part_words(ahead[1]).reason}"
+    return f"{degree(shares[first])} for {part_words(first).reason}"
+
+
+def _subject(part: str, lacks: Sequence[str]) -> str:
+    words = part_words(part)
+    return words.missing if part in lacks else words.subject
+
+
+def _point_clauses(lifts: Mapping[str, float], lacks: Sequence[str]) -> list[str]:
+    """Positive parts (largest first) then negative ones (most negative first), zero parts left out."""
+    ups = sorted((p for p, v in lifts.items() if float(points(v)) > 0 and v > 0), key=lambda p: -lifts[p])
+    downs = sorted((p for p, v in lifts.items() if float(points(v)) > 0 and v < 0), key=lambda p: lifts[p])
+    out = []
+    for n, p in enumerate(ups):
+        out.append(f"{_subject(p, lacks)} puts it {points(lifts[p])} points above an average product" if n == 0
+                   else f"{_subject(p, lacks)} {points(lifts[p])}")
+    out += [f"{_subject(p, lacks)} counts against it by {points(lifts[p])}" for p in downs]
+    return out
+
+
+def recommendation_sentence(lifts: Mapping[str, float], lacks: Sequence[str] = (),
+                            closest: tuple[str, int] | None = None) -> str:
+    """Why one product is recommended to one customer, from its lifts over the average product.
+
+    Args:
+        lifts: Signed lift of every part (points over the average product, in the model's order).
+        lacks: Parts whose content the product lacks (its part is the model's default for that).
+        closest: ``(title, unix seconds)`` of the customer's past purchase closest to the product,
+            or None.
+
+    Returns:
+        E.g. "Recommended mainly for its look: its image puts it 1.70 points above an average product,
+        its text 0.40, its purchase pattern counts against it by 0.20; closest past purchase: Striped
+        shirt, 12 Nov 2025."
+    """
+    lifts = {p: float(v) for p, v in lifts.items()}
+    tail = "" if closest is None else f"; closest past purchase: {closest[0]}, {day(closest[1])}"
+    total = sum(lifts.values())
+    if len(lifts) == 1:
+        where = "above" if total >= 0 else "below"
+        return f"This model gives one undivided score: {points(total)} points {where} an average product{tail}."
+    clauses = _point_clauses(lifts, lacks)
+    if not clauses:
+        return f"Scores like an average product for this customer: no part sets it apart{tail}."
+    reason = _reason(_shares(lifts), lacks)
+    head = (f"Recommended {reason}" if reason is not None
+            else "Ranked here although nothing puts it above an average product")
+    return f"{head}: {', '.join(clauses)}{tail}."
+
+
+def _mix_clauses(shares: Mapping[str, float]) -> list[str]:
+    ups = sorted((p for p, s in shares.items() if pct(s) not in ("0%",) and s > 0), key=lambda p: -shares[p])
+    downs = sorted((p for p, s in shares.items() if pct(s) not in ("0%",) and s < 0), key=lambda p: shares[p])
+    out = [f"{part_words(p).subject} {pct(shares[p])}" for p in ups]
+    out += [f"{part_words(p).subject} {pct(shares[p])} (against)" for p in downs]
+    return out
+
+
+def mix_sentence(who: str, shares: Mapping[str, float], what: str = "products") -> str:
+    """What drives a group of recommendations, from mean signed shares (a customer's list, a
+    segment, a product's audience).
+
+    Args:
+        who: The subject, e.g. "C0001's top 10" or "Visual shoppers (500 customers)".
+        shares: Mean signed share of every part (-1..1; :meth:`core.scoring.PartScores.mean_shares`).
+        what: What is recommended, for the wording.
+
+    Returns:
+        E.g. "C0001's top 10 are recommended mainly for their look: on average, of what sets each
+        product apart from an average product, its image gives 62%, its text 30%, its purchase
+        pattern -8% (against)."
+    """
+    shares = {p: float(s) for p, s in shares.items()}
+    if len(shares) == 1:
+        return f"{who}: this model gives one undivided score, with no split by modality."
+    clauses = _mix_clauses(shares)
+    if not clauses:
+        return f"{who}: no part sets these {what} apart from an average product."
+    reason = _reason(shares)
+    reason = "for a mix of reasons, none above an average product" if reason is None else reason
+    reason = reason.replace(" its ", " their ").replace("for its ", "for their ")
+    return (f"{who} {'get' if what == 'products' else 'are'} {what} recommended {reason}: on average, of what sets "
+            f"each product apart from an average product, {', '.join(clauses)}.")
+
+
+def audience_sentence(title: str, k: int, reached: int, customers: int, shares: Mapping[str, float]) -> str:
+    """Who gets a product and why, from its audience (customers with it in their top ``k``).
+
+    Args:
+        title: The product's title.
+        k: List length.
+        reached: Customers with the product in their top ``k``.
+        customers: Customers in the catalogue.
+        shares: Mean signed share of every part over the audience.
+    """
+    if reached == 0:
+        return (f"{title} is in nobody's top {k} ({count(0)} of {count(customers)} customers), so there is no "
+                "audience to explain.")
+    head = f"{title} reaches the top {k} of {count(reached)} of {count(customers)} customers ({pct(reached / customers)})"
+    if len(shares) == 1:
+        return f"{head}; this model gives one undivided score, with no split by modality."
+    clauses = _mix_clauses(shares)
+    reason = _reason(shares)
+    if reason is None or not clauses:
+        return f"{head}; no part sets it apart from an average product for them."
+    return (f"{head}. For them it is recommended {reason}: on average, of what sets it apart from an average "
+            f"product, {', '.join(clauses)}.")
+
+
+def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float) -> str:
+    """How two groups differ in one part's mean share ("Visual shoppers take 46 points more of
+    their lead from the image than textual shoppers (62% against 16%).")."""
+    gap = round(100.0 * (float(mean_a) - float(mean_b)))
+    subject = part_words(part).subject
+    if gap == 0:
+        return f"{a} and {b} take the same share from {subject} ({pct(mean_a)})."
+    more, less = (a, b) if gap > 0 else (b, a)
+    return (f"{more} take {abs(gap)} percentage points more of what sets their products apart from {subject} than "
+            f"{less} ({pct(max(mean_a, mean_b))} against {pct(min(mean_a, mean_b))}).")
