@@ -27,7 +27,7 @@ from core.evaluation.segments import metric_by_segment
 from core.explain import batch
 from core.explain.evidence import nearest_rows, representation_spaces
 from core.explain.time_effects import shifted_times
-from core.scoring import PartScores, part_lifts, lift_shares, rank_of
+from core.scoring import PartScores, lift_shares, part_lifts, rank_of
 from core.training.runs import TrainedRun
 
 CALENDAR_MONTHS = tuple(range(-6, 7))  # "now" moved across a whole year (-6 and +6 fall in the same month)

@@ -5,4 +5,5 @@ from core.scoring.result import LONG_COLUMNS, PartScores
 from core.scoring.service import History, Scorer
 from core.scoring.shares import lift_shares, part_lifts, part_shares
 
-__all__ = ["LONG_COLUMNS", "History", "PartScores", "Scorer", "lift_shares", "overlap_fraction", "part_lifts", "part_shares", "rank_of", "top_k"]
+__all__ = ["LONG_COLUMNS", "History", "PartScores", "Scorer", "lift_shares", "overlap_fraction", "part_lifts",
+           "part_shares", "rank_of", "top_k"]

@@ -63,6 +63,6 @@ def test_products_without_an_image_are_labelled_and_still_add_up(tmp_path):
     wide = top.wide(data, 0)
     np.testing.assert_array_equal(wide["lacks"] == "image", without[0])
     # the one attribution: average product + lifts = score, whatever the product lacks
-    np.testing.assert_allclose(wide["baseline"] + wide[["lift_id", "lift_text", "lift_image"]].sum(axis=1), wide["score"],
-                               atol=1e-5)
+    lifts = wide[["lift_id", "lift_text", "lift_image"]].sum(axis=1)
+    np.testing.assert_allclose(wide["baseline"] + lifts, wide["score"], atol=1e-5)
     np.testing.assert_allclose(np.abs(top.shares).sum(-1), 1.0)
