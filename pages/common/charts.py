@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from core.explain.words import part_label, signed_points
 from pages.common.products import plotly_text
 
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D")
@@ -31,24 +32,57 @@ def item_label(rank: int, title: str, width: int = 38) -> str:
 
 
 def share_bars(recs: pd.DataFrame, parts: tuple[str, ...], customer: str) -> go.Figure:
-    """Stacked horizontal bars: each recommended item's score split into modality shares (100 %).
+    """Diverging horizontal bars: each recommended product's signed shares of its lead over the
+    average product (right: for it, left: against it; the bar lengths of a product add up to 100 %).
 
     Built with graph objects rather than Plotly Express (about 10x faster to build; the explorer
     redraws this on every customer change).
     """
     labels = [item_label(r, t) for r, t in zip(recs["rank"], recs["title"])]
     colours = part_colours(parts)
-    fig = go.Figure([go.Bar(x=100.0 * recs[f"share_{p}"].to_numpy(dtype=float), y=labels, name=p, orientation="h",
-                            marker_color=colours[p], customdata=recs["item_id"].to_numpy(),
-                            hovertemplate=f"<b>%{{y}}</b><br>{p}: %{{x:.1f}} %<br>product %{{customdata}}"
-                                          "<extra></extra>")
+    fig = go.Figure([go.Bar(x=(100.0 * recs[f"share_{p}"].to_numpy(dtype=float)).round(), y=labels,
+                            name=part_label(p), orientation="h", marker_color=colours[p],
+                            customdata=recs["item_id"].to_numpy(),
+                            hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}%<extra></extra>")
                      for p in parts])
-    fig.update_layout(title=f"What each recommendation for {customer} is made of", barmode="stack",
-                      xaxis={"title": {"text": "Share of the item's score (%)"}, "range": [0, 100]},
+    fig.update_layout(title=f"What sets each recommendation for {customer} apart", barmode="relative",
+                      xaxis={"title": {"text": "Share of the lead over an average product (%; left = against)"},
+                             "range": [-100, 100], "ticksuffix": "%", "zeroline": True, "zerolinewidth": 2},
                       yaxis={"title": {"text": "Recommended product"}, "categoryorder": "array",
                              "categoryarray": labels[::-1]},  # best first, at the top
-                      legend={"title": {"text": "Modality"}, "traceorder": "normal"},
-                      height=max(HEIGHT, 34 * len(recs) + 140))
+                      legend={"title": {"text": "Part of the score"}, "traceorder": "normal", "orientation": "h",
+                              "y": -0.25},
+                      height=max(HEIGHT, 34 * len(recs) + 170), margin={"l": 10, "r": 10})
+    return fig
+
+
+def waterfall(row: pd.Series, parts: tuple[str, ...], title: str) -> go.Figure:
+    """From the average product to this product: the average product's score, each part's signed
+    lead (a part that counts against the product goes down), and the score (:mod:`core.scoring.shares`).
+
+    Args:
+        row: One product of a recommendation / audience table, with ``baseline``, ``lift_<p>``,
+            ``score`` and optionally ``lacks`` (parts whose content it lacks).
+        parts: The model's parts, in order.
+        title: Chart title.
+    """
+    lacks = set(str(row.get("lacks", "") or "").split(", ")) - {""}
+    names = ["Average product", *(part_label(p) + (" (none on file)" if p in lacks else "") for p in parts),
+             "This product"]
+    lifts = [float(row[f"lift_{p}"]) for p in parts]
+    values = [float(row["baseline"]), *lifts, float(row["score"])]
+    fig = go.Figure(go.Waterfall(
+        orientation="v", x=names, y=values, measure=["absolute", *["relative"] * len(parts), "total"],
+        text=[f"{values[0]:.2f}", *(signed_points(v) for v in lifts), f"{values[-1]:.2f}"], textposition="outside",
+        increasing={"marker": {"color": "#54A24B"}}, decreasing={"marker": {"color": "#E45756"}},
+        totals={"marker": {"color": "#4C78A8"}}, connector={"line": {"color": "#999", "dash": "dot"}},
+        hovertemplate="%{x}: %{text} points<extra></extra>"))
+    low = min(0.0, *(values[0] + sum(lifts[:i + 1]) for i in range(len(lifts))), values[0], values[-1])
+    high = max(0.0, *(values[0] + sum(lifts[:i + 1]) for i in range(len(lifts))), values[0], values[-1])
+    pad = 0.18 * max(high - low, 1e-6)
+    fig.update_layout(title=title, showlegend=False, height=HEIGHT, margin={"l": 10, "r": 10},
+                      yaxis={"title": {"text": "Score (points)"}, "range": [low - pad, high + pad]},
+                      xaxis={"title": {"text": ""}})
     return fig
 
 
@@ -79,21 +113,6 @@ def history_timeline(history: pd.DataFrame, customer: str, image_uri: Callable[[
                                    sizex=size_ms, sizey=0.8, xanchor="center", yanchor="middle",
                                    sizing="contain", layer="above"))
         fig.layout.images = images  # one assignment: add_layout_image per thumbnail costs ~5 ms each
-    return fig
-
-
-def score_split(split: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
-    """One bar per score part: its exact contribution to the item's score (may be negative)."""
-    colours = part_colours(parts)
-    values = split["contribution"].to_numpy(dtype=float)
-    fig = go.Figure(go.Bar(x=values, y=split["modality"], orientation="h",
-                           marker_color=[colours.get(m, PALETTE[0]) for m in split["modality"]],
-                           text=[f"{v:.3f}" for v in values], textposition="auto",
-                           hovertemplate="%{y}: %{x:.3f} points<extra></extra>"))
-    fig.update_layout(title=title, showlegend=False, height=120 + 45 * len(split),
-                      xaxis={"title": {"text": "Points added to the score"}},
-                      yaxis={"title": {"text": "Modality"}, "categoryorder": "array",
-                             "categoryarray": list(parts)[::-1]})
     return fig
 
 
