@@ -19,6 +19,9 @@ Two passes, both through the scoring service (:class:`core.scoring.Scorer`), bat
 - :func:`simulate_launch`: the product's score parts for every customer
   (:meth:`Scorer.new_parts`: the model's content path, ``Recommender.score_new``; an edit scores the
   stored and the edited content in the same pass). O(customers × history); memory O(customers × parts).
+  When few or none get it, the customers it suits best still get its exact place in their list
+  (:func:`catalogue_ranks`: one scoring of the catalogue for the first :data:`RANKED` of them,
+  O(RANKED × products)), so a launch that reaches nobody can say how far it is.
 
 An **edit** of an existing product is scored as today's parts moved by what the edit changes in
 the model's content-only score: ``after_p = today_p + new_p(edited) - new_p(stored)``. For a model
@@ -46,6 +49,7 @@ from core.scoring import Scorer, lift_shares, overlap_fraction, part_lifts, top_
 from core.training.runs import TrainedRun
 
 _EXACT_TOLERANCE = 1e-4  # relative: content-only parts of the stored content that equal today's parts
+RANKED = 100  # best-suited customers whose whole list is scored for the product's exact place in it
 
 
 class LaunchUnavailable(ValueError):
@@ -127,8 +131,10 @@ class LaunchResult:
         customers: Customers scored (every customer of the catalogue).
         ranking: Every candidate customer (not having bought the product), best ``margin_z`` first:
             ``user_id, score, threshold, margin, margin_z, in_audience, rank`` (the product's place in
-            the customer's list, NaN outside the audience), ``part_<p>``, ``baseline``, ``lift_<p>`` and
-            ``share_<p>`` for every part (the one attribution, :mod:`core.scoring.shares`).
+            the customer's list: for the audience from the K best scores, for the first ``ranked``
+            rows outside it from one scoring of their catalogue, NaN for the rest), ``part_<p>``,
+            ``baseline``, ``lift_<p>`` and ``share_<p>`` for every part (the one attribution,
+            :mod:`core.scoring.shares`).
         audience: The customers who would get it, as the product lens lists an audience
             (:func:`core.explain.product.audience_from_top`): its columns
             (:func:`core.explain.product.audience_columns`), then ``margin, margin_z``; best ``margin_z`` first.
@@ -158,6 +164,13 @@ class LaunchResult:
     def top(self, n: int) -> pd.DataFrame:
         """The ``n`` customers the product suits best (``margin_z``), in the audience or not."""
         return self.ranking.head(n)
+
+    @property
+    def best_rank(self) -> int | None:
+        """The product's place in the list of the customer it suits best (None when nobody is a candidate)."""
+        if not len(self.ranking) or pd.isna(self.ranking["rank"].iloc[0]):
+            return None
+        return int(self.ranking["rank"].iloc[0])
 
 
 def _scorer(source: TrainedRun | Scorer) -> Scorer:
@@ -238,9 +251,39 @@ def _new_parts(scorer: Scorer, contents: list[Content], batch_size: int | None) 
     return [parts[:, :, j] for j in range(len(contents))]
 
 
+def catalogue_ranks(scorer: Scorer, users: np.ndarray, scores: np.ndarray, item: int | None = None,
+                    batch_size: int | None = None) -> np.ndarray:
+    """The place a product scoring ``scores`` would take in each customer's whole list.
+
+    Args:
+        scorer: The scoring service.
+        users: ``(B,)`` customer indices.
+        scores: ``(B,)`` the product's score for each.
+        item: The edited product (left out of the comparison, as in :func:`launch_baseline`), or None.
+        batch_size: Customers scored at once (default :attr:`Scorer.rows_per_batch`).
+
+    Returns:
+        ``(B,)`` 1 + the customer's unbought products (other than ``item``) scoring at least as much
+        (ties count against it, as in evaluation). O(B × products), memory one batch.
+    """
+    users = np.asarray(users, dtype=np.int64)
+    out = np.empty(len(users), dtype=np.int64)
+    step = batch_size or scorer.rows_per_batch
+    for lo in range(0, len(users), step):
+        chunk = users[lo:lo + step]
+        catalogue = scorer.parts(scorer.batch(chunk)).sum(1).double()  # (b, N), summed as launch_baseline sums them
+        seen = scorer.seen(chunk)  # (b, N)
+        if item is not None:
+            seen[:, item] = True
+        above = (catalogue >= torch.as_tensor(scores[lo:lo + step], dtype=torch.float64)[:, None]) & ~seen
+        out[lo:lo + step] = 1 + above.sum(1).numpy()
+    return out
+
+
 def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
                     baseline: LaunchBaseline | None = None, before: Content | None = None,
-                    item_id: str | None = None, batch_size: int | None = None) -> LaunchResult:
+                    item_id: str | None = None, batch_size: int | None = None,
+                    ranked: int = RANKED) -> LaunchResult:
     """Score a product for every customer and find its predicted audience.
 
     Args:
@@ -252,6 +295,8 @@ def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
         before: For an edit, the product's stored content (the ``before`` of ``encode_edit``).
         item_id: For an edit, the product edited (with ``before``).
         batch_size: Customers scored at once.
+        ranked: The best-suited customers outside the audience whose whole list is scored for the
+            product's exact place in it (:func:`catalogue_ranks`, O(ranked × products)).
 
     Returns:
         The :class:`LaunchResult`.
@@ -314,6 +359,10 @@ def simulate_launch(source: TrainedRun | Scorer, content: Content, k: int = 10,
     ranking = pd.DataFrame({"user_id": ids[order], "score": score[order], "threshold": baseline.threshold[order],
                             "margin": margin[order], "margin_z": margin_z[order], "in_audience": in_audience[order],
                             "rank": np.where(in_audience[order], rank[order], np.nan)})
+    outside = np.flatnonzero(~in_audience[order][:ranked])  # (R,) best-suited rows not in the audience
+    if len(outside):  # their place beyond the K best: one scoring of their catalogue, O(R x N)
+        rows = order[outside]
+        ranking.loc[outside, "rank"] = catalogue_ranks(scorer, rows, score[rows], item, batch_size)
     lifts = part_lifts(after[order], baseline.part_means[order])  # (C, P) O(U x P)
     shares = lift_shares(lifts)  # (C, P)
     for i, p in enumerate(parts):

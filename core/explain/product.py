@@ -219,6 +219,15 @@ def audience_by_segment(audience: pd.DataFrame, segments: pd.Series) -> pd.DataF
     return out
 
 
+def leading_segment(by_segment: pd.DataFrame) -> pd.Series | None:
+    """The segment most over-represented in an audience (:func:`audience_by_segment`): the highest
+    ``lift`` above 1 (ties: the larger audience, then the name); None when no segment is over-represented."""
+    over = by_segment.loc[(by_segment["audience"] > 0) & (by_segment["lift"] > 1)]
+    if over.empty:
+        return None
+    return over.sort_values(["lift", "audience", "segment"], ascending=[False, False, True]).iloc[0]
+
+
 # ---------------------------------------------------------------- why: neighbours and what leads to it
 def similar_products(trained: TrainedRun, item_id: str, n: int = 5) -> pd.DataFrame:
     """The ``n`` products nearest to ``item_id`` in each representation space (cosine).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from core.explain.words import count, day, part_words, pct, points
+from core.explain.words import count, day, ordinal, part_words, pct, points
 
 MAINLY, LARGELY = 0.6, 0.4  # share of the movement from which the leading part is "mainly" / "largely" the reason
 TIE = 0.05  # two leading shares closer than this are "about equally" the reason
@@ -161,3 +161,40 @@ def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float)
     more, less = (a, b) if gap > 0 else (b, a)
     return (f"{more} take {abs(gap)} percentage points more of what sets their products apart from {subject} than "
             f"{less} ({pct(max(mean_a, mean_b))} against {pct(min(mean_a, mean_b))}).")
+
+
+def launch_sentence(title: str, k: int, reached: int, customers: int, best_rank: int | None,
+                    segment: str | None = None, in_segment: int = 0, group: int = 0,
+                    base_share: float = 0.0) -> str:
+    """Who a simulated launch would reach, leading with the customers it suits best when it reaches nobody.
+
+    Args:
+        title: The product's title.
+        k: List length.
+        reached: Customers who would get it in their top ``k``.
+        customers: Customers scored (the whole catalogue).
+        best_rank: Its place in the list of the customer it suits best (None: unknown).
+        segment: The segment most over-represented in the group shown (the audience, or the customers
+            it suits best when it reaches nobody), or None.
+        in_segment: Customers of that segment in the group.
+        group: Customers in the group.
+        base_share: That segment's share of all customers (0..1).
+
+    Returns:
+        E.g. "Best suited to the “visual” segment (46 of the 100 customers it suits best, against 25% of
+        all customers); Linen shirt would reach the top 10 of 0 of 2,000 customers — it would come 160th
+        in the list of the customer it suits best."
+    """
+    who = "customers it suits best" if reached == 0 else "customers it reaches"
+    segment_clause = (None if segment is None else f"the “{segment}” segment ({count(in_segment)} of the "
+                      f"{count(group)} {who}, against {pct(base_share)} of all customers)")
+    place = "" if best_rank is None else f"it would come {ordinal(best_rank)} in the list of the customer it suits best"
+    if reached == 0:
+        head = f"{title} would reach the top {k} of {count(0)} of {count(customers)} customers"
+        lead = "" if segment_clause is None else f"Best suited to {segment_clause}; "
+        return f"{lead}{head}{' — ' + place if place else ''}."
+    head = (f"{title} would reach the top {k} of {count(reached)} of {count(customers)} customers "
+            f"({pct(reached / customers)})")
+    if segment_clause is not None:
+        head += f", above all {segment_clause}"
+    return f"{head}{'; ' + place if place else ''}."

@@ -162,3 +162,25 @@ def test_a_product_without_any_content_is_refused(toy):
     with pytest.raises(ValueError, match="has no text and no photo"):
         simulate_launch(toy, {}, k=K)
     assert cannot_launch(toy) is None
+
+
+def test_the_best_suited_get_the_products_exact_place_in_their_whole_list(toy, featured_data):
+    """A product that reaches nobody still says how far it is: for the first ``ranked`` customers by
+    margin its place among all their unbought products (one scoring of their catalogue), as by hand."""
+    data, model = featured_data, toy.model
+    row = -np.abs(np.random.default_rng(5).normal(size=8)).astype(np.float32) * 4.0
+    result = simulate_launch(toy, {"text": row[None, :]}, k=1, ranked=5)
+    scores = (model.id_part + model.w @ model.learned.T).numpy().astype(np.float64)  # (U, N)
+    new = model.w.numpy().astype(np.float64) @ row.astype(np.float64)  # (U,)
+    ranked = result.ranking.head(5)
+    for user, rank in zip(ranked["user_id"], ranked["rank"]):
+        u = data.user_index(user)
+        unseen = np.ones(data.n_items, dtype=bool)
+        unseen[data.flat_items[data.offsets[u]:data.offsets[u + 1]]] = False
+        assert rank == 1 + int((scores[u, unseen] >= new[u] - 1e-6).sum())
+    outside = result.ranking.iloc[5:]
+    assert outside.loc[~outside["in_audience"], "rank"].isna().all()  # only the first `ranked` are scored
+    assert result.best_rank == int(ranked["rank"].iloc[0])
+    assert (ranked.loc[~ranked["in_audience"], "rank"] > 1).all()  # outside the top 1: placed beyond it
+    audience = result.ranking.loc[result.ranking["in_audience"]]
+    assert (audience["rank"] <= 1).all()  # in the audience the rank is the one from the K best scores

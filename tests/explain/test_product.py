@@ -172,3 +172,17 @@ def test_similar_products_lists_the_nearest_in_each_space_without_the_product(sh
     assert rows["item_id"].tolist() == [trained.data.item_ids[i] for i in best]
     np.testing.assert_allclose(rows["similarity"], sims[best], rtol=1e-5)
     assert rows["rank"].tolist() == [1, 2, 3]
+
+
+def test_the_leading_segment_is_the_most_over_represented_one():
+    from core.explain.product import leading_segment
+
+    segments = pd.Series(["a"] * 5 + ["b"] * 5 + ["c"] * 10, index=[f"C{i}" for i in range(20)])
+    audience = pd.DataFrame({"user_id": ["C0", "C1", "C5", "C10"], "rank": [1, 2, 3, 4],
+                             "share_x": [0.5, 0.5, 0.5, 0.5]})
+    by_segment = product.audience_by_segment(audience, segments)
+    lead = leading_segment(by_segment)
+    assert lead["segment"] == "a" and lead["audience"] == 2 and lead["lift"] == pytest.approx(2.0)
+    even = pd.DataFrame({"user_id": ["C0", "C5", "C10", "C11"], "rank": [1, 1, 1, 1], "share_x": [0.1] * 4})
+    assert leading_segment(product.audience_by_segment(even, segments)) is None  # nobody over-represented
+    assert leading_segment(product.audience_by_segment(audience.iloc[:0], segments)) is None

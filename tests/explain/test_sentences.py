@@ -120,3 +120,44 @@ def test_formats_round_one_way():
 def test_every_known_part_has_plain_words(part):
     words = part_words(part)
     assert "_" not in words.label and words.help and words.reason.startswith(("its", "who", "what"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 5000), st.integers(1, 5000), st.integers(1, 50), st.one_of(st.none(), st.integers(1, 5000)),
+       st.booleans(), st.integers(1, 200), st.floats(0.0, 1.0, allow_nan=False))
+def test_a_launch_sentence_writes_the_numbers_of_its_result(reached, customers, k, best_rank, with_segment, group,
+                                                            base_share):
+    from core.explain.sentences import launch_sentence
+
+    reached = min(reached, customers)
+    in_segment = group // 2
+    segment = "visual" if with_segment else None
+    sentence = launch_sentence("Linen shirt", k, reached, customers, best_rank, segment, in_segment, group, base_share)
+    expected = [k, reached, customers]
+    if reached:
+        expected.append(float(pct(reached / customers)[:-1]))
+    if segment is not None:
+        expected += [in_segment, group, float(pct(base_share)[:-1])]
+    if best_rank is not None:
+        expected.append(best_rank)
+    assert sorted(_numbers(sentence)) == sorted(float(n) for n in expected)
+    assert f"top {k} of {count(reached)} of {count(customers)} customers" in sentence
+    if reached == 0 and segment is not None:
+        assert sentence.startswith("Best suited to the “visual” segment")  # it leads with the best-suited
+    if best_rank is not None:
+        assert f"{ordinal(best_rank)} in the list of the customer it suits best" in sentence
+
+
+def test_launch_sentence_snapshots():
+    from core.explain.sentences import launch_sentence
+
+    assert launch_sentence("Linen shirt", 10, 0, 2000, 160, "visual", 46, 100, 0.25) == (
+        "Best suited to the “visual” segment (46 of the 100 customers it suits best, against 25% of all "
+        "customers); Linen shirt would reach the top 10 of 0 of 2,000 customers — it would come 160th in the "
+        "list of the customer it suits best.")
+    assert launch_sentence("Linen shirt", 10, 57, 2000, 1, "visual", 40, 57, 0.25) == (
+        "Linen shirt would reach the top 10 of 57 of 2,000 customers (3%), above all the “visual” segment (40 of "
+        "the 57 customers it reaches, against 25% of all customers); it would come 1st in the list of the "
+        "customer it suits best.")
+    assert launch_sentence("Linen shirt", 10, 0, 2000, None) == (
+        "Linen shirt would reach the top 10 of 0 of 2,000 customers.")
