@@ -220,16 +220,17 @@ def read_batch(trained: TrainedRun, table: str, sql: str = "SELECT * FROM t", ou
 
 
 def batch_shares(trained: TrainedRun, out: str | Path | None = None) -> pd.DataFrame:
-    """Each customer's mean share of every part over their top-K, from the batch files
-    (the same frame as :func:`core.explain.population_shares`, customers in dataset order)."""
-    long = read_batch(trained, "top", "SELECT user_id, part, avg(share) AS share FROM t GROUP BY user_id, part",
-                      out)
-    wide = long.pivot(index="user_id", columns="part", values="share")
+    """Each customer's mean signed share and mean lift of every part over their top-K, from the batch
+    files (the same frame as :func:`core.explain.population_shares`, customers in dataset order)."""
+    long = read_batch(trained, "top", "SELECT user_id, part, avg(share) AS share, avg(lift) AS lift FROM t "
+                                      "GROUP BY user_id, part", out)
     parts = list(trained.scorer.capabilities.parts)
-    wide = wide.reindex(index=trained.data.user_ids, columns=parts)
-    frame = pd.DataFrame({"user_id": wide.index.to_numpy()})
-    for part in parts:
-        frame[f"share_{part}"] = wide[part].to_numpy()
+    frame = pd.DataFrame({"user_id": list(trained.data.user_ids)})
+    for column in ("share", "lift"):
+        wide = long.pivot(index="user_id", columns="part", values=column).reindex(index=trained.data.user_ids,
+                                                                                  columns=parts)
+        for part in parts:
+            frame[f"{column}_{part}"] = wide[part].to_numpy()
     return frame
 
 

@@ -201,3 +201,144 @@ def routing_by_interval(trained: TrainedRun, users: list[str] | None = None,
             return pd.DataFrame(columns=ROUTING_COLUMNS)
         sums.append(interval_sums([trace]))
     return routing_from_sums(pd.concat(sums, ignore_index=True) if sums else interval_sums([]))
+
+
+# ----------------------------------------------------------------------------- experts named by what they do
+PROFILE_COLUMNS = ["expert", "modality", "gate", "days_before_last", "gap_days", "same_category"]
+MIN_EFFECT = 0.1  # standardised difference from which an expert "leans to" a property
+STRONG_EFFECT = 0.3  # ... and from which it "mostly" takes such purchases
+# property -> (words when the expert's gate-weighted mean is above the average, below it, and whether the
+# words go before "purchases" (an adjective) or after it)
+_TRAITS = {"days_before_last": ("older", "recent", True),
+           "same_category": ("same-category", "cross-category", True),
+           "gap_days": ("after long gaps", "after short gaps", False)}
+
+
+def name_experts(profile: pd.DataFrame, min_effect: float = MIN_EFFECT) -> pd.DataFrame:
+    """Name each Interactive-MoE expert by what the history positions it takes have in common.
+
+    Each row of ``profile`` is one history position read through one modality's gate, for one expert
+    (the gates of a position and modality add up to 1 over the experts). For every expert and
+    property, the gate-weighted mean of the property is compared with its plain mean over all rows
+    (what an expert taking a uniform share of everything would see), in units of the property's
+    standard deviation (a standardised mean difference). Properties: how many days before the
+    customer's latest purchase the purchase was (recent / older), the days since the purchase before
+    it (short / long gaps), whether the next purchase was in the same top-level category
+    (same-category / cross-category) and the modality whose gate sends it (one indicator per
+    modality). The (at most two) properties with the largest differences of at least ``min_effect``
+    name the expert; "mostly" from :data:`STRONG_EFFECT`, "leans to" below. O(rows).
+
+    Args:
+        profile: ``expert, modality, gate, days_before_last, gap_days, same_category``
+            (:data:`PROFILE_COLUMNS`; NaN where a property is unknown, e.g. the category after a
+            customer's last purchase: such rows are left out of that property).
+        min_effect: Smallest standardised difference that names a trait.
+
+    Returns:
+        One row per expert (ascending): ``expert``, ``name`` ("Expert 2 — mostly recent,
+        same-category purchases"; experts numbered from 1), ``traits`` (the words alone),
+        ``days_before_last`` and ``gap_days`` (gate-weighted means, days), ``same_category`` (its
+        gate-weighted share, 0-1), ``modality`` (the modality sending it the largest share of
+        its weight, relative to the average) and ``modality_share`` (that share, 0-1), ``weight``
+        (its share of all gate weight, 0-1).
+    """
+    frame = profile.copy()
+    modalities = list(dict.fromkeys(frame["modality"]))
+    for m in modalities:
+        frame[f"is_{m}"] = (frame["modality"] == m).astype(np.float64)
+    properties = [*_TRAITS, *(f"is_{m}" for m in modalities)]
+    total_gate = float(frame["gate"].sum())
+    rows = []
+    for expert, rows_e in frame.groupby("expert", sort=True):
+        effects = {}
+        means = {}
+        for prop in properties:
+            known = frame[prop].notna()
+            values = frame.loc[known, prop].to_numpy(dtype=np.float64)
+            mine = rows_e.loc[rows_e[prop].notna()]
+            weights = mine["gate"].to_numpy(dtype=np.float64)
+            if len(values) == 0 or weights.sum() <= 0:
+                means[prop] = np.nan
+                continue
+            means[prop] = float(np.average(mine[prop].to_numpy(dtype=np.float64), weights=weights))
+            spread = float(values.std())
+            effects[prop] = 0.0 if spread <= 0 else (means[prop] - float(values.mean())) / spread
+        modal = [f"is_{m}" for m in modalities if f"is_{m}" in effects]
+        best_modal = max(modal, key=lambda p: effects[p]) if modal else None
+        candidates = {p: e for p, e in effects.items() if p in _TRAITS}
+        if best_modal is not None and len(modalities) > 1 and effects[best_modal] > 0:
+            candidates[best_modal] = effects[best_modal]
+        chosen = sorted((p for p, e in candidates.items() if abs(e) >= min_effect), key=lambda p: -abs(candidates[p]))
+        chosen = chosen[:2]
+        adjectives, phrases = [], []
+        for prop in sorted(chosen, key=lambda p: properties.index(p)):
+            if prop in _TRAITS:
+                above, below, adjective = _TRAITS[prop]
+                (adjectives if adjective else phrases).append(above if candidates[prop] > 0 else below)
+            else:
+                phrases.append(f"read through the {prop.removeprefix('is_')} stream")
+        if chosen:
+            how = "mostly" if abs(candidates[chosen[0]]) >= STRONG_EFFECT else "leans to"
+            traits = f"{how} {', '.join(adjectives)}{' ' if adjectives else ''}purchases"
+            traits += "".join(f" {p}" if n == 0 else f", {p}" for n, p in enumerate(phrases))
+        else:
+            traits = "an all-rounder (no clear pattern)"
+        share = rows_e.groupby("modality")["gate"].sum() / max(float(rows_e["gate"].sum()), 1e-12)
+        top = best_modal.removeprefix("is_") if best_modal else None
+        rows.append({"expert": int(expert), "name": f"Expert {int(expert) + 1} — {traits}", "traits": traits,
+                     "days_before_last": means.get("days_before_last", np.nan),
+                     "gap_days": means.get("gap_days", np.nan),
+                     "same_category": means.get("same_category", np.nan), "modality": top,
+                     "modality_share": float(share.get(top, np.nan)) if top else np.nan,
+                     "weight": float(rows_e["gate"].sum()) / total_gate if total_gate > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["expert", "name", "traits", "days_before_last", "gap_days", "same_category",
+                                       "modality", "modality_share", "weight"])
+
+
+def expert_profile(trained: TrainedRun, users: list[str] | None = None, limit: int = 500,
+                   batch_size: int = 128) -> pd.DataFrame:
+    """The rows :func:`name_experts` reads, from the gates of (up to ``limit`` of) the customers.
+
+    Every real history position of every customer's window, read through every modality's gate,
+    once per expert, with its properties: ``days_before_last`` (days between the purchase and the
+    customer's latest purchase), ``gap_days`` (days since the purchase before it, NaN for the first
+    of the window), ``same_category`` (1.0 when the next purchase in the window is in the same
+    top-level category, 0.0 when not, NaN after the last). O(customers × products) time (the
+    trace scores every product), memory bounded by the batch.
+
+    Returns:
+        :data:`PROFILE_COLUMNS`; empty when the model has no Interactive-MoE gates.
+    """
+    data = trained.data
+    index = np.arange(min(data.n_users, limit)) if users is None else data.user_indices(users)
+    categories = np.array([str(v).split("|")[0].strip() if not pd.isna(v) else "" for v in data.items["categories"]],
+                          dtype=object) if "categories" in data.items else np.full(data.n_items, "", dtype=object)
+    frames = []
+    for lo in range(0, len(index), batch_size):
+        batch = trained.scorer.batch(index[lo:lo + batch_size])
+        trace = _trace(trained, batch)
+        if trace is None or trace.gates is None:
+            return pd.DataFrame(columns=PROFILE_COLUMNS)
+        valid = trace.valid.numpy()  # (b, T)
+        items = batch.items.numpy()  # (b, T), left-padded
+        times = batch.times.numpy().astype(np.float64)  # (b, T) seconds
+        gates_bt = trace.gates.numpy()  # (b, T, M, K)
+        _, _, m, k = gates_bt.shape
+        last = np.where(valid, times, -np.inf).max(1, keepdims=True)  # (b, 1)
+        before = (last - times) / 86_400.0  # (b, T)
+        prev_valid = np.pad(valid[:, :-1], ((0, 0), (1, 0)))
+        gap = np.where(prev_valid, (times - np.pad(times[:, :-1], ((0, 0), (1, 0)))) / 86_400.0, np.nan)
+        cat = np.where(valid, categories[np.clip(items, 0, data.n_items - 1)], "")
+        next_valid = np.pad(valid[:, 1:], ((0, 0), (0, 1)))
+        next_cat = np.pad(cat[:, 1:], ((0, 0), (0, 1)), constant_values="")
+        same = np.where(next_valid & (cat != ""), (cat == next_cat).astype(np.float64), np.nan)
+        b_i, t_i = np.nonzero(valid)  # (R,)
+        r = len(b_i)
+        frames.append(pd.DataFrame({
+            "expert": np.tile(np.arange(k), r * m),
+            "modality": np.tile(np.repeat(np.asarray(trace.modalities, dtype=object), k), r),
+            "gate": gates_bt[b_i, t_i].reshape(-1).astype(np.float64),
+            "days_before_last": np.repeat(before[b_i, t_i], m * k),
+            "gap_days": np.repeat(gap[b_i, t_i], m * k),
+            "same_category": np.repeat(same[b_i, t_i], m * k)}, columns=PROFILE_COLUMNS))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PROFILE_COLUMNS)

@@ -1,4 +1,10 @@
-"""Population views of modality shares: per-customer means over the top-K and summaries by segment."""
+"""Population views of the one attribution (:mod:`core.scoring.shares`): per-customer means of the
+signed shares and lifts over the top-K, summaries by segment and a histogram of shares.
+
+Every number here is a mean of the same signed shares (-1..1: negative where a part counts against
+the products) and signed lifts (points over the average product) that explain one recommendation,
+so a population view cannot contradict a single explanation.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,9 @@ def population_shares(trained: TrainedRun, users: list[str] | None = None, k: in
         k: Items per customer.
 
     Returns:
-        ``user_id`` and ``share_<p>`` for every part (each row sums to 1), in the order given.
+        ``user_id``, ``share_<p>`` for every part (the mean signed share: the absolute values of a
+        row add up to at most 1) and ``lift_<p>`` for every part (the mean signed lift, points over
+        the average product), in the order given.
 
     Raises:
         KeyError: For an unknown customer id.
@@ -26,15 +34,17 @@ def population_shares(trained: TrainedRun, users: list[str] | None = None, k: in
     data = trained.data
     ids = list(data.user_ids) if users is None else list(users)
     top = trained.scorer.top(data.user_indices(ids), k)  # O(customers x products), batched
-    mean = top.mean_shares()  # (B, P)
+    mean, lifts = top.mean_shares(), top.mean_lifts()  # (B, P) each
     frame = pd.DataFrame({"user_id": ids})
     for p, name in enumerate(top.parts):
         frame[f"share_{name}"] = mean[:, p]
+    for p, name in enumerate(top.parts):
+        frame[f"lift_{name}"] = lifts[:, p]
     return frame
 
 
 def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
-    """Mean share of every part within each customer segment.
+    """Mean signed share (and lift, where the frame has it) of every part within each customer segment.
 
     Args:
         frame: Output of :func:`population_shares`.
@@ -42,10 +52,10 @@ def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
             or :func:`category_segments`); customers without a segment are left out.
 
     Returns:
-        ``segment``, ``users`` and the mean of every ``share_<p>`` column, one row per segment
-        (sorted by segment name).
+        ``segment``, ``users`` and the mean of every ``share_<p>`` (and ``lift_<p>``) column, one row
+        per segment (sorted by segment name).
     """
-    shares = [c for c in frame.columns if c.startswith("share_")]
+    shares = [c for c in frame.columns if c.startswith(("share_", "lift_"))]
     joined = frame.assign(segment=frame["user_id"].map(segments)).dropna(subset=["segment"])
     grouped = joined.groupby("segment", sort=True)
     out = grouped[shares].mean()
@@ -54,23 +64,24 @@ def shares_by_segment(frame: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
 
 
 def share_histogram(frame: pd.DataFrame, parts: tuple[str, ...] | list[str], bins: int = 40) -> pd.DataFrame:
-    """How many customers have each share of their top-K from each part, in ``bins`` equal bins of 0-100 %.
+    """How many customers have each mean signed share of their top-K from each part, in ``bins``
+    equal bins of -100..100 % (negative: the part counts against the products on average).
 
     The population chart draws these counts instead of one point per customer, so what reaches the
     browser does not grow with the catalogue (200,000 customers: 120 numbers, not 600,000).
     O(customers x parts).
 
     Args:
-        frame: One row per customer with ``share_<part>`` columns in [0, 1] (as from
+        frame: One row per customer with ``share_<part>`` columns in [-1, 1] (as from
             :func:`population_shares`); NaN shares are left out.
         parts: The parts to count.
-        bins: Number of bins over 0-100 %.
+        bins: Number of bins over -100..100 %.
 
     Returns:
         ``part, left, right, customers``: one row per part and bin (``left``/``right`` in percent;
         the last bin includes 100 %).
     """
-    edges = np.linspace(0.0, 100.0, bins + 1)  # (bins+1,)
+    edges = np.linspace(-100.0, 100.0, bins + 1)  # (bins+1,)
     rows = []
     for part in parts:
         values = 100.0 * frame[f"share_{part}"].to_numpy(dtype=np.float64)  # (U,)

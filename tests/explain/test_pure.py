@@ -121,11 +121,20 @@ def test_category_segments_pick_the_most_bought_top_level_category():
 
 
 def test_share_histogram_counts_customers_per_bin_with_100_percent_in_the_last():
-    # shares 0, 0.1, 0.26, 0.5, 1.0 and one NaN; 4 bins of 25 %: [0,25) [25,50) [50,75) [75,100]
-    frame = pd.DataFrame({"user_id": list("abcdef"), "share_id": [0.0, 0.1, 0.26, 0.5, 1.0, np.nan],
-                          "share_text": [1.0, 0.9, 0.74, 0.5, 0.0, np.nan]})
+    # signed shares: -1, -0.3, 0, 0.26, 1.0 and one NaN; 4 bins of 50 %: [-100,-50) [-50,0) [0,50) [50,100]
+    frame = pd.DataFrame({"user_id": list("abcdef"), "share_id": [-1.0, -0.3, 0.0, 0.26, 1.0, np.nan],
+                          "share_text": [0.0, 0.7, 1.0, -0.74, -0.5, np.nan]})
     counts = share_histogram(frame, ["id", "text"], bins=4)
-    assert counts["left"].tolist()[:4] == [0.0, 25.0, 50.0, 75.0]
-    assert counts["right"].tolist()[:4] == [25.0, 50.0, 75.0, 100.0]
-    assert counts[counts["part"] == "id"]["customers"].tolist() == [2, 1, 1, 1]
-    assert counts[counts["part"] == "text"]["customers"].tolist() == [1, 0, 2, 2]  # 0; -; 50, 74; 90, 100
+    assert counts["left"].tolist()[:4] == [-100.0, -50.0, 0.0, 50.0]
+    assert counts["right"].tolist()[:4] == [-50.0, 0.0, 50.0, 100.0]
+    assert counts[counts["part"] == "id"]["customers"].tolist() == [1, 1, 2, 1]
+    assert counts[counts["part"] == "text"]["customers"].tolist() == [1, 1, 1, 2]  # -74; -50; 0; 70, 100
+    assert counts.groupby("part")["customers"].sum().tolist() == [5, 5]  # every customer once, NaN left out
+
+
+def test_shares_by_segment_averages_signed_shares_and_lifts():
+    frame = pd.DataFrame({"user_id": ["a", "b", "c"], "share_text": [-0.2, 0.6, 0.5], "share_image": [0.8, -0.4, 0.5],
+                          "lift_text": [-0.1, 0.3, 0.2], "lift_image": [0.4, -0.2, 0.2]})
+    out = shares_by_segment(frame, pd.Series({"a": "visual", "b": "visual", "c": "textual"})).set_index("segment")
+    np.testing.assert_allclose(out.loc["visual", ["share_text", "share_image", "lift_text", "lift_image"]],
+                               [0.2, 0.2, 0.1, 0.1])  # a negative share is averaged as negative, never clipped
