@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from core.explain.words import part_words
 from core.models.base import GateTrace
 from core.training.runs import TrainedRun
 
@@ -214,6 +215,12 @@ _TRAITS = {"days_before_last": ("older", "recent", True),
            "gap_days": ("after long gaps", "after short gaps", False)}
 
 
+def _judged_by(modality: str) -> str:
+    """"judged by their look" for the image stream (the words of :mod:`core.explain.words`)."""
+    reason = part_words(modality).reason.replace("its ", "their ").replace("bought it", "bought them")
+    return f"judged by {reason}"
+
+
 def name_experts(profile: pd.DataFrame, min_effect: float = MIN_EFFECT) -> pd.DataFrame:
     """Name each Interactive-MoE expert by what the history positions it takes have in common.
 
@@ -276,7 +283,7 @@ def name_experts(profile: pd.DataFrame, min_effect: float = MIN_EFFECT) -> pd.Da
                 above, below, adjective = _TRAITS[prop]
                 (adjectives if adjective else phrases).append(above if candidates[prop] > 0 else below)
             else:
-                phrases.append(f"read through the {prop.removeprefix('is_')} stream")
+                phrases.append(_judged_by(prop.removeprefix("is_")))
         if chosen:
             how = "mostly" if abs(candidates[chosen[0]]) >= STRONG_EFFECT else "leans to"
             traits = f"{how} {', '.join(adjectives)}{' ' if adjectives else ''}purchases"

@@ -53,7 +53,7 @@ def test_a_planted_modality_and_gap_are_named_and_uniform_gates_name_nothing():
             rows += [{"expert": 0, "modality": m, "gate": w0, **pos},
                      {"expert": 1, "modality": m, "gate": 1 - w0, **pos}]
     names = name_experts(pd.DataFrame(rows, columns=PROFILE_COLUMNS)).set_index("expert")
-    assert names.loc[0, "name"] == "Expert 1 — mostly purchases after short gaps, read through the image stream"
+    assert names.loc[0, "name"] == "Expert 1 — mostly purchases after short gaps, judged by their look"
     assert names.loc[0, "modality"] == "image" and names.loc[0, "modality_share"] == pytest.approx(1.0)
     uniform = name_experts(_profile(positions, [[0.5, 0.5]] * len(positions)))
     assert uniform["name"].tolist() == ["Expert 1 — an all-rounder (no clear pattern)",
