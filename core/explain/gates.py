@@ -349,3 +349,61 @@ def expert_profile(trained: TrainedRun, users: list[str] | None = None, limit: i
             "gap_days": np.repeat(gap[b_i, t_i], m * k),
             "same_category": np.repeat(same[b_i, t_i], m * k)}, columns=PROFILE_COLUMNS))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PROFILE_COLUMNS)
+
+
+def gap_label(lo: float, hi: float | None) -> str:
+    """A bin of days since the previous purchase in words ("less than 1 day", "1–3 days", "480 days or more")."""
+    if hi is None:
+        return f"{lo:g} days or more"
+    if lo == 0:
+        return f"less than {hi:g} day{'' if hi == 1 else 's'}"
+    return f"{lo:g}–{hi:g} days"
+
+
+def gap_labels(edges) -> dict[float, str]:
+    """Lower bin edge -> :func:`gap_label` for the bins present (the last one open-ended)."""
+    edges = sorted(float(e) for e in edges)
+    full = list(INTERVAL_EDGES_DAYS)
+    out = {}
+    for lo in edges:
+        at = full.index(lo) if lo in full else None
+        hi = full[at + 1] if at is not None and at + 1 < len(full) else None
+        out[lo] = gap_label(lo, hi)
+    return out
+
+
+MIN_SPREAD = 0.1  # a time expert whose mean route weight varies less than this over the gaps takes "any gap"
+
+
+def name_time_experts(routing: pd.DataFrame, min_spread: float = MIN_SPREAD) -> pd.DataFrame:
+    """Name each Temporal-MoE ("time") expert by the gaps between purchases it takes.
+
+    From the population routing curve (:func:`routing_by_interval`): an expert whose mean route
+    weight varies by at least ``min_spread`` over the gap bins is named by the run of neighbouring
+    bins around its highest weight where the weight stays at least halfway between its mean and its
+    maximum; the others take "any gap". Experts numbered from 1. O(bins × experts).
+
+    Returns:
+        ``expert, name, gaps`` (the gaps in words, "" for any gap), one row per expert.
+    """
+    labels = gap_labels(routing["interval_days"].unique())
+    edges = sorted(labels)
+    rows = []
+    for expert, part in routing.groupby("expert", sort=True):
+        w = part.set_index("interval_days")["weight"].reindex(edges).fillna(0.0).to_numpy(dtype=np.float64)
+        top = int(np.argmax(w))
+        if w.max() - w.min() < min_spread:
+            gaps, name = "", f"Time expert {int(expert) + 1} — any gap between purchases"
+        else:
+            bar = (w.max() + w.mean()) / 2.0
+            lo = hi = top
+            while lo > 0 and w[lo - 1] >= bar:
+                lo -= 1
+            while hi + 1 < len(w) and w[hi + 1] >= bar:
+                hi += 1
+            full = list(INTERVAL_EDGES_DAYS)
+            upper = full[full.index(edges[hi]) + 1] if full.index(edges[hi]) + 1 < len(full) else None
+            gaps = gap_label(edges[lo], upper)
+            name = f"Time expert {int(expert) + 1} — purchases {gaps} after the one before"
+        rows.append({"expert": int(expert), "name": name, "gaps": gaps})
+    return pd.DataFrame(rows, columns=["expert", "name", "gaps"])

@@ -503,3 +503,13 @@ def simulate_launch(_trained, key, k: int, after: dict, before: dict | None, ite
 
     return simulate(_trained, after, k, baseline=launch_baseline(_trained, key, k, item_id), before=before,
                     item_id=item_id)
+
+
+# ---------------------------------------------------------------- experts named by what they do
+@st.cache_data(show_spinner="Naming the experts from what they read…", max_entries=8)
+def expert_names(_trained, key) -> pd.DataFrame:
+    """:func:`core.explain.gates.name_experts` over the gates of the first 500 customers (empty: no gates)."""
+    from core.explain.gates import PROFILE_COLUMNS, expert_profile, name_experts
+
+    profile = expert_profile(_trained)
+    return name_experts(profile) if len(profile) else pd.DataFrame(columns=PROFILE_COLUMNS)

@@ -94,3 +94,22 @@ def test_the_profile_of_a_trained_model_reads_its_gates(hm4sr):
     assert profile["same_category"].dropna().isin([0.0, 1.0]).all()
     names = name_experts(profile)
     assert names["name"].str.startswith("Expert ").all() and len(names) == k
+
+
+def test_time_experts_are_named_by_the_gaps_they_take():
+    from core.explain.gates import INTERVAL_EDGES_DAYS, gap_label, name_time_experts
+
+    edges = INTERVAL_EDGES_DAYS[:6]  # 0, 1, 3, 7, 14, 30
+    # expert 0 takes short gaps (first two bins), expert 1 long ones (last bin), expert 2 a flat share
+    w0 = [0.7, 0.65, 0.2, 0.1, 0.05, 0.05]
+    w1 = [0.05, 0.05, 0.5, 0.6, 0.65, 0.7]
+    w2 = [1 - a - b for a, b in zip(w0, w1)]
+    routing = pd.DataFrame({"interval_days": np.repeat(edges, 3), "expert": np.tile([0, 1, 2], 6),
+                            "weight": np.ravel(np.column_stack([w0, w1, w2])), "positions": 10})
+    names = name_time_experts(routing).set_index("expert")
+    assert names.loc[0, "name"] == "Time expert 1 — purchases less than 3 days after the one before"
+    # expert 1: mean 0.425, halfway to its max 0.7 is 0.5625: the bins from 7 days (0.6) to the last (30-60 days)
+    assert names.loc[1, "gaps"] == "7–60 days"
+    assert names.loc[2, "name"] == "Time expert 3 — any gap between purchases"
+    assert gap_label(480.0, None) == "480 days or more"
+    assert gap_label(0.0, 1.0) == "less than 1 day"
