@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from core.explain.words import part_label, signed_points
+from core.explain.words import day, part_label, signed_points
 from pages.common.products import plotly_text
 
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D")
@@ -127,74 +127,128 @@ def rank_after_drop(frame: pd.DataFrame, label_col: str, base_rank: int, title: 
     return fig
 
 
-def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str) -> go.Figure:
-    """History position (rows, oldest at the top) × expert (columns), colour = gate weight."""
+def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str, names: dict | None = None) -> go.Figure:
+    """History purchase (rows, oldest at the top, with its date) × expert (columns, named by what it
+    takes: ``names`` maps expert index -> name), colour = gate weight in %."""
+    names = names or {}
     view = imoe.loc[imoe["modality"] == modality].copy()
-    view["purchase"] = [f"{int(p)}. {plotly_text(str(t)[:30])}" for p, t in zip(view["position"], view["title"])]
-    order = view.drop_duplicates("position").sort_values("position")["purchase"].tolist()
-    matrix = view.pivot_table(index="purchase", columns="expert", values="gate", aggfunc="mean").reindex(order)
-    matrix.columns = [f"expert {c}" for c in matrix.columns]
-    fig = px.imshow(matrix, zmin=0, zmax=max(float(matrix.to_numpy().max()), 1e-9), aspect="auto",
-                    color_continuous_scale="Blues", text_auto=".2f",
-                    title=f"Which expert reads each purchase — {modality} ({customer})",
-                    labels={"x": "Expert", "y": "Purchase in the history (oldest at the top)", "color": "Gate weight"})
-    fig.update_layout(height=max(HEIGHT, 22 * len(order) + 150))
+    matrix = 100.0 * view.pivot_table(index="position", columns="expert", values="gate", aggfunc="mean").sort_index()
+    first = view.drop_duplicates("position").set_index("position")
+    labels, seen = [], set()
+    for pos in matrix.index:  # a date and title, unique (the same product bought twice on one day gets "(2)")
+        base = label = f"{day(first.at[pos, 'time'])} · {plotly_text(str(first.at[pos, 'title'])[:30])}"
+        n = 2
+        while label in seen:
+            label, n = f"{base} ({n})", n + 1
+        seen.add(label)
+        labels.append(label)
+    matrix.index = labels
+    order = labels
+    matrix.columns = [expert_axis_name(names.get(int(c), f"Expert {int(c) + 1}")) for c in matrix.columns]
+    fig = px.imshow(matrix, zmin=0, zmax=100, aspect="auto", color_continuous_scale="Blues", text_auto=".0f",
+                    title=f"Which expert reads each purchase — {part_label(modality)} ({customer})",
+                    labels={"x": "Expert (named by the purchases it takes)", "y": "Purchase (oldest at the top)",
+                            "color": "Gate weight (%)"})
+    fig.update_traces(hovertemplate="%{y}<br>%{x}: %{z:.0f}%<extra></extra>")
+    fig.update_layout(height=max(HEIGHT, 22 * len(order) + 170), xaxis={"side": "top"})
     return fig
+
+
+def expert_axis_name(name: str, width: int = 24) -> str:
+    """An expert's name broken over lines for a narrow axis label ("Expert 2<br>mostly recent, …")."""
+    head, _, traits = name.partition(" — ")
+    words, lines, line = traits.split(), [], ""
+    for word in words:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return "<br>".join([head, *lines])
 
 
 def modality_weights(weights: pd.DataFrame, parts: tuple[str, ...],
                      title: str = "How much weight the model gives each modality") -> go.Figure:
-    """One bar per modality (``modality, weight``): its learned weight in the mixture."""
-    fig = px.bar(weights, x="modality", y="weight", color="modality", color_discrete_map=part_colours(parts),
-                 title=title,
-                 labels={"modality": "Modality", "weight": "Learned modality weight"})
-    fig.update_layout(showlegend=False, height=HEIGHT)
+    """One bar per modality (``modality, weight``): its learned weight in the mixture (model internals)."""
+    frame = weights.assign(label=weights["modality"].map(part_label))
+    fig = go.Figure([go.Bar(x=[label], y=[w], name=label, marker_color=part_colours(parts).get(m),
+                            hovertemplate=f"{label}: %{{y:.2f}}<extra></extra>")
+                     for m, label, w in zip(frame["modality"], frame["label"], frame["weight"])])
+    fig.update_layout(title=title, showlegend=False, height=HEIGHT,
+                      xaxis={"title": {"text": "Modality"}}, yaxis={"title": {"text": "Learned weight (no unit)"}})
+    return fig
+
+
+def mean_lift_bars(lifts: dict, parts: tuple[str, ...], title: str) -> go.Figure:
+    """One bar per part: its mean signed lift (points over an average product) over a group of
+    recommendations; a bar below 0 counts against the products on average."""
+    colours = part_colours(parts)
+    labels = [part_label(p) for p in parts]
+    values = [float(lifts[p]) for p in parts]
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=[colours[p] for p in parts],
+                           text=[signed_points(v) for v in values], textposition="outside",
+                           hovertemplate="%{x}: %{text} points<extra></extra>"))
+    span = max([abs(v) for v in values] + [1e-6])
+    fig.update_layout(title=title, showlegend=False, height=HEIGHT,
+                      xaxis={"title": {"text": "Part of the score"}},
+                      yaxis={"title": {"text": "Points above an average product (below 0 = against)"},
+                             "range": [min(0.0, min(values)) - 0.25 * span, max(0.0, max(values)) + 0.25 * span],
+                             "zeroline": True, "zerolinewidth": 2})
     return fig
 
 
 def population_shares(counts: pd.DataFrame, parts: tuple[str, ...], k: int) -> go.Figure:
-    """Distribution over customers of each modality's share of their top-k scores, from the binned
-    counts of :func:`core.explain.share_histogram` (``part, left, right, customers``)."""
+    """Distribution over customers of each part's mean signed share of their top-k (-100..100 %: left of
+    0 the part counts against the products), from the binned counts of :func:`core.explain.share_histogram`
+    (``part, left, right, customers``)."""
     colours = part_colours(parts)
     fig = go.Figure()
     for part in parts:
         rows = counts[counts["part"] == part]
+        label = part_label(part)
         fig.add_bar(x=(rows["left"] + rows["right"]) / 2, y=rows["customers"], width=rows["right"] - rows["left"],
-                    name=part, marker_color=colours.get(part), opacity=0.65,
+                    name=label, marker_color=colours.get(part), opacity=0.65,
                     customdata=rows[["left", "right"]].to_numpy(),
-                    hovertemplate=f"{part}: %{{y:,}} customers with %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}} %"
-                                  "<extra></extra>")
-    fig.update_layout(barmode="overlay", height=HEIGHT, legend_title_text="Modality",
-                      title=f"How much each modality drives customers' top-{k} (all customers)",
-                      xaxis_title=f"Share of the customer's top-{k} scores (%)", yaxis_title="Customers",
-                      xaxis_range=[0, 100])
+                    hovertemplate=f"{label}: %{{y:,}} customers with %{{customdata[0]:.0f}}% to "
+                                  "%{customdata[1]:.0f}%<extra></extra>")
+    fig.add_vline(x=0, line_width=2, line_color="#555")
+    fig.update_layout(barmode="overlay", height=HEIGHT, legend={"title": {"text": "Part of the score"},
+                                                                "orientation": "h", "y": -0.3},
+                      title=f"How much each part sets customers' top {k} apart (all customers)",
+                      xaxis={"title": {"text": "Share of what sets the products apart (%; left of 0 = against)"},
+                             "range": [-100, 100], "ticksuffix": "%"},
+                      yaxis={"title": {"text": "Customers"}})
     return fig
 
 
 def segment_shares(by_segment: pd.DataFrame, parts: tuple[str, ...], segment_col: str) -> go.Figure:
-    """Stacked bars: mean modality shares within each customer segment."""
-    cols = [c for c in by_segment.columns if c.startswith("share_")]
-    long = by_segment.melt(id_vars=segment_col, value_vars=cols, var_name="modality", value_name="share")
-    long["modality"] = long["modality"].str.removeprefix("share_")
-    long["share"] *= 100.0
-    fig = px.bar(long, x="share", y=segment_col, color="modality", orientation="h", barmode="stack",
-                 color_discrete_map=part_colours(parts), category_orders={"modality": list(parts)},
-                 title="Modality shares by customer segment",
-                 labels={"share": "Average share of the top-K scores (%)", segment_col: "Customer segment",
-                         "modality": "Modality"})
-    fig.update_layout(height=max(HEIGHT, 40 * by_segment[segment_col].nunique() + 150))
+    """Diverging bars: each customer segment's mean signed shares (right: for the products, left: against)."""
+    colours = part_colours(parts)
+    segments = [plotly_text(str(s)).capitalize() for s in by_segment[segment_col]]
+    fig = go.Figure([go.Bar(y=segments, x=(100.0 * by_segment[f"share_{p}"].to_numpy(dtype=float)).round(),
+                            name=part_label(p), orientation="h", marker_color=colours[p],
+                            hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}%<extra></extra>")
+                     for p in parts])
+    fig.update_layout(title="What sets the recommendations apart, by customer segment", barmode="relative",
+                      height=max(HEIGHT, 40 * len(segments) + 170),
+                      xaxis={"title": {"text": "Average share (%; left of 0 = against)"}, "range": [-100, 100],
+                             "ticksuffix": "%", "zeroline": True, "zerolinewidth": 2},
+                      yaxis={"title": {"text": "Customer segment"}, "autorange": "reversed"},
+                      legend={"title": {"text": "Part of the score"}, "orientation": "h", "y": -0.3})
     return fig
 
 
 def overlap_curve(shift: pd.DataFrame, chosen: int, what: str) -> go.Figure:
     """Share of the unshifted top-K still recommended, per shift in months."""
-    frame = shift.assign(overlap_pct=100.0 * shift["overlap"])
+    frame = shift.assign(overlap_pct=(100.0 * shift["overlap"]).round())
     fig = px.line(frame, x="months", y="overlap_pct", markers=True,
                   title=f"How much the top list changes when {what} moves",
                   labels={"months": "Shift in months (negative = earlier)",
                           "overlap_pct": "Recommendations unchanged (%)"})
-    fig.add_vline(x=chosen, line_dash="dash", annotation_text="slider")
-    fig.update_layout(yaxis_range=[0, 105], height=HEIGHT)
+    fig.add_vline(x=chosen, line_dash="dash", annotation_text="chosen shift")
+    fig.update_layout(yaxis={"range": [0, 105], "ticksuffix": "%"}, height=HEIGHT)
     return fig
 
 
@@ -203,39 +257,44 @@ def item_rank_curve(shift: pd.DataFrame, chosen: int, item_title: str) -> go.Fig
     fig = px.line(shift, x="months", y="item_rank", markers=True,
                   title=f"Rank of “{plotly_text(item_title)}” as time moves",
                   labels={"months": "Shift in months (negative = earlier)", "item_rank": "Rank (1 = top)"})
-    fig.add_vline(x=chosen, line_dash="dash", annotation_text="slider")
+    fig.add_vline(x=chosen, line_dash="dash", annotation_text="chosen shift")
     fig.update_layout(yaxis={"autorange": "reversed"}, height=HEIGHT)
     return fig
 
 
-def routes_by_position(routes: pd.DataFrame, customer: str) -> go.Figure:
-    """Temporal routing of one customer's purchases: expert weight per purchase, with the gap in days."""
+def routes_by_position(routes: pd.DataFrame, customer: str, names: dict | None = None) -> go.Figure:
+    """Temporal routing of one customer's purchases: each time expert's weight (%) per purchase, with
+    its date and the days since the previous one."""
+    names = names or {}
     frame = routes.copy()
-    frame["purchase"] = [f"{int(p)} ({d:.0f} d)" for p, d in zip(frame["position"], frame["interval_days"])]
-    frame["expert"] = "expert " + frame["expert"].astype(str)
+    frame["purchase"] = [f"{day(t)} ({d:.0f} d)" for t, d in zip(frame["time"], frame["interval_days"])]
+    frame["expert"] = [names.get(int(e), f"Time expert {int(e) + 1}") for e in frame["expert"]]
+    frame["weight"] = 100.0 * frame["weight"]
     fig = px.bar(frame, x="purchase", y="weight", color="expert", barmode="stack",
                  title=f"Time experts chosen for each purchase of {customer}",
-                 labels={"purchase": "Purchase (days since the previous one)", "weight": "Routing weight",
+                 labels={"purchase": "Purchase date (days since the previous one)", "weight": "Routing weight (%)",
                          "expert": "Time expert"})
-    fig.update_layout(height=HEIGHT)
+    fig.update_layout(height=HEIGHT, legend={"orientation": "h", "y": -0.45}, yaxis={"ticksuffix": "%"})
     return fig
 
 
-def routing_by_interval(frame: pd.DataFrame) -> go.Figure:
-    """Mean routing weight of each time expert per bin of days since the previous purchase."""
-    edges = sorted(frame["interval_days"].unique())
-    names = {lo: (f"{lo:g}–{hi:g}" if n + 1 < len(edges) else f"{lo:g}+")
-             for n, (lo, hi) in enumerate(zip(edges, [*edges[1:], None]))}
+def routing_by_interval(frame: pd.DataFrame, names: dict | None = None) -> go.Figure:
+    """Mean routing weight (%) of each time expert per bin of days since the previous purchase."""
+    from core.explain.gates import gap_labels
+
+    names = names or {}
+    labels = gap_labels(frame["interval_days"].unique())
     view = frame.copy()
-    view["gap"] = view["interval_days"].map(names)
-    view["expert"] = "expert " + view["expert"].astype(str)
+    view["gap"] = view["interval_days"].map(labels)
+    view["expert"] = [names.get(int(e), f"Time expert {int(e) + 1}") for e in view["expert"]]
+    view["weight"] = 100.0 * view["weight"]
     fig = px.line(view, x="gap", y="weight", color="expert", markers=True,
-                  category_orders={"gap": [names[e] for e in edges]},
+                  category_orders={"gap": [labels[e] for e in sorted(labels)]},
                   hover_data={"positions": True} if "positions" in view.columns else None,
                   title="Which time expert handles which gap between purchases (all customers)",
-                  labels={"gap": "Days since the previous purchase", "weight": "Mean routing weight",
+                  labels={"gap": "Days since the previous purchase", "weight": "Mean routing weight (%)",
                           "expert": "Time expert", "positions": "Purchases in this bin"})
-    fig.update_layout(height=HEIGHT)
+    fig.update_layout(height=HEIGHT, legend={"orientation": "h", "y": -0.35}, yaxis={"ticksuffix": "%"})
     return fig
 
 
