@@ -198,3 +198,50 @@ def launch_sentence(title: str, k: int, reached: int, customers: int, best_rank:
     if segment_clause is not None:
         head += f", above all {segment_clause}"
     return f"{head}{'; ' + place if place else ''}."
+
+
+def preceding_sentence(products: int, top_times: int, followed: int, shown: int = 10) -> str:
+    """What comes right before a product when no previous purchase stands out (the ``shown`` most
+    frequent were each bought before it ``top_times`` times): said in one sentence instead of equal bars.
+
+    Args:
+        products: Distinct products bought right before it.
+        top_times: How often each of the most frequent ones came right before it.
+        followed: Its purchases that followed another purchase.
+        shown: How many of the most frequent a chart would draw.
+    """
+    if top_times == 1 and products == followed:
+        return (f"No purchase stands out before it: its {count(followed)} purchases that followed another came right "
+                f"after {count(products)} different products, each once.")
+    return (f"No purchase stands out before it: the {count(min(products, shown))} products bought most often right "
+            f"before it each came before it {count(top_times)} times, out of its {count(followed)} purchases that "
+            "followed another.")
+
+
+def calendar_sentence(k: int, customers: int, months: Sequence[float], seconds: Sequence[int],
+                      median_ranks: Sequence[float], in_top_k: Sequence[float]) -> str:
+    """How a product's rank for its audience moves with the moment of the recommendation
+    (:func:`core.explain.product.calendar_rank`: one entry per month moved).
+
+    Args:
+        k: List length.
+        customers: Customers followed.
+        months: Months moved (0 = now).
+        seconds: The median moved moment of each shift, unix seconds.
+        median_ranks: The median rank at each shift.
+        in_top_k: Share (0..1) of the customers who have it in their top ``k`` at each shift.
+
+    Returns:
+        E.g. "For these 57 customers its median rank is best around 2 Aug 2023 (3rd) and worst around
+        2 Feb 2024 (40th); now 100% of them have it in their top 10."
+    """
+    ranks = [round(float(r)) for r in median_ranks]
+    now = min(range(len(months)), key=lambda i: abs(float(months[i])))
+    tail = f"now {pct(in_top_k[now])} of them have it in their top {k}"
+    best = min(range(len(ranks)), key=lambda i: (ranks[i], abs(float(months[i]))))
+    worst = max(range(len(ranks)), key=lambda i: (ranks[i], -abs(float(months[i]))))
+    if ranks[best] == ranks[worst]:
+        return (f"For these {count(customers)} customers its median rank stays {ordinal(ranks[best])} whichever "
+                f"month the recommendation is made; {tail}.")
+    return (f"For these {count(customers)} customers its median rank is best around {day(seconds[best])} "
+            f"({ordinal(ranks[best])}) and worst around {day(seconds[worst])} ({ordinal(ranks[worst])}); {tail}.")

@@ -476,17 +476,22 @@ def audience_segments(by_segment: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def audience_share_boxes(audience: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
-    """One box per score part: the distribution of its share of the product's score over the audience."""
+def audience_lift_boxes(audience: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
+    """One box per score part: how far that part puts the product above (or below) an average product,
+    customer by customer, over the audience (signed ``lift_<p>`` points, :mod:`core.scoring.shares`;
+    dashed line = mean, the height of the mean waterfall's step)."""
     colours = part_colours(parts)
-    fig = go.Figure([go.Box(y=100.0 * audience[f"share_{p}"].to_numpy(dtype=float), name=p, marker_color=colours[p],
-                            boxmean=True, boxpoints="outliers" if len(audience) > 200 else "all", jitter=0.4,
+    fig = go.Figure([go.Box(y=audience[f"lift_{p}"].to_numpy(dtype=float), name=part_label(p),
+                            marker_color=colours[p], boxmean=True,
+                            boxpoints="outliers" if len(audience) > 200 else "all", jitter=0.4,
                             customdata=audience["user_id"].to_numpy(),
-                            hovertemplate=f"{p}: %{{y:.0f}} %<br>customer %{{customdata}}<extra></extra>")
+                            hovertemplate=f"{part_label(p)}: %{{y:+.2f}} points<br>customer %{{customdata}}"
+                                          "<extra></extra>")
                      for p in parts])
-    fig.update_layout(title=title, showlegend=False, height=HEIGHT,
-                      yaxis={"title": {"text": "Share of the product's score (%)"}, "range": [-2, 102]},
-                      xaxis={"title": {"text": "Modality"}})
+    fig.add_hline(y=0, line_color="#777", line_width=1)
+    fig.update_layout(title=title, showlegend=False, height=HEIGHT, margin={"l": 10, "r": 10},
+                      yaxis={"title": {"text": "Points above an average product"}, "zeroline": True},
+                      xaxis={"title": {"text": "Part of the score"}})
     return fig
 
 
@@ -503,21 +508,28 @@ def preceding_bars(frame: pd.DataFrame, title: str) -> go.Figure:
 
 
 def calendar_rank_curve(frame: pd.DataFrame, k: int, title: str) -> go.Figure:
-    """The product's median rank (quartiles shaded) for its audience per shift of "now" in months."""
-    x = frame["months"].to_numpy(dtype=float)
+    """The product's median rank (quartiles shaded) for its audience at each moved "now", on a date axis
+    (``core.explain.product.calendar_rank``: ``now`` is the median moved moment of each shift)."""
+    x = pd.to_datetime(frame["now"]).dt.strftime("%Y-%m-%d").tolist()
+    worst = float(max(frame["q75_rank"].max(), k))
     fig = go.Figure([
         go.Scatter(x=x, y=frame["q75_rank"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"),
         go.Scatter(x=x, y=frame["q25_rank"], mode="lines", line={"width": 0}, fill="tonexty",
                    fillcolor="rgba(76,120,168,0.2)", name="middle half of the customers", hoverinfo="skip"),
         go.Scatter(x=x, y=frame["median_rank"], mode="lines+markers", name="median rank", line={"color": PALETTE[0]},
-                   customdata=list(zip(frame["now"].dt.strftime("%b %Y"), 100.0 * frame["in_top_k"])),
-                   hovertemplate=("%{x:+.0f} months (around %{customdata[0]})<br>median rank %{y:.0f}<br>"
-                                  f"%{{customdata[1]:.0f}} % still get it in their top {k}<extra></extra>")),
+                   customdata=list(zip(frame["months"].astype(int), (100.0 * frame["in_top_k"]).round())),
+                   hovertemplate=("%{x|%-d %b %Y} (%{customdata[0]:+d} months)<br>median rank %{y:.0f}<br>"
+                                  f"%{{customdata[1]:.0f}}% still get it in their top {k}<extra></extra>")),
     ])
-    fig.add_hline(y=k, line_dash="dash", annotation_text=f"top {k}")
-    fig.add_vline(x=0, line_dash="dot", annotation_text="now")
-    fig.update_layout(title=title, height=HEIGHT,
-                      xaxis={"title": {"text": "“Now” moved by … months (negative = earlier)"}, "dtick": 1},
-                      yaxis={"title": {"text": "Rank for its audience (1 = top)"}, "autorange": "reversed"},
-                      legend={"orientation": "h", "y": -0.25})
+    fig.add_hline(y=k, line_dash="dash", annotation_text=f"top {k}", annotation_position="bottom right")
+    now = x[int(abs(frame["months"]).to_numpy().argmin())]
+    fig.add_vline(x=now, line_dash="dot")
+    fig.add_annotation(x=now, y=1, yref="paper", text="now", showarrow=False, yanchor="bottom")
+    fig.update_layout(title=title, height=HEIGHT + 40, margin={"l": 70, "r": 20, "t": 70, "b": 90},
+                      xaxis={"title": {"text": "Moment of the recommendation", "standoff": 8},
+                             "tickformat": "%b %Y", "type": "date"},
+                      # rank 1 at the top, with room above it; the worst quartile fits below
+                      yaxis={"title": {"text": "Rank in their lists (1 = top)", "standoff": 6},
+                             "range": [worst * 1.08 + 1, 0.5], "automargin": True},
+                      legend={"orientation": "h", "y": -0.3})
     return fig

@@ -8,11 +8,13 @@ another widget; a bad upload shows its error in place and loses nothing else.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
+import pandas as pd
 import streamlit as st
 
 from core.data.errors import DataError
+from core.explain.product import leading_segment
+from core.explain.sentences import launch_sentence, recommendation_sentence
+from core.explain.words import count
 from pages.common import charts, export, loaders, products
 
 REQUEST = "product_launch_request"
@@ -51,38 +53,39 @@ def _form(data, item: str) -> dict | None:
 
 
 def _who(result, data, run_label: str, dkey, title: str) -> None:
-    """Segments, shares and the table of the audience (or of the customers it suits best)."""
+    """The audience (or, when nobody would get it, the customers it suits best, first): the table,
+    the segments and the mean waterfall of why, in the one signed attribution."""
     segments = loaders.customer_segments(data, dkey)
     parts = result.parts
     if result.audience_size:
-        frame, who = result.audience, f"the {result.audience_size:,} customers who would get it in their top {result.k}"
+        frame, who = result.audience, f"the {count(result.audience_size)} customers who would get it in their top " \
+                                      f"{result.k}"
     else:
-        frame, who = result.top(TOP), f"the {min(TOP, len(result.ranking)):,} customers it suits best"
+        frame, who = result.top(TOP), f"the {count(min(TOP, len(result.ranking)))} customers it suits best"
+    shown, config, order = products.audience_table(frame, parts, segments, loaders.planted_attributes(data, dkey),
+                                                   run_label, None, result.k)
+    export.table(shown, "product_launch_table", f"{who[0].upper()}{who[1:]}, best first (margin = how far its score "
+                 f"is above the customer's {result.k}th best product, in standard deviations of their scores)."
+                 + (f" The page lists the first {count(TABLE_ROWS)}; the CSV holds all {count(len(shown))}."
+                    if len(shown) > TABLE_ROWS else ""), f"launch audience {title}", rows=TABLE_ROWS,
+                 column_config=config, column_order=order)
     by_segment = loaders.audience_by_segment(frame, segments)
-    export.chart(charts.audience_segments(by_segment, f"Who “{products.plotly_text(title)}” reaches: {who}"),
+    left, right = st.columns(2)
+    export.chart(charts.audience_segments(by_segment, f"Who “{products.plotly_text(title)}” suits: {who}"),
                  "product_launch_segments", "For each customer segment (the sample's planted persona, otherwise the "
                  "category a customer bought most): its share of these customers (blue) against its share of all "
-                 "customers (grey).")
+                 "customers (grey).", left)
     if len(parts) > 1 and len(frame):
-        export.chart(charts.audience_share_boxes(frame, parts, f"What its score is made of for {who}"),
-                     "product_launch_shares", "Each box: how much of the product's lead over an average product comes "
-                     "from that modality (line = median, dashed = mean). A part the model cannot know for a new "
-                     "product stays at 0.")
-    table = frame.copy()
-    table.insert(1, "segment", table["user_id"].map(segments).to_numpy())
-    attributes = loaders.planted_attributes(data, dkey)
-    if attributes is not None:
-        table.insert(2, "planted_attribute", table["user_id"].map(attributes).fillna("").to_numpy())
-    for p in parts:
-        table[f"share_{p}"] = 100.0 * table[f"share_{p}"]
-    table["explorer"] = [f"/explorer?{urlencode({'run': run_label, 'user': u})}" for u in table["user_id"]]
-    export.table(table, "product_launch_table", f"{who[0].upper()}{who[1:]}, best first (margin = score above the "
-                 f"customer's {result.k}th best product; margin_z = the same in standard deviations of their scores)."
-                 + (f" The page lists the first {TABLE_ROWS:,}; the CSV holds all {len(table):,}."
-                    if len(table) > TABLE_ROWS else ""), f"launch audience {title}", rows=TABLE_ROWS,
-                 column_config={"explorer": st.column_config.LinkColumn("open", display_text="explorer"),
-                                **{f"share_{p}": st.column_config.NumberColumn(f"share {p} (%)", format="%.0f")
-                                   for p in parts}})
+        mean = pd.Series({"baseline": frame["baseline"].mean(), "score": frame["score"].mean(),
+                          **{f"lift_{p}": frame[f"lift_{p}"].mean() for p in parts}})
+        why = recommendation_sentence({p: mean[f"lift_{p}"] for p in parts})
+        right.markdown(f"**{products.text(f'On average for {who}: {why[0].lower()}{why[1:]}')}**")
+        export.chart(charts.waterfall(mean, parts, f"From an average product to “{products.plotly_text(title)}”, "
+                                                   "on average"),
+                     "product_launch_why", f"The average over {who} of: the score of an average product for them, "
+                     "what each part adds (green) or takes away (red), and the product's score. A part the model "
+                     "cannot know for a new product is 0, so against the average product it counts against it.",
+                     right)
 
 
 def _edit(result, data, dkey) -> None:
@@ -99,8 +102,24 @@ def _edit(result, data, dkey) -> None:
     if len(edit.changes):
         segments = loaders.customer_segments(data, dkey)
         changes = edit.changes.assign(segment=edit.changes["user_id"].map(segments).to_numpy())
-        export.table(changes, "product_launch_changes", "Every customer who gets the product before or after the "
-                     "edit: kept, gained or lost.", "launch edit changes")
+        with st.expander(f"Who keeps, gains or loses it ({count(len(changes))})", icon=":material/table:"):
+            export.table(changes, "product_launch_changes", "Every customer who gets the product before or after "
+                         "the edit: kept, gained or lost.", "launch edit changes", column_config={
+                             "user_id": st.column_config.TextColumn("Customer", help="Technical name: user_id."),
+                             "status": st.column_config.TextColumn("Change", help="kept, gained or lost. Technical "
+                                                                                  "name: status."),
+                             "segment": st.column_config.TextColumn("Segment", help="Technical name: segment.")})
+
+
+def sentence(result, data, dkey, title: str) -> str:
+    """The launch sentence (:func:`core.explain.sentences.launch_sentence`) from the group the panel
+    shows (the audience, or the customers it suits best) and its most over-represented segment."""
+    frame = result.audience if result.audience_size else result.top(TOP)
+    lead = leading_segment(loaders.audience_by_segment(frame, loaders.customer_segments(data, dkey)))
+    if lead is None:
+        return launch_sentence(title, result.k, result.audience_size, result.customers, result.best_rank)
+    return launch_sentence(title, result.k, result.audience_size, result.customers, result.best_rank,
+                           str(lead["segment"]), int(lead["audience"]), len(frame), float(lead["base_pct"]) / 100.0)
 
 
 def launch_panel(data, trained, k: int, item: str) -> None:
@@ -143,16 +162,18 @@ def launch_panel(data, trained, k: int, item: str) -> None:
                                  else str(data.items["title"].iloc[data.item_index(request["item_id"])]))
     for note in result.notes:
         st.info(products.text(note), icon=":material/info:")
+    st.markdown(f"**{products.text(sentence(result, data, dkey, title))}**")
     cols = st.columns(3)
-    cols[0].metric(f"Customers who would get it in their top {k}", f"{result.audience_size:,}",
-                   help=f"Out of {result.customers:,} customers scored.")
-    best = result.ranking.head(TOP)
-    cols[1].metric("Best margin (SDs of a customer's scores)", f"{best['margin_z'].iloc[0]:+.2f}" if len(best) else "—")
-    cols[2].metric("Median rank where it gets in", f"#{result.audience['rank'].median():.0f}"
+    cols[0].metric(f"Customers who would get it in their top {k}", count(result.audience_size),
+                   help=f"Out of {count(result.customers)} customers scored.")
+    cols[1].metric("Its place for the customer it suits best", "—" if result.best_rank is None
+                   else f"#{result.best_rank}", help="Its rank among all the products of the customer it suits best "
+                                                    "(the first row below).")
+    cols[2].metric("Median place where it gets in", f"#{result.audience['rank'].median():.0f}"
                    if result.audience_size else "—")
     if result.edit is not None:
         _edit(result, data, dkey)
     if not result.audience_size:
-        st.caption(f"Nobody would get it in their top {k}: below are the {min(TOP, len(result.ranking))} customers it "
-                   "comes closest for. A larger K (sidebar) widens the lists.")
+        st.caption(f"Nobody would get it in their top {k}: first, the {min(TOP, len(result.ranking))} customers it "
+                   "suits best. A larger K (sidebar) widens the lists.")
     _who(result, data, loaders.run_label(str(trained.run.root)), dkey, title)

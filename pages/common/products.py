@@ -6,8 +6,13 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
 
 from core.data.browse import PLACEHOLDER_SVG, image_file
+from pages.common import labels
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character (CommonMark escapes them all)
 
@@ -29,3 +34,47 @@ def picture(container, root: str | Path, rel: str | None) -> None:
     """The product's picture in ``container``, or the neutral placeholder when it has none."""
     path = image_file(root, rel)
     container.image(str(path) if path is not None else PLACEHOLDER_SVG, width="stretch")
+
+
+def audience_table(frame: pd.DataFrame, parts, segments: pd.Series, attributes: pd.Series | None, run: str,
+                   item: str | None, k: int) -> tuple[pd.DataFrame, dict, list[str]]:
+    """An audience (product lens) or best-suited (launch) table ready to show.
+
+    Returns:
+        ``(table, column_config, column_order)``: the table keeps every column for its CSV (the raw
+        parts dropped, shares in percent, :func:`pages.common.labels.attribution_table`), plus the
+        customer's segment, the sample's planted taste and a link to the explorer; the page shows only
+        ``column_order`` (customer, segment, taste, rank, margin, each part's share, link), so it fits a
+        1280 px window.
+    """
+    table = frame.copy()
+    table.insert(1, "segment", table["user_id"].map(segments).to_numpy())
+    if attributes is not None:
+        table.insert(2, "planted_attribute", table["user_id"].map(attributes).fillna("").to_numpy())
+    extra = {"item": item} if item else {}
+    table["explorer"] = [f"/explorer?{urlencode({'run': run, 'user': u, **extra})}" for u in table["user_id"]]
+    shown, config = labels.attribution_table(table, parts)
+    config.update({
+        "rank": st.column_config.NumberColumn("Place in their list", format="%d",
+                                              help=f"The product's rank among the customer's products (top {k} = "
+                                                   "in their list). Technical name: rank."),
+        "segment": st.column_config.TextColumn("Segment", help="The sample's planted persona, otherwise the category "
+                                                               "the customer bought most. Technical name: segment."),
+        "planted_attribute": st.column_config.TextColumn("Planted taste",
+                                                         help="The sample's hidden truth about this customer, never "
+                                                              "read by the models. Technical name: planted_attribute."),
+        "explorer": st.column_config.LinkColumn("Open", display_text="explorer",
+                                                help="Opens this customer in the customer explorer."),
+        "margin_z": st.column_config.NumberColumn("Margin (SDs)", format="%+.2f",
+                                                  help=f"How far its score is above (+) or below (-) the customer's "
+                                                       f"{k}th best product, in standard deviations of their scores. "
+                                                       "Technical name: margin_z."),
+        "margin": st.column_config.NumberColumn("Margin (points)", format="%+.2f", help="Technical name: margin."),
+        "threshold": st.column_config.NumberColumn(f"Score of their {k}th best (points)", format="%.2f",
+                                                   help="Technical name: threshold."),
+    })
+    for column in config.values():
+        column.setdefault("width", "small")
+    order = [c for c in ("user_id", "segment", "planted_attribute", "rank", "margin_z", *(f"share_{p}" for p in parts),
+                         "explorer") if c in shown]
+    return shown, config, order
