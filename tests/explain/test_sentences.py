@@ -161,3 +161,35 @@ def test_launch_sentence_snapshots():
         "customer it suits best.")
     assert launch_sentence("Linen shirt", 10, 0, 2000, None) == (
         "Linen shirt would reach the top 10 of 0 of 2,000 customers.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 400), min_size=13, max_size=13), st.lists(st.floats(0, 1), min_size=13, max_size=13),
+       st.integers(1, 100))
+def test_a_calendar_sentence_names_the_best_and_worst_month_of_the_curve(ranks, in_top, customers):
+    from core.explain.sentences import calendar_sentence
+
+    months = list(range(-6, 7))
+    seconds = [1_700_000_000 + 30 * 86_400 * m for m in months]
+    sentence = calendar_sentence(10, customers, months, seconds, ranks, in_top)
+    assert f"For these {count(customers)} customers" in sentence
+    assert sentence.endswith(f"now {pct(in_top[6])} of them have it in their top 10.")
+    if min(ranks) == max(ranks):
+        assert f"stays {ordinal(ranks[0])}" in sentence
+    else:
+        best = re.search(r"best around (\d+ \w+ \d{4}) \((\d[\d,]*)\w\w\)", sentence)
+        worst = re.search(r"worst around (\d+ \w+ \d{4}) \((\d[\d,]*)\w\w\)", sentence)
+        assert int(best.group(2).replace(",", "")) == min(ranks)
+        assert int(worst.group(2).replace(",", "")) == max(ranks)
+        assert best.group(1) in {day(s) for s, r in zip(seconds, ranks) if r == min(ranks)}
+        assert worst.group(1) in {day(s) for s, r in zip(seconds, ranks) if r == max(ranks)}
+
+
+def test_a_preceding_sentence_replaces_equal_bars():
+    from core.explain.sentences import preceding_sentence
+
+    assert preceding_sentence(20, 1, 20) == ("No purchase stands out before it: its 20 purchases that followed another "
+                                             "came right after 20 different products, each once.")
+    assert preceding_sentence(14, 2, 40) == ("No purchase stands out before it: the 10 products bought most often "
+                                             "right before it each came before it 2 times, out of its 40 purchases "
+                                             "that followed another.")
