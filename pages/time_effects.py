@@ -8,6 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.explain.gates import gap_labels, name_time_experts
+from core.explain.screen_sentences import rank_shift_sentence, route_sentence, routing_sentence, shift_sentence
+from core.explain.words import pct
 from pages.common import batch_offer, charts, export, loaders, products, sidebar
 
 MONTHS = tuple(range(-12, 13))
@@ -42,6 +45,11 @@ months = st.slider("Shift in months (negative = earlier)", min_value=MONTHS[0], 
                    key="time_months")
 
 shift = loaders.time_shift(trained, key, user, MONTHS, purchase, k, follow)
+LIST_COLUMNS = {"rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+                "item_id": st.column_config.TextColumn("Product id", width="small"),
+                "title": st.column_config.TextColumn("Product", width="medium"),
+                "new": st.column_config.TextColumn("New in the list", width="small",
+                                                   help="The product entered the top list because of the shift.")}
 if shift.empty:
     export.note(text=f"This model ({model_name}) does not use purchase times, so moving a date changes "
                      "nothing. HM4SR with its time experts does.")
@@ -49,7 +57,8 @@ else:
     row = shift.loc[shift["months"] == months].iloc[0]
     base = shift.loc[shift["months"] == 0].iloc[0]
     cols = st.columns(3)
-    cols[0].metric("Recommendations unchanged", f"{100 * row['overlap']:.0f} %")
+    cols[0].metric("Recommendations unchanged", pct(row["overlap"]),
+                   help="Share of today's top list still recommended after the shift (technical name: overlap).")
     if "item_rank" in shift.columns:
         cols[1].metric("Rank of the followed product", f"#{int(row['item_rank'])}",
                        delta=f"{int(base['item_rank']) - int(row['item_rank']):+d} places" if months else None)
@@ -65,32 +74,82 @@ else:
         table["new"] = ["new" if i in new and col is after else "" for i in ids]
         export.table(table, f"time_list_{'shifted' if col is after else 'now'}",
                      "Products marked “new” entered the list because of the shift." if col is after else
-                     "The recommendations at the customer's real purchase dates.", f"{label} {user}", col)
+                     "The recommendations at the customer's real purchase dates.", f"{label} {user}", col,
+                     column_config=LIST_COLUMNS)
+    left, right = st.columns([3, 2])
     export.chart(charts.overlap_curve(shift, months, what), "time_overlap",
-                 "100 % = the same products as today; lower = the shift changes what the customer is shown.")
+                 "100% = the same products as today; lower = the shift changes what the customer is shown.", left)
+    right.markdown(f"**{products.text(shift_sentence(user, what, shift['months'], shift['overlap'], months, k))}**")
     if "item_rank" in shift.columns:
+        left, right = st.columns([3, 2])
         export.chart(charts.item_rank_curve(shift, months, titles[follow]), "time_item_rank",
                      "Where the followed product ranks at each shift (1 = top); a rising line means it matters "
-                     "more at that time.")
-    export.table(shift.assign(top_k=shift["top_k"].map(lambda ids: " ".join(ids))), "time_shift_table",
-                 "Per shift: the top list, its overlap with today's, and the followed product's score and rank.",
-                 f"time shift {user}")
+                     "more at that time.", left)
+        sentence = rank_shift_sentence(titles[follow], shift["months"], shift["item_rank"], months)
+        right.markdown(f"**{products.text(sentence)}**")
+    with st.expander("Every shift (table)"):
+        table = shift.assign(top_k=shift["top_k"].map(lambda ids: " ".join(ids)),
+                             overlap=(100.0 * shift["overlap"]).round())
+        export.table(table, "time_shift_table",
+                     "Per shift: the top list, its overlap with today's, and the followed product's score and rank.",
+                     f"time shift {user}",
+                     column_config={"months": st.column_config.NumberColumn("Shift (months)", format="%+d"),
+                                    "top_k": st.column_config.TextColumn("Top list (product ids)", width="large"),
+                                    "overlap": st.column_config.NumberColumn(
+                                        "Unchanged (%)", format="%d%%",
+                                        help="Share of today's top list still recommended (technical name: overlap)."),
+                                    "item_score": st.column_config.NumberColumn(
+                                        "Followed product's score (points)", format="%.2f",
+                                        help="Technical name: item_score."),
+                                    "item_rank": st.column_config.NumberColumn(
+                                        "Followed product's rank", format="%d", help="1 = top (technical name: "
+                                                                                     "item_rank).")})
 
 st.subheader("Time experts")
 view = loaders.gates(trained, key, user)
 if view is None or view.routes.empty:
     export.note(text=f"This model ({model_name}) has no time experts, so there is no routing by time to show.")
 else:
-    export.chart(charts.routes_by_position(view.routes, user), "time_routes",
-                 "One bar per purchase (with the days since the one before): how the time experts share it.")
     with sidebar.reported("The routing of all customers"):
         population = loaders.population_routing(trained, key)
+    names = {}
+    if population is not None and not population.empty:
+        named = name_time_experts(population)
+        names = dict(zip(named["expert"], named["name"]))
+        st.markdown("A time expert rescales what the model reads from a purchase according to when it was made. "
+                    "Each one is named by the gaps between purchases it takes, across all customers:\n"
+                    + "\n".join(f"- **{products.text(n)}**" for n in named["name"]))
+    routes = view.routes
+    leaders = routes.loc[routes.groupby("position")["weight"].idxmax()]
+    left, right = st.columns([3, 2])
+    export.chart(charts.routes_by_position(routes, user, names), "time_routes",
+                 "One bar per purchase (with its date and the days since the one before): how the time experts "
+                 "share it.", left)
+    sentence = route_sentence(user, [names.get(int(e), f"Time expert {int(e) + 1}") for e in leaders["expert"]])
+    right.markdown(f"**{products.text(sentence)}**")
     if population is None:
         batch_offer.offer_explain_all(trained, "time_explain_all")
     elif population.empty:
         export.note(text="No routing could be measured for the customer base.")
     else:
-        export.chart(charts.routing_by_interval(population), "time_population_routing",
-                     "For all customers: which time expert takes purchases made after short or long gaps.")
-        export.table(population, "time_population_table", "Mean routing weight per gap (days) and expert.",
-                     f"routing by interval {trained.name}")
+        gaps = gap_labels(population["interval_days"].unique())
+        top = population.loc[population.groupby("interval_days")["weight"].idxmax()].sort_values("interval_days")
+        left, right = st.columns([3, 2])
+        export.chart(charts.routing_by_interval(population, names), "time_population_routing",
+                     "For all customers: which time expert takes purchases made after short or long gaps.", left)
+        sentence = routing_sentence([gaps[d] for d in top["interval_days"]], [names[int(e)] for e in top["expert"]],
+                                    top["weight"].tolist())
+        right.markdown(f"**{products.text(sentence)}**")
+        with st.expander("Routing by gap (table)"):
+            table = population.assign(interval_days=population["interval_days"].map(gaps),
+                                      expert=[names[int(e)] for e in population["expert"]],
+                                      weight=(100.0 * population["weight"]).round())
+            export.table(table, "time_population_table", "Mean routing weight per gap and time expert (%).",
+                         f"routing by interval {trained.name}",
+                         column_config={"interval_days": st.column_config.TextColumn(
+                                            "Days since the previous purchase", help="Technical name: interval_days."),
+                                        "expert": st.column_config.TextColumn("Time expert", width="large"),
+                                        "weight": st.column_config.NumberColumn("Mean routing weight (%)",
+                                                                                format="%d%%"),
+                                        "positions": st.column_config.NumberColumn("Purchases in this gap",
+                                                                                   format="%d")})

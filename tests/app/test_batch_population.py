@@ -10,8 +10,9 @@ import pytest
 import core.explain.batch as batch
 from core.data import load_dataset
 from core.explain.batch import batch_shares, chunk_path
+from core.explain.words import part_label, pct
 from core.training import open_run
-from tests.app.helpers import messages, open_page
+from tests.app.helpers import chart, messages, open_page, values
 
 
 @pytest.fixture()
@@ -31,7 +32,11 @@ def test_the_page_offers_explain_all_then_reads_the_batch_files(runs, shop_dir):
     population = batch_shares(trained)
     shown = {m.label: m.value for m in at.metric}
     for p in ("id", "text", "image"):
-        assert shown[f"Average share: {p}"] == f"{100 * population[f'share_{p}'].mean():.0f} %"
+        assert shown[f"Average share: {part_label(p)}"] == pct(population[f"share_{p}"].mean())
+    # the batch files carry the mean points too: the bars of what each part adds are theirs
+    bars = chart(at, "What each part adds to a recommended product")
+    assert values(bars["data"][0]["y"]) == pytest.approx([population[f"lift_{p}"].mean()
+                                                          for p in ("id", "text", "image")], rel=1e-5)
 
 
 def test_a_damaged_chunk_is_named_on_the_page(runs, shop_dir):

@@ -7,11 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import core.explain.batch as batch
 from core.data import load_dataset
+from core.explain.gates import gap_labels, name_time_experts
 from core.training import open_run
 from core.training.storage import read_json, write_json
 from tests.app.helpers import chart, choose_run, messages, open_page, table_with, values
@@ -41,11 +41,17 @@ def test_without_batch_files_the_page_offers_explain_all_then_draws_the_curve_fr
     assert "intervals" in batch.batch_status(trained)["tables"]
     expected = batch.batch_routing(trained)
     assert OFFER not in messages(at)
-    shown = table_with(at, "interval_days", "expert", "weight", "positions")
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected)
+    shown = table_with(at, "interval_days", "expert", "weight", "positions").reset_index(drop=True)
+    names = dict(zip(*name_time_experts(expected)[["expert", "name"]].to_numpy().T))
+    gaps = gap_labels(expected["interval_days"].unique())
+    assert shown["interval_days"].tolist() == [gaps[d] for d in expected["interval_days"]]  # days in words
+    assert shown["expert"].tolist() == [names[e] for e in expected["expert"]]  # experts named by what they take
+    assert shown["weight"].tolist() == (100 * expected["weight"]).round().tolist()  # in %
+    assert shown["positions"].tolist() == expected["positions"].tolist()
     curve = chart(at, TITLE)
     first = expected[expected["expert"] == 0]
-    assert values(curve["data"][0]["y"]).tolist() == first["weight"].tolist()
+    assert curve["data"][0]["name"] == names[0]
+    assert values(curve["data"][0]["y"]) == pytest.approx((100 * first["weight"]).tolist())
 
 
 def test_a_batch_written_before_the_routing_table_gets_the_offer_again(runs, shop_dir):
