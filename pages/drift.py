@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import charts, drift_loaders, export, loaders, sidebar
+from core.explain.screen_sentences import bsc_sentence, drift_sentence, steps_sentence
+from core.explain.words import count, pct
+from pages.common import charts, drift_loaders, export, loaders, products, sidebar
 
 METHOD_NAMES = {"pca": "Straight-line view (PCA, every epoch, instant)",
                 "umap": "Neighbourhood view (aligned UMAP, a few epochs)"}
@@ -28,20 +30,25 @@ key = drift_loaders.drift_key(run_dir)
 labels = drift_loaders.item_labels(data, loaders.data_key(data))
 colour_options = [c for c in labels.columns if c not in ("item_id", "title")]
 
+with sidebar.reported("The drift measures"):
+    stats = drift_loaders.drift_statistics(trained, run_dir, key)
+
 # ----------------------------------------------------------------------------- positions
 st.subheader("Where the products sit, epoch by epoch")
 left, right = st.columns([2, 1])
 umap_ready = drift_loaders.umap_ready(run_dir)
-methods = ["pca", "umap"] if umap_ready else ["pca"]
-method = left.radio("View", methods, format_func=METHOD_NAMES.get, key="drift_method", horizontal=True)
-colour = right.selectbox("Colour products by", colour_options, format_func=charts.colour_name, key="drift_colour")
-if not umap_ready:
-    left.caption("The neighbourhood view (aligned UMAP) keeps close products close but takes a few minutes to "
-                 "compute once per run (or run `python -m core drift RUN_DIR --umap` beforehand).")
+method = "pca"
+if umap_ready:  # a choice only when there are two views to choose from
+    method = left.radio("View", ["pca", "umap"], format_func=METHOD_NAMES.get, key="drift_method", horizontal=True)
+else:
+    left.caption("The map below is the straight-line view (PCA, every epoch). A neighbourhood view (aligned UMAP) "
+                 "keeps close products close but takes a few minutes to compute once per run (or run "
+                 "`python -m core drift RUN_DIR --umap` beforehand).")
     if left.button("Compute the neighbourhood view (a few minutes)", key="drift_umap_compute"):
         with st.spinner("Computing the aligned UMAP of a few epochs… (this happens once per run)"):
             drift_loaders.projection(trained, run_dir, key, "umap")
         st.rerun()
+colour = right.selectbox("Colour products by", colour_options, format_func=charts.colour_name, key="drift_colour")
 with sidebar.reported("The drift views"):
     proj = drift_loaders.projection(trained, run_dir, key, method)
 epochs = sorted(int(e) for e in proj["epoch"].unique())
@@ -54,6 +61,14 @@ if st.session_state.get("drift_epoch") not in epochs:
     st.session_state.pop("drift_epoch", None)
 epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", format_func=charts.epoch_name,
                          help="0 is the starting point (for STAIR and HM4SR: the product content).")
+at_epoch = stats.loc[stats["epoch"] == epoch]
+if len(at_epoch) and epoch > 0:
+    kept = float(at_epoch["knn_overlap_init"].iloc[0])
+    st.markdown(f"**{count(followed)} products {charts.epoch_name(epoch)}: {pct(kept)} of each product's nearest "
+                "products were already its nearest before training.**")
+else:
+    st.markdown(f"**{count(followed)} products before training: where their content (or their random start) "
+                "puts them.**")
 export.chart(charts.embedding_map(proj, labels, epoch, colour, method,
                                  f"Products {charts.epoch_name(epoch)} — {model_name}"), "drift_projection",
              "Each dot is a product; products the model finds similar sit close together. The axes stay the same "
@@ -61,25 +76,33 @@ export.chart(charts.embedding_map(proj, labels, epoch, colour, method,
 
 # ----------------------------------------------------------------------------- curves
 st.subheader("How far training moved the products")
-with sidebar.reported("The drift measures"):
-    stats = drift_loaders.drift_statistics(trained, run_dir, key)
 last = stats.iloc[-1]
+content = float(last["knn_overlap_content"]) if "knn_overlap_content" in stats else None
 cols = st.columns(3)
-cols[0].metric("Same direction as at the start", f"{last['mean_cosine_to_init']:.2f}",
-               help="Mean cosine between each product's last and first embedding (1 = unchanged).")
-cols[1].metric("Nearest products kept from the start", f"{100 * last['knn_overlap_init']:.0f} %")
-if "knn_overlap_content" in stats:
-    cols[2].metric("Nearest products shared with the content", f"{100 * last['knn_overlap_content']:.0f} %",
-                   help="Of each product's 10 nearest products, the share that are also nearest in its text and "
-                        "image features.")
+for col, column in zip(cols, ["mean_cosine_to_init", "knn_overlap_init", "knn_overlap_content"]):
+    if column in stats:
+        header, help_text, _ = drift_loaders.stat_header(column)
+        col.metric(header.removesuffix(" (%)"), pct(last[column]), help=help_text)
+left, right = st.columns([3, 2])
 export.chart(charts.drift_curves(stats, f"What each product keeps of its start and its content — {model_name}"),
              "drift_curves",
-             "Lines near 1 mean training kept products where their start (and their text and image) put them; falling "
-             "lines mean the model moved them to follow purchases instead.")
-export.chart(charts.drift_steps(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
-             "Tall bars: training still moves products a lot; shrinking bars: the model is settling.")
-export.table(stats, "drift_stats_table", "Drift measures per epoch (shares 0–1; distances in embedding units).",
-             f"drift {trained.name}")
+             "Lines near 100% mean training kept products where their start (and their text and image) put them; "
+             "falling lines mean the model moved them to follow purchases instead.", left)
+sentence = drift_sentence(model_name, int(last["epoch"]), float(last["mean_cosine_to_init"]),
+                          float(last["knn_overlap_init"]), content)
+right.markdown(f"**{products.text(sentence)}**")
+steps = stats.dropna(subset=["mean_step"])
+left, right = st.columns([3, 2])
+if len(steps):
+    export.chart(charts.drift_steps(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
+                 "Tall bars: training still moves products a lot; shrinking bars: the model is settling.", left)
+    right.markdown(f"**{products.text(steps_sentence(steps['epoch'].tolist(), steps['mean_step'].tolist()))}**")
+else:
+    st.markdown("**Only the starting point is stored, so there is no movement per epoch to show.**")
+with st.expander("Drift measures per epoch (table)"):
+    shown, config = drift_loaders.stat_table(stats)
+    export.table(shown, "drift_stats_table", "Drift measures per epoch (shares in %; distances in embedding units).",
+                 f"drift {trained.name}", column_config=config)
 
 # ----------------------------------------------------------------------------- BSC ablation
 st.subheader("STAIR with vs without backward smoothing")
@@ -99,10 +122,20 @@ names = {with_run.run.root: f"with smoothing ({loaders.run_label(pair[0])})",
 short = {with_run.run.root: "With smoothing", without_run.run.root: "Without smoothing"}
 both = drift_loaders.runs_drift_statistics([with_run, without_run], [names[with_run.run.root],
                                                                       names[without_run.run.root]])
+left, right = st.columns([3, 2])
 export.chart(charts.bsc_ablation_curves(both, "Content kept with and without backward smoothing"), "drift_bsc_curves",
              "One line per run: the higher a line stays, the more of the product content (left) and of the starting "
-             "point (right) survives training. Each panel has its own scale.")
-export.table(both, "drift_bsc_table", "Drift measures per epoch of both runs.", "drift with vs without smoothing")
+             "point (right) survives training. Each panel has its own scale.", left)
+ends = both.sort_values("epoch").groupby("run").tail(1).set_index("run")
+if "knn_overlap_content" in ends and ends["knn_overlap_content"].notna().all():
+    sentence = bsc_sentence(float(ends.loc[names[with_run.run.root], "knn_overlap_content"]),
+                            float(ends.loc[names[without_run.run.root], "knn_overlap_content"]),
+                            int(ends["epoch"].min()))
+    right.markdown(f"**{products.text(sentence)}**")
+with st.expander("Drift measures per epoch of both runs (table)"):
+    shown, config = drift_loaders.stat_table(both)
+    export.table(shown, "drift_bsc_table", "Drift measures per epoch of both runs (shares in %).",
+                 "drift with vs without smoothing", column_config=config)
 projections = {t.run.root: drift_loaders.projection(t, str(t.run.root), drift_loaders.drift_key(str(t.run.root)),
                                                    "pca") for t in (with_run, without_run)}
 shared = sorted(set.intersection(*({int(e) for e in p["epoch"].unique()} for p in projections.values())))

@@ -302,7 +302,7 @@ def routing_by_interval(frame: pd.DataFrame, names: dict | None = None) -> go.Fi
 DRIFT_HEIGHT = 520
 COLOUR_NAMES = {"category": "Top-level category", "subcategory": "Category",
                 "main_buyer_persona": "Persona of most buyers (hidden truth)"}
-CURVE_NAMES = {"mean_cosine_to_init": "Same direction as before training (mean cosine)",
+CURVE_NAMES = {"mean_cosine_to_init": "Same direction as before training",
                "knn_overlap_init": "Nearest products kept from before training",
                "knn_overlap_content": "Nearest products shared with the content (all modalities)"}
 
@@ -334,8 +334,8 @@ def padded_range(values: pd.Series) -> list[float]:
 def projection_axis_titles(method: str, explained: list[float]) -> tuple[str, str]:
     """Axis titles of a 2-D projection: PCA directions with their share of the spread, else unitless map axes."""
     if method == "pca" and len(explained) == 2:
-        return (f"Main direction of difference ({100 * explained[0]:.0f} % of the spread)",
-                f"Second direction ({100 * explained[1]:.0f} % of the spread)")
+        return (f"Main direction of difference ({100 * explained[0]:.0f}% of the spread)",
+                f"Second direction ({100 * explained[1]:.0f}% of the spread)")
     return "Map position, left–right (no unit)", "Map position, down–up (no unit)"
 
 
@@ -367,32 +367,35 @@ def embedding_map(proj: pd.DataFrame, labels: pd.DataFrame, epoch: int, colour: 
 
 
 def drift_curves(stats: pd.DataFrame, title: str, by: str | None = None) -> go.Figure:
-    """Per epoch, what the products keep of their start and their content (one line per measure)."""
+    """Per epoch, what the products keep of their start and their content (one line per measure, in %)."""
     columns = [c for c in stats.columns if c == "mean_cosine_to_init" or c.startswith("knn_overlap_")]
     long = stats.melt(id_vars=["epoch"] + ([by] if by else []), value_vars=columns, var_name="measure",
                       value_name="value").dropna(subset=["value"])
     long["measure"] = long["measure"].map(curve_name)
+    long["value"] = (100.0 * long["value"]).round()
     fig = px.line(long, x="epoch", y="value", color="measure", line_dash=by, markers=True, title=title,
-                  labels={"epoch": "Epoch (0 = before training)", "value": "Share kept (1 = unchanged)",
+                  labels={"epoch": "Epoch (0 = before training)", "value": "Kept (%; 100 = unchanged)",
                           "measure": "Measure", **({by: "Run"} if by else {})})
-    fig.update_layout(yaxis_range=[0, 1.05], height=DRIFT_HEIGHT, legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(yaxis={"range": [0, 105], "ticksuffix": "%"}, height=DRIFT_HEIGHT,
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 
 def bsc_ablation_curves(stats: pd.DataFrame, title: str) -> go.Figure:
-    """STAIR with vs without backward smoothing: two panels (content neighbours kept, direction kept),
+    """STAIR with vs without backward smoothing: two panels (content neighbours kept, direction kept, in %),
     one line per run (column ``run``)."""
     measures = {"knn_overlap_content": "Nearest products shared with the content",
                 "mean_cosine_to_init": "Same direction as before training"}
     measures = {c: name for c, name in measures.items() if c in stats and stats[c].notna().any()}
     long = stats.melt(id_vars=["epoch", "run"], value_vars=list(measures), var_name="measure", value_name="value")
     long["measure"] = long["measure"].map(measures)
+    long["value"] = (100.0 * long["value"]).round()
     fig = px.line(long, x="epoch", y="value", color="run", facet_col="measure", markers=True, title=title,
                   color_discrete_sequence=["#4C78A8", "#E45756"],
-                  labels={"epoch": "Epoch (0 = before training)", "value": "Share kept (1 = unchanged)",
+                  labels={"epoch": "Epoch (0 = before training)", "value": "Kept (%; 100 = unchanged)",
                           "run": "Run", "measure": ""})
     fig.for_each_annotation(lambda a: a.update(text=a.text.lstrip("=")))
-    fig.update_yaxes(matches=None, showticklabels=True)
+    fig.update_yaxes(matches=None, showticklabels=True, ticksuffix="%")
     fig.update_layout(height=DRIFT_HEIGHT, legend={"orientation": "h", "y": -0.25})
     return fig
 

@@ -106,3 +106,53 @@ def overlap_by_segment(pairs: pd.DataFrame, segments: pd.Series) -> pd.DataFrame
     from core.explain import overlap_by_segment as build
 
     return build(pairs, segments)
+
+
+# ---------------------------------------------------------------- the drift table in business words
+STAT_HEADERS = {
+    "epoch": ("Epoch", "0 = before training.", None),
+    "run": ("Run", "Which of the two runs.", None),
+    "mean_cosine_to_init": ("Same direction as at the start (%)",
+                            "How much of its starting direction a product keeps, on average: 100% = unchanged "
+                            "(technical name: mean_cosine_to_init, the mean cosine similarity to the first "
+                            "snapshot, shown in %).", "%d%%"),
+    "knn_overlap_init": ("Nearest products kept from the start (%)",
+                         "Of each product's 10 nearest products before training, the share that are still among "
+                         "its 10 nearest (technical name: knn_overlap_init).", "%d%%"),
+    "knn_overlap_content": ("Nearest products shared with the content (%)",
+                            "Of each product's 10 nearest products, the share that are also nearest in its text and "
+                            "image features together (technical name: knn_overlap_content).", "%d%%"),
+    "mean_step": ("Distance moved this epoch",
+                  "Average distance a product moved since the epoch before, in embedding units (technical name: "
+                  "mean_step).", "%.2f"),
+    "mean_norm": ("Average embedding length",
+                  "Average length of a product's embedding, in embedding units (technical name: mean_norm).", "%.2f"),
+}
+
+
+def stat_header(column: str) -> tuple[str, str, str | None]:
+    """(header, help, format) of a drift-statistics column; per-modality overlaps get their own words."""
+    if column in STAT_HEADERS:
+        return STAT_HEADERS[column]
+    if column.startswith("knn_overlap_"):
+        modality = column.removeprefix("knn_overlap_")
+        return (f"Nearest products shared with the {modality} alone (%)",
+                f"Of each product's 10 nearest products, the share that are also nearest in its {modality} "
+                f"features alone (technical name: {column}).", "%d%%")
+    return column.replace("_", " ").capitalize(), f"Technical name: {column}.", None
+
+
+def stat_table(stats: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The drift statistics ready to show: shares in whole percent, and a column_config with business
+    headers (the technical name in each help)."""
+    shown = stats.copy()
+    config = {}
+    for column in shown.columns:
+        header, help_text, fmt = stat_header(column)
+        if fmt == "%d%%":
+            shown[column] = (100.0 * shown[column]).round()
+        if fmt is None:
+            config[column] = st.column_config.Column(header, help=help_text)
+        else:
+            config[column] = st.column_config.NumberColumn(header, help=help_text, format=fmt)
+    return shown, config

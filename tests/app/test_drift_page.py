@@ -11,7 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.explain import drift_statistics, projections
+from core.explain.screen_sentences import bsc_sentence, drift_sentence, steps_sentence
+from core.explain.words import pct
 from core.training import TrainConfig, open_run, train_run
+from tests.app.headers import headers, jargon_on_screen
+from tests.app.helpers import shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "drift.py")
 TINY_STAIR = {"dim": 8, "knn_text": 3, "knn_image": 2}
@@ -67,12 +71,28 @@ def test_drift_page_shows_projection_curves_and_the_smoothing_comparison(drift_a
     assert slider.value == 3
     # metrics show the real last-epoch values
     metric = next(m for m in at.metric if m.label == "Same direction as at the start")
-    assert metric.value == f"{stats['mean_cosine_to_init'].iloc[-1]:.2f}"
-    # the drift table is the core's table
-    table = next(d.value for d in at.dataframe if "mean_cosine_to_init" in d.value.columns
-                 and "run" not in d.value.columns)
+    assert metric.value == pct(stats["mean_cosine_to_init"].iloc[-1])
+    # the drift table is the core's table, shares in %, under business headers
+    element = next(d for d in at.dataframe if "mean_cosine_to_init" in d.value.columns
+                   and "run" not in d.value.columns)
+    table = element.value
     assert table["epoch"].tolist() == [0, 1, 2, 3]
-    assert table["knn_overlap_content"].tolist() == pytest.approx(stats["knn_overlap_content"].tolist())
+    assert table["knn_overlap_content"].tolist() == (100 * stats["knn_overlap_content"]).round().tolist()
+    assert headers(element)[:4] == ["Epoch", "Same direction as at the start (%)",
+                                    "Nearest products kept from the start (%)",
+                                    "Nearest products shared with the content (%)"]
+    assert not jargon_on_screen(at), jargon_on_screen(at)
+    # one sentence beside each chart, from the numbers it draws
+    text = [shown(m.value).strip("*") for m in at.markdown]
+    last = stats.iloc[-1]
+    assert drift_sentence("stair", 3, last["mean_cosine_to_init"], last["knn_overlap_init"],
+                          last["knn_overlap_content"]) in text
+    steps = stats.dropna(subset=["mean_step"])
+    assert steps_sentence(steps["epoch"].tolist(), steps["mean_step"].tolist()) in text
+    plain = drift_statistics(open_run(drift_app / "tiny_shop" / "plain")).iloc[-1]
+    assert bsc_sentence(last["knn_overlap_content"], plain["knn_overlap_content"], 3) in text
+    # only one view until the neighbourhood view is computed: no one-option "View" radio
+    assert not at.radio
     # the BSC pair was found by config and both runs are compared
     both = next(d.value for d in at.dataframe if "run" in d.value.columns)
     assert set(both["run"]) == {"with smoothing (tiny_shop/smooth)", "without smoothing (tiny_shop/plain)"}
@@ -104,7 +124,7 @@ def test_moving_the_epoch_slider_redraws_that_epoch(drift_app):
     assert _titles(at)[0] == "Products before training — stair"
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     share = 100 * first.attrs["explained"][0]
-    assert spec["layout"]["xaxis"]["title"]["text"] == f"Main direction of difference ({share:.0f} % of the spread)"
+    assert spec["layout"]["xaxis"]["title"]["text"] == f"Main direction of difference ({share:.0f}% of the spread)"
     xs = sorted(x for trace in spec["data"] for x in _values(trace["x"]))
     assert xs == pytest.approx(sorted(first.loc[first["epoch"] == 0, "x"]))
     assert len(first[first["epoch"] == 0]) == trained.data.n_items
