@@ -120,7 +120,7 @@ def overview_ready(page) -> None:
 
 
 def share_chart(page, user: str):
-    return page.locator(".gtitle").filter(has_text=f"What each recommendation for {user} is made of")
+    return page.locator(".gtitle").filter(has_text=f"What sets each recommendation for {user} apart")
 
 
 def choose_customer(page, user: str) -> float:

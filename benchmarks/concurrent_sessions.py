@@ -96,7 +96,7 @@ async def session(browser, url: str, run: str, users: list[str], deadline: float
     latencies, errors = [], []
 
     def chart(user):
-        return page.locator(".gtitle").filter(has_text=f"What each recommendation for {user} is made of")
+        return page.locator(".gtitle").filter(has_text=f"What sets each recommendation for {user} apart")
 
     async def pick(user: str) -> None:
         box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Customer")
@@ -132,7 +132,8 @@ async def meeting(url: str, run: str, users: list[str], sessions: int, seconds: 
             # the model (process-wide caches) before the sessions start
             warm = await browser.new_page()
             await warm.goto(f"{url}/explorer?run={run}&user={users[-1]}", timeout=TIMEOUT_MS)
-            await warm.locator(".gtitle").filter(has_text="What each recommendation for").wait_for(timeout=TIMEOUT_MS)
+            title = "What sets each recommendation for"
+            await warm.locator(".gtitle").filter(has_text=title).wait_for(timeout=TIMEOUT_MS)
             await warm.close()
             deadline = time.perf_counter() + seconds
             return await asyncio.gather(*(session(browser, url, run, mine, deadline, timeout_ms, think)
@@ -161,7 +162,7 @@ async def protocol_session(url: str, run: str, users: list[str], deadline: float
         request.rerun_script.query_string = f"run={run}&user={user}"
         request.rerun_script.page_name = "explorer"
         await connection.send(request.SerializeToString())
-        title, shown = f"What each recommendation for {user} is made of".encode(), False
+        title, shown = f"What sets each recommendation for {user} apart".encode(), False
         while True:
             raw = await asyncio.wait_for(connection.recv(), limit)
             shown = shown or title in raw  # the customer's share chart (its Plotly spec) was sent

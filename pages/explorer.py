@@ -12,9 +12,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import charts, export, loaders, products, sidebar
+from core.explain.why import customer_summary, why_row
+from core.explain.words import part_label
+from pages.common import charts, export, labels, loaders, products, sidebar
 
 THUMBS = 8  # latest purchases shown as pictures
+EVIDENCE_SPACES = {"text": "Description", "image": "Look", "learned": "The model's own view"}
 
 st.title("Customer explorer")
 data, trained, user, k = sidebar.customer_page("explorer_train", notes=False)
@@ -25,6 +28,9 @@ top = loaders.customer_top(trained, key, user, k)
 recs = top.wide(data)
 
 # ---- the item explained below: a linked item (even outside the top-K), else the picker's choice
+if st.session_state.get("explorer_item_for") != user:  # a new customer starts at their own top product
+    st.session_state.pop("explorer_item", None)
+    st.session_state["explorer_item_for"] = user
 wanted = sidebar.link_value("item")
 if wanted is not None:
     if data.find_item(wanted) is not None:
@@ -55,21 +61,18 @@ grid = st.columns(min(len(recs), 10) or 1)
 for slot, (_, row) in enumerate(recs.head(10).iterrows()):
     products.picture(grid[slot], root, row["image"])
     grid[slot].caption(f"**#{row['rank']}** {products.text(row['title'])}")
+st.markdown(f"**{products.text(customer_summary(user, recs, parts))}**")
 if len(parts) > 1:
     export.chart(charts.share_bars(recs, parts, user), "explorer_shares",
-                 "Each bar is one recommended product; the colours show how much of its lead over an average "
-                 "product comes from each modality (bars add up to 100 %).")
+                 "Each bar is one recommended product: how much of what sets it apart from an average product "
+                 "comes from each part (to the right: for it, to the left: against it; lengths add up to 100%).")
 else:
     export.note(text=f"This model ({trained.info.get('model')}) gives one undivided score, so there is no split "
                      "by modality; train HM4SR or STAIR to see which modality drives each recommendation.")
-shown = recs.drop(columns=["image"]).copy()
-for p in parts:
-    shown[f"share_{p}"] = 100.0 * shown[f"share_{p}"]
+shown, config = labels.attribution_table(recs, parts)
 export.table(shown, "explorer_recs",
-             "Score = sum of the part_ columns (exact); share_ columns in % (they add up to 100 per row).",
-             f"recommendations {user}",
-             column_config={f"share_{p}": st.column_config.NumberColumn(f"share {p} (%)", format="%.0f")
-                            for p in parts})
+             "Average product + each part's lead = the score, exactly; the % columns are each part's share of the "
+             "lead (signed).", f"recommendations {user}", column_config=config)
 
 # ---- why this item?
 st.subheader("Why this item?")
@@ -98,18 +101,24 @@ view = st.segmented_control("Show", WHY_VIEWS, default=WHY_VIEWS[0], required=Tr
 if view == "Score split":
     if item in ranks:
         row = recs.loc[recs["item_id"] == item].iloc[0]
-        tidy = top.long(data)  # one row per (product, part): contribution and share
-        rows = tidy[tidy["item_id"] == item]
-        split = pd.DataFrame({"modality": rows["part"].to_numpy(), "contribution": rows["contribution"].to_numpy(),
-                              "share_pct": 100.0 * rows["share"].to_numpy()})
-        left, right = st.columns(2)
-        title = f"How the score of “{products.plotly_text(row['title'])}” adds up"
-        export.chart(charts.score_split(split, parts, title), "explorer_split",
-                     f"The parts add up exactly to the score {row['score']:.3f}; longer bars pushed the item up more.",
-                     left)
-        export.table(split, "explorer_split_table", "Exact points per modality and their share of the item's lead (%).",
-                     f"score split {user} {item}", right,
-                     column_config={"share_pct": st.column_config.NumberColumn("share (%)", format="%.0f")})
+        why = why_row(row, parts, loaders.evidence(trained, key, user, item))
+        st.markdown(f"**{products.text(why)}**")
+        title = f"From an average product to “{products.plotly_text(row['title'])}”"
+        left, right = st.columns([3, 2])
+        export.chart(charts.waterfall(row, parts, title), "explorer_split",
+                     f"Start at the score of an average product for {user} ({row['baseline']:.2f} points); each "
+                     f"part adds (green) or takes away (red) points; the result is this product's score "
+                     f"({row['score']:.2f}).", left)
+        split = pd.DataFrame({"step": ["Average product", *(part_label(p) for p in parts), "This product"],
+                              "points": [row["baseline"], *(row[f"lift_{p}"] for p in parts), row["score"]],
+                              "share": [None, *(round(100.0 * row[f"share_{p}"]) for p in parts), None]})
+        export.table(split, "explorer_split_table", "The waterfall's numbers: points, and each part's share of the "
+                     "lead over an average product (signed, %).", f"score split {user} {item}", right,
+                     column_config={"step": st.column_config.TextColumn("Step"),
+                                    "points": st.column_config.NumberColumn("Points", format="%+.2f"),
+                                    "share": st.column_config.NumberColumn(
+                                        "Share of the lead (%)", format="%d%%",
+                                        help=labels.GLOSSARY["Share of the lead (%)"])})
     else:
         export.note(text=f"This product is outside the top {k}; the what-if view shows how its rank of "
                          f"#{rank} depends on each modality and each past purchase.")
@@ -121,24 +130,26 @@ elif view == "Evidence from the history":
         images = dict(zip(history["item_id"], history["image"]))
         spaces = list(ev.groupby("space", sort=False))
         for column, (space, group) in zip(st.columns(len(spaces)), spaces):
-            column.caption(f"Closest past purchases as seen by **{space}**")
+            column.caption(f"Closest past purchases by **{EVIDENCE_SPACES.get(space, space).lower()}**")
             cells = column.columns(4)
             for slot, (_, e) in enumerate(group.head(4).iterrows()):
                 products.picture(cells[slot], root, images.get(e["item_id"]))
                 cells[slot].caption(f"{products.text(e['title'])}  \n"
                                     f"{pd.Timestamp(int(e['time']), unit='s'):%d %b %Y} · "
                                     f"similarity {e['similarity']:.2f}")
-        export.table(ev.assign(date=pd.to_datetime(ev["time"], unit="s").dt.strftime("%Y-%m-%d")).drop(columns="time"),
-                     "explorer_evidence", "Past purchases closest to the item in each representation "
-                     "(1 = identical direction).", f"evidence {user} {item}")
+        shown_ev = ev.assign(date=pd.to_datetime(ev["time"], unit="s"),
+                             space=ev["space"].map(lambda s: EVIDENCE_SPACES.get(s, s))).drop(columns="time")
+        export.table(shown_ev, "explorer_evidence", "Past purchases closest to the item in each representation "
+                     "(1 = identical direction).", f"evidence {user} {item}", column_config=labels.columns(shown_ev))
 elif view == "What if…":
     left, right = st.columns(2)
     if len(dropped) and len(parts) > 1:
         export.chart(charts.rank_after_drop(dropped, "part", rank, "New rank without one modality", "Modality removed"),
                      "explorer_drop_modality", "Each bar: where the item would rank if the model could not see that "
                      "modality; past the dashed line = it falls.", left)
-        export.table(dropped, "explorer_drop_modality_table", "Score and rank with and without each modality.",
-                     f"without modality {user} {item}", left)
+        shown_drop = dropped.assign(part=dropped["part"].map(part_label))
+        export.table(shown_drop, "explorer_drop_modality_table", "Score and rank with and without each modality.",
+                     f"without modality {user} {item}", left, column_config=labels.columns(shown_drop))
     else:
         export.note(left, "This model reads a single input, so there is no modality to remove.")
     removed = loaders.drop_purchase(trained, key, user, item)
@@ -153,8 +164,9 @@ elif view == "What if…":
                                             "Past purchase removed"), "explorer_drop_purchase",
                      "The 10 past purchases that move the item most when removed; past the dashed line = it falls.",
                      right)
-        export.table(removed, "explorer_drop_purchase_table", "Every past purchase removed in turn (rank change > 0: "
-                     "the item falls).", f"without purchase {user} {item}", right)
+        export.table(removed, "explorer_drop_purchase_table", "Every past purchase removed in turn (places fallen "
+                     "> 0: the item falls).", f"without purchase {user} {item}", right,
+                     column_config=labels.columns(removed))
     else:
         export.note(right, "This model does not read the purchase history, so removing a purchase changes nothing.")
 
@@ -170,9 +182,10 @@ for slot, (_, row) in enumerate(recent.iterrows()):
     products.picture(strip[slot], root, row["image"])
     strip[slot].caption(f"**{row['date']:%d %b %Y}**  \n{products.text(row['title'])}")
 with st.expander(f"All {len(history)} purchases as a table"):
-    export.table(history.drop(columns=["image", "time"]), "explorer_history_table",
+    shown_history = history.drop(columns=["image", "time"])
+    export.table(shown_history, "explorer_history_table",
                  "One row per purchase, oldest first; days since the previous purchase in the last column.",
-                 f"purchases {user}")
+                 f"purchases {user}", column_config=labels.columns(shown_history))
 
 # ---- report
 st.divider()

@@ -20,6 +20,8 @@ from core.explain.evidence import evidence
 from core.explain.gates import GateView, gates
 from core.explain.recommend import recommendations
 from core.explain.time_effects import time_shift
+from core.explain.why import customer_summary, why_row
+from core.explain.words import pct, signed_points
 from core.training.runs import TrainedRun
 
 SHIFT_MONTHS = tuple(range(-12, 13))
@@ -48,6 +50,8 @@ class CustomerExplanation:
         bought_before_offset: When the item is among the purchases the model reads and the model
             learned a "bought before" offset (:meth:`~core.models.base.Recommender.repeat_offset`):
             that offset, part of the item's score; else None.
+        summary: One sentence on what drives the whole list (:func:`core.explain.why.customer_summary`).
+        why: One sentence per recommendation, in list order (:func:`core.explain.why.why_row`).
     """
 
     user_id: str
@@ -65,6 +69,8 @@ class CustomerExplanation:
     drop_purchase: pd.DataFrame
     evidence: pd.DataFrame
     bought_before_offset: float | None = None
+    summary: str = ""
+    why: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready nested dict (DataFrames as lists of records, numpy values as Python ones)."""
@@ -77,7 +83,9 @@ class CustomerExplanation:
                                             else _records(self.gates.fusion_weights))}
         return {"user_id": self.user_id, "model": self.model, "run": self.run, "parts": list(self.parts),
                 "purchases": self.purchases, "last_purchase": self.last_purchase, "item_id": self.item_id,
-                "item_title": self.item_title, "recommendations": _records(self.recommendations), "gates": gate_view,
+                "item_title": self.item_title, "summary": self.summary,
+                "recommendations": [{**r, "why": w} for r, w in zip(_records(self.recommendations), self.why)],
+                "gates": gate_view,
                 "time_effects": _records(self.time_effects), "drop_modality": _records(self.drop_modality),
                 "drop_purchase": _records(self.drop_purchase), "evidence": _records(self.evidence),
                 "bought_before_offset": self.bought_before_offset}
@@ -86,31 +94,30 @@ class CustomerExplanation:
         """A readable multi-line explanation."""
         lines = [f"Customer {self.user_id}: {self.purchases} purchases, the last on {_date(self.last_purchase)}.",
                  f"Model {self.model} (run {self.run}); every score = {' + '.join(self.parts)} exactly."]
-        lines += ["", f"Top {len(self.recommendations)} recommendations (share = each part's share of the item's "
-                      "lift above this customer's average item):"]
+        lines += ["", self.summary, "", f"Top {len(self.recommendations)} recommendations (average product + each "
+                                        "part's lead = score; % = each part's signed share of the lead):"]
         lines += _table(self.recommendations, self.parts)
         item = self.recommendations[self.recommendations["item_id"] == self.item_id]
         head = f"Why {self.item_id} \"{self.item_title}\""
         if len(item):
             row = item.iloc[0]
-            head += f" (rank {int(row['rank'])}, score {row['score']:.3f})"
-            if len(self.parts) > 1:
-                shares = ", ".join(f"{p} {row[f'share_{p}']:.0%}" for p in self.parts)
-                head += f": {shares}"
+            head += f" (rank {int(row['rank'])}, score {row['score']:.2f})"
         lines += ["", head + "."]
+        if len(item):
+            lines.append("  " + self.why[int(item.index[0])])
         if self.bought_before_offset is not None:
             lines.append(f"  Already bought, within the purchases the model reads: its score includes the learned "
                          f"\"bought before\" offset ({self.bought_before_offset:+.3f}).")
         if len(self.drop_modality):
             lines.append("  Remove one part's input and re-score:")
             for r in self.drop_modality.itertuples():
-                lines.append(f"    without {r.part:<14} score {r.score:8.3f} -> {r.new_score:8.3f}  "
+                lines.append(f"    without {r.part:<14} score {r.score:8.2f} -> {r.new_score:8.2f}  "
                              f"rank {int(r.rank)} -> {int(r.new_rank)}")
         if len(self.drop_purchase):
             worst = self.drop_purchase.sort_values("score_change").head(3)
             lines.append("  Purchases it depends on most (removing them lowers its score most):")
             for r in worst.itertuples():
-                lines.append(f"    #{int(r.position)} {r.removed_item_id} \"{r.title}\": score {r.score_change:+.3f}, "
+                lines.append(f"    #{int(r.position)} {r.removed_item_id} \"{r.title}\": score {r.score_change:+.2f}, "
                              f"rank {int(r.new_rank)} ({int(r.rank_change):+d})")
         if len(self.evidence):
             lines.append("  Nearest past purchases:")
@@ -181,16 +188,17 @@ def _table(recs: pd.DataFrame, parts: tuple[str, ...]) -> list[str]:
     show_parts = len(parts) > 1
     header = f"  {'rank':>4}  {'item':<10} {'title':<{width}} {'score':>8}"
     if show_parts:
-        header += "".join(f" {p[:8]:>8}" for p in parts) + "   " + " ".join(f"{p[:5] + '%':>6}" for p in parts)
+        header += f" {'average':>8}" + "".join(f" {p[:8]:>8}" for p in parts) + "   " + \
+            " ".join(f"{p[:5] + '%':>6}" for p in parts)
     out = [header]
     for r in recs.to_dict(orient="records"):
-        line = f"  {r['rank']:>4}  {r['item_id']!s:<10} {str(r['title'])[:width]:<{width}} {r['score']:>8.3f}"
+        line = f"  {r['rank']:>4}  {r['item_id']!s:<10} {str(r['title'])[:width]:<{width}} {r['score']:>8.2f}"
         if show_parts:
-            line += "".join(f" {r[f'part_{p}']:>8.3f}" for p in parts)
-            line += "   " + " ".join(f"{r[f'share_{p}']:>6.0%}" for p in parts)
+            line += f" {r['baseline']:>8.2f}" + "".join(f" {signed_points(r[f'lift_{p}']):>8}" for p in parts)
+            line += "   " + " ".join(f"{pct(r[f'share_{p}']):>6}" for p in parts)
         out.append(line)
     if show_parts:
-        out.append(f"  (score = {' + '.join(parts)}; the % columns are the shares)")
+        out.append(f"  (score = average product + {' + '.join(parts)} leads; the % columns are the signed shares)")
     return out
 
 
@@ -212,15 +220,18 @@ def explain_customer(trained: TrainedRun, user_id: str, item_id: str | None = No
     if item_id is not None:
         trained.data.item_index(item_id)
     recs = recommendations(trained, user_id, k=k, now=now)
+    parts = trained.scorer.capabilities.parts
     item = item_id if item_id is not None else str(recs["item_id"].iloc[0])
     offset = trained.model.repeat_offset()
     bought = trained.data.item_index(item) in c.items[c.window_start:]
     return CustomerExplanation(
         user_id=user_id, model=str(trained.info.get("model", type(trained.model).__name__)), run=trained.name,
-        parts=trained.scorer.capabilities.parts, purchases=len(c.items), last_purchase=c.last_time, item_id=item,
+        parts=parts, purchases=len(c.items), last_purchase=c.last_time, item_id=item,
         item_title=str(trained.data.items["title"].to_numpy()[trained.data.item_index(item)]), recommendations=recs,
         gates=gates(trained, user_id, now=now),
         time_effects=time_shift(trained, user_id, SHIFT_MONTHS, k=k, item_id=item, now=now),
         drop_modality=drop_modality(trained, user_id, item, now=now),
         drop_purchase=drop_purchase(trained, user_id, item, now=now),
-        evidence=evidence(trained, user_id, item), bought_before_offset=offset if bought else None)
+        evidence=evidence(trained, user_id, item), bought_before_offset=offset if bought else None,
+        summary=customer_summary(user_id, recs, parts),
+        why=tuple(why_row(row, parts, evidence(trained, user_id, str(row["item_id"]))) for _, row in recs.iterrows()))

@@ -109,8 +109,8 @@ def mix_sentence(who: str, shares: Mapping[str, float], what: str = "products") 
         what: What is recommended, for the wording.
 
     Returns:
-        E.g. "C0001's top 10 are recommended mainly for their look: on average, of what sets each
-        product apart from an average product, its image gives 62%, its text 30%, its purchase
+        E.g. "C0001's top 10: recommended mainly for its look — on average, of what sets each of
+        these products apart from an average product, its image 62%, its text 30%, its purchase
         pattern -8% (against)."
     """
     shares = {p: float(s) for p, s in shares.items()}
@@ -121,9 +121,8 @@ def mix_sentence(who: str, shares: Mapping[str, float], what: str = "products") 
         return f"{who}: no part sets these {what} apart from an average product."
     reason = _reason(shares)
     reason = "for a mix of reasons, none above an average product" if reason is None else reason
-    reason = reason.replace(" its ", " their ").replace("for its ", "for their ")
-    return (f"{who} {'get' if what == 'products' else 'are'} {what} recommended {reason}: on average, of what sets "
-            f"each product apart from an average product, {', '.join(clauses)}.")
+    return (f"{who}: recommended {reason} — on average, of what sets each of these {what} apart from an average "
+            f"product, {', '.join(clauses)}.")
 
 
 def audience_sentence(title: str, k: int, reached: int, customers: int, shares: Mapping[str, float]) -> str:

@@ -126,3 +126,40 @@ def glossary(container=None) -> None:
 
 __all__ = ["GLOSSARY", "METRICS", "attribution_table", "glossary", "lift_column", "metric_columns", "metric_label",
            "part_label", "share_column"]
+
+
+def _number(label: str, fmt: str, help_text: str | None = None) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, format=fmt, help=help_text)
+
+
+# technical column name -> its column in business words; one format per quantity
+COLUMNS: dict[str, object] = {
+    "position": _number("Purchase no.", "%d", "Position in the customer's history, 0 = first (technical: position)."),
+    "item_id": st.column_config.TextColumn("Product id", width="small"),
+    "removed_item_id": st.column_config.TextColumn("Purchase removed", width="small",
+                                                   help="Product id of the past purchase left out (technical: "
+                                                        "removed_item_id)."),
+    "title": st.column_config.TextColumn("Product", width="medium"),
+    "category": st.column_config.TextColumn("Category", width="small"),
+    "date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
+    "days_since_previous": _number("Days since the previous purchase", "%.0f",
+                                   "Technical name: days_since_previous."),
+    "space": st.column_config.TextColumn("Seen by", width="small",
+                                         help="Which representation the similarity is measured in: the product "
+                                              "text, its image, or the model's own learned vectors (technical: "
+                                              "space)."),
+    "similarity": _number("Similarity", "%.2f", GLOSSARY["Similarity"] + " Technical name: cosine similarity."),
+    "part": st.column_config.TextColumn("Part removed", width="small"),
+    "score": _number("Score (points)", "%.2f", "The model's score; only differences between products matter."),
+    "new_score": _number("Score afterwards (points)", "%.2f", "Technical name: new_score."),
+    "score_change": _number("Score change (points)", "%+.2f", "Technical name: score_change."),
+    "rank": _number("Rank", "%d", "Place in the customer's list, 1 = top."),
+    "new_rank": _number("Rank afterwards", "%d", "Technical name: new_rank."),
+    "rank_change": _number("Places fallen", "%+d", "Positive = the product falls down the list; negative = it "
+                                                   "rises (technical: rank_change)."),
+}
+
+
+def columns(frame: pd.DataFrame) -> dict:
+    """``column_config`` for every column of ``frame`` this module knows (:data:`COLUMNS`)."""
+    return {c: COLUMNS[c] for c in frame.columns if c in COLUMNS}

@@ -86,3 +86,8 @@ def choose_run(at: AppTest, name: str) -> AppTest:
     picker = at.selectbox(key="sidebar_run")
     picker.set_value(next(o for o in picker.options if o.endswith(name))).run()
     return at
+
+
+def sentences(at: AppTest) -> str:
+    """Every markdown text on the page, joined, as the reader sees it (bold markers removed)."""
+    return "\n".join(shown(m.value).replace("**", "") for m in at.markdown)

@@ -26,7 +26,7 @@ def test_a_customer_link_opens_the_explorer_on_that_run_customer_and_item(shop_a
     assert at.selectbox(key="sidebar_run").value.endswith("tiny_shop/hm4sr")
     assert at.selectbox(key="sidebar_user").value == "U007"
     assert at.selectbox(key="explorer_item").value == item
-    assert any("How the score of" in (c["layout"]["title"]["text"]) for c in charts(at).values())  # the split
+    assert any("From an average product to" in (c["layout"]["title"]["text"]) for c in charts(at).values())
     at.segmented_control(key="explorer_why_view").set_value("What if…").run()
     assert table_with(at, "part", "new_rank")["rank"].iloc[0] == 4
     assert not at.warning

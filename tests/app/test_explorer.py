@@ -7,27 +7,33 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import explain
+from core.explain import why as explain_why
 from tests.app.conftest import APP
-from tests.app.helpers import chart, choose_run, downloads, messages, open_page, table_with, values
+from tests.app.helpers import chart, choose_run, downloads, messages, open_page, sentences, table_with, values
 
 PARTS = ("id", "text", "image")
 
 
-def test_explorer_lists_k_items_whose_modality_shares_sum_to_100(shop_app, shop_trained):
+def test_explorer_lists_k_items_with_one_signed_attribution_and_a_sentence(shop_app, shop_trained):
     at = open_page("pages/explorer.py", "U005")
     assert not at.exception
     expected = explain.recommendations(shop_trained, "U005", k=10)
     table = table_with(at, *(f"share_{p}" for p in PARTS))
     assert table["item_id"].tolist() == expected["item_id"].tolist()
     assert len(table) == 10
-    np.testing.assert_allclose(table[[f"share_{p}" for p in PARTS]].sum(axis=1), 100.0, atol=1e-6)
-    np.testing.assert_allclose(table[[f"part_{p}" for p in PARTS]].sum(axis=1), table["score"], rtol=1e-5, atol=1e-5)
-    # the stacked bar shows the same shares, one trace per modality, 100 % per item
-    spec = chart(at, "What each recommendation for U005 is made of")
-    assert [t["name"] for t in spec["data"]] == list(PARTS)
-    per_item = np.sum([values(t["x"]).astype(float) for t in spec["data"]], axis=0)
-    np.testing.assert_allclose(per_item, 100.0, atol=1e-6)
-    assert spec["layout"]["xaxis"]["title"]["text"] == "Share of the item's score (%)"
+    # the % columns are the signed shares (sizes add up to 100 per product), and never clipped
+    np.testing.assert_allclose(table[[f"share_{p}" for p in PARTS]].abs().sum(axis=1), 100.0, atol=1.5)
+    np.testing.assert_allclose(table["baseline"] + table[[f"lift_{p}" for p in PARTS]].sum(axis=1), table["score"],
+                               rtol=1e-5, atol=1e-5)
+    assert not any(c.startswith("part_") for c in table.columns)  # raw points are not shown beside the leads
+    # the diverging bars draw the same shares, one trace per part, labelled in words
+    spec = chart(at, "What sets each recommendation for U005 apart")
+    assert [t["name"] for t in spec["data"]] == ["Purchase patterns", "Description (text)", "Look (image)"]
+    for p, trace in zip(PARTS, spec["data"]):
+        np.testing.assert_allclose(values(trace["x"]).astype(float), (100 * expected[f"share_{p}"]).round())
+    assert spec["layout"]["xaxis"]["range"] == [-100, 100]
+    # the customer's sentence is the one core writes from the same frame
+    assert explain_why.customer_summary("U005", expected, PARTS) in sentences(at)
     # the customer's header and the history timeline with one picture per purchase
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Purchases"] == "9"
@@ -44,10 +50,17 @@ def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop
     second = recs["item_id"].iloc[1]
     at.selectbox(key="explorer_item").set_value(second).run()
     assert not at.exception
-    split = table_with(at, "modality", "contribution")
     row = recs.iloc[1]
-    assert split["contribution"].tolist() == pytest.approx([row[f"part_{p}"] for p in PARTS], rel=1e-5, abs=1e-6)
-    assert split["contribution"].sum() == pytest.approx(row["score"], rel=1e-5, abs=1e-5)
+    # the waterfall: average product, one signed lead per part, the score; the sentence beside it says the same
+    fall = chart(at, "From an average product to")["data"][0]
+    np.testing.assert_allclose(values(fall["y"]).astype(float),
+                               [row["baseline"], *(row[f"lift_{p}"] for p in PARTS), row["score"]], rtol=1e-5,
+                               atol=1e-6)
+    evidence = explain.evidence(shop_trained, "U003", second)
+    assert explain_why.why_row(row, PARTS, evidence) in sentences(at)
+    split = table_with(at, "step", "points")
+    assert split["points"].tolist() == pytest.approx([row["baseline"], *(row[f"lift_{p}"] for p in PARTS),
+                                                      row["score"]], rel=1e-5, abs=1e-6)
     assert not any("new_rank" in d.value.columns for d in at.dataframe)  # what-ifs only on request
     at.segmented_control(key="explorer_why_view").set_value("What if…").run()
     dropped = table_with(at, "part", "new_rank")
@@ -58,7 +71,7 @@ def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop
     assert removed["new_rank"].tolist() == explain.drop_purchase(shop_trained, "U003", second)["new_rank"].tolist()
     at.segmented_control(key="explorer_why_view").set_value("Evidence from the history").run()
     evidence = table_with(at, "space", "similarity")
-    assert set(evidence["space"]) == {"text", "image", "learned"}
+    assert set(evidence["space"]) == {"Description", "Look", "The model's own view"}
     assert at.query_params["item"] == second  # the deep link follows the choice
 
 
@@ -93,3 +106,19 @@ def test_without_a_trained_run_the_explorer_offers_training(monkeypatch, shop_di
     assert not at.exception
     assert "No model has been trained on tiny_shop yet" in messages(at)
     assert at.button(key="explorer_train").label == "Train the starter models now"
+
+
+def test_changing_customer_shows_the_new_customers_product_in_the_picker(shop_app, shop_trained):
+    at = open_page("pages/explorer.py", "U003")
+    first = explain.recommendations(shop_trained, "U003", k=10)
+    at.selectbox(key="explorer_item").set_value(first["item_id"].iloc[2]).run()
+    at.selectbox(key="sidebar_user").set_value("U004").run()
+    assert not at.exception
+    now = explain.recommendations(shop_trained, "U004", k=10)
+    picker = at.selectbox(key="explorer_item")
+    # the picker, its label, the chart and the link all name the new customer's top product
+    assert picker.value == now["item_id"].iloc[0]
+    assert picker.options == [f"#{r} {t} ({i})" for r, t, i in zip(now["rank"], now["title"], now["item_id"])]
+    assert picker.index == 0
+    assert at.query_params["item"] == now["item_id"].iloc[0]
+    assert chart(at, "From an average product to")["layout"]["title"]["text"].endswith(f"“{now['title'].iloc[0]}”")

@@ -94,7 +94,7 @@ def test_a_catalogue_with_ids_only_reads_well(ids_only_shop, capsys):
     assert [c for c in captions if c.startswith("**#")] == [
         f"**#{r}** {t}" for r, t in zip(recs["rank"], recs["title"])]
     assert not any("“”" in title for title in charts(at))
-    assert any(title in {f"How the score of “{t}” adds up" for t in recs["title"]} for title in charts(at))
+    assert any(title in {f"From an average product to “{t}”" for t in recs["title"]} for title in charts(at))
     pictures = [image.url for element in at.get("image") for image in element.proto.imgs]
     assert len(pictures) >= 10 and all(pictures)  # a placeholder per card (and per history strip slot), no empty slot
     assert "cannot" not in messages(at)

@@ -94,7 +94,7 @@ def test_customer_deep_link_shows_recommendations_and_modality_chart(app_url, pa
     page.get_by_text("Top 10 recommendations").wait_for(timeout=WAIT_MS)
     for rank in (1, 2, 3):  # the captions under the recommendation thumbnails, in the core's order
         page.get_by_text(f"#{rank} {recs['title'].iloc[rank - 1]}", exact=True).first.wait_for(timeout=WAIT_MS)
-    shares = page.locator(".js-plotly-plot").filter(has_text="What each recommendation for U007 is made of")
+    shares = page.locator(".js-plotly-plot").filter(has_text="What sets each recommendation for U007 apart")
     shares.wait_for(timeout=WAIT_MS)
     shares.locator("g.trace.bars").first.wait_for(timeout=WAIT_MS)
     assert shares.locator("g.legendtext, text.legendtext").count() == 3  # id, text, image

@@ -1,0 +1,45 @@
+"""Screenshots of every dashboard page at 1440 × 900 for docs/screenshots/ (one command).
+
+    python -m tests.browser.screenshots --runs runs            # runs trained on sample_data
+    python -m tests.browser.screenshots --runs runs --out /tmp/shots --width 1280
+
+Serves the app on the shipped sample (``sample_data``) with the runs under ``--runs`` (train them
+first: the dashboard's first-run button or ``python -m core train``), opens every page in Debian's
+Chromium, waits for it to settle and saves ``<page>.png``. It prints what the layout check found on
+each page (the same check as ``tests/browser/test_layout.py``) and exits 1 if anything was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tests.browser.test_deep_link import CHROMIUM, CHROMIUM_ARGS, ROOT, served_app
+from tests.browser.tour import PAGES, visit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", default="runs", help="trained runs folder (default %(default)s)")
+    parser.add_argument("--data", default=str(ROOT / "sample_data"), help="dataset (default: the shipped sample)")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder of the PNGs")
+    parser.add_argument("--width", type=int, default=1440)
+    parser.add_argument("--height", type=int, default=900)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    found = 0
+    with served_app(Path(args.data), Path(args.runs)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        for name, path, ready in PAGES:
+            report = visit(page, url, name, path, ready, args.width, args.height, Path(args.out) / f"{name}.png")
+            found += len(report.problems)
+            print(f"{name:<13} {'ok' if not report.problems else '; '.join(report.problems)}")
+        browser.close()
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
