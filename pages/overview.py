@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import export, first_run, light_charts, loaders, products, sidebar
+from core.explain.screen_sentences import categories_sentence, metrics_sentence, monthly_sentence
+from pages.common import export, first_run, labels, light_charts, loaders, products, run_tables, sidebar
 
 st.title("Overview")
 data = sidebar.selected_dataset()
@@ -35,18 +36,20 @@ runs = loaders.run_dirs_for(data)
 unreadable = loaders.unreadable_runs()
 if runs:
     table = loaders.metrics_table(tuple(runs), tuple(loaders.run_stamp(r) for r in runs))
-    table = table.assign(run=[loaders.run_label(r) for r in table["run"]])  # two runs of one model stay apart
-    metric_cols = [c for c in table.columns if c.startswith("test ") and c.split("@")[-1] in ("10", "20")]
-    new_products = ["new products"] if "new products" in table else []  # runs of --split new-items
-    export.table(table[["run", "model", "best epoch", "epoch seconds", "trained on", *metric_cols, *new_products,
-                        "problem"]],
-                 "overview_runs",
-                 "Test metrics with full ranking over all products (higher is better); each row is one trained run, "
-                 "named by its folder. A run with a damaged file says which and how to repair it under “problem”.",
-                 f"{data.name} trained models",  # the CSV keeps every digit; the screen rounds for reading
-                 column_config={"epoch seconds": st.column_config.NumberColumn(format="%.1f"),
-                                **{c: st.column_config.NumberColumn(format="%.4f") for c in metric_cols}})
-    for label, problem in zip(table["run"], table["problem"]):
+    short, short_config, full, full_config = run_tables.metrics_frames(table)
+    readable = short.dropna(subset=[c for c in short.columns if "@" in c])
+    if "hr@10" in readable and len(readable):
+        label, _ = labels.metric_label("hr@10")
+        st.markdown(f"**{products.text(metrics_sentence(label, dict(zip(readable['run'], readable['hr@10']))))}**")
+    export.table(short, "overview_runs",
+                 "Test measures with full ranking over all products (higher is better; hover a header for its "
+                 "technical name); each row is one trained run, named by its folder.",
+                 f"{data.name} trained models", column_config=short_config)
+    with st.expander("Every measure and training detail"):
+        export.table(full, "overview_runs_full", "Every test measure at every list length, with how each run was "
+                     "trained. A run with a damaged file says which and how to repair it under “Problem”.",
+                     f"{data.name} trained models, all measures", column_config=full_config)
+    for label, problem in zip((loaders.run_label(r) for r in table["run"]), table["problem"]):
         if problem:
             st.warning(f"Trained model “{products.text(label)}” is damaged: {products.text(problem)}",
                        icon=":material/build:")
@@ -58,9 +61,15 @@ for run_dir, problem in unreadable:
 
 # Vega-Lite, not Plotly, on this first page: see pages/common/light_charts.py
 left, right = st.columns(2)
-export.vega_chart(light_charts.category_bars(loaders.category_mix(data, key).head(15), "Purchases by product category"),
+categories = loaders.category_mix(data, key).head(15)
+sentence = categories_sentence(categories["category"].tolist(), categories["purchases"].tolist(), summary.interactions)
+left.markdown(f"**{products.text(sentence)}**")
+export.vega_chart(light_charts.category_bars(categories, "Purchases by product category"),
                   "overview_categories", "Longer bars: categories customers bought more often.", left)
-export.vega_chart(light_charts.monthly_line(loaders.monthly_purchases(data, key), "Purchases per month"),
+monthly = loaders.monthly_purchases(data, key)
+sentence = monthly_sentence([f"{m:%b %Y}" for m in monthly["month"]], monthly["purchases"].tolist())
+right.markdown(f"**{products.text(sentence)}**")
+export.vega_chart(light_charts.monthly_line(monthly, "Purchases per month"),
                   "overview_monthly",
                   "Seasonal peaks show when customers shop; the dashboard's time views build on this.", right)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.explain.screen_sentences import categories_sentence, metrics_sentence, monthly_sentence
 from core.training import TrainConfig, train_run
+from tests.app.headers import headers, jargon_on_screen
 from tests.app.helpers import shown, vega_charts
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -46,11 +48,20 @@ def test_overview_lists_trained_runs_with_their_metrics(app_env, cyclic_data):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert table["model"].tolist() == ["popularity"]
-    assert table["test ndcg@10"].iloc[0] == pytest.approx(metrics["test"]["ndcg@10"])  # exact values underneath
-    shown = json.loads(at.dataframe[0].proto.columns)  # rounded on screen for reading
-    assert shown["epoch seconds"]["type_config"]["format"] == "%.1f"
-    assert shown["test ndcg@10"]["type_config"]["format"] == "%.4f"
+    assert table["run"].tolist() == ["popularity"]
+    assert table["ndcg@10"].iloc[0] == pytest.approx(metrics["test"]["ndcg@10"])  # exact values underneath
+    config = json.loads(at.dataframe[0].proto.columns)  # rounded on screen for reading, one rounding per figure
+    assert config["epoch seconds"]["type_config"]["format"] == "%.1f"
+    assert config["ndcg@10"]["type_config"]["format"] == "%.3f"
+    # a short table that fits the page, business headers with the technical name in the help
+    assert headers(at.dataframe[0]) == ["Trained model", "Hit rate in top 10", "Ranking quality in top 10",
+                                        "Position of the hit in top 10", "Seconds per epoch"]
+    assert "NDCG@10" in config["ndcg@10"]["help"]
+    assert not jargon_on_screen(at), jargon_on_screen(at)
+    full = at.dataframe[1].value  # every measure, behind an expander; no empty "problem" column
+    assert "problem" not in full.columns and "hr@50" in full.columns
+    text = [shown(m.value).strip("*") for m in at.markdown]
+    assert metrics_sentence("Hit rate in top 10", {"popularity": metrics["test"]["hr@10"]}) in text
 
 
 def test_unreadable_dataset_shows_a_clear_message(monkeypatch, tmp_path):
@@ -61,15 +72,26 @@ def test_unreadable_dataset_shows_a_clear_message(monkeypatch, tmp_path):
     assert any("dataset directory does not exist" in e.value for e in at.error)
 
 
-def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app):
+def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app, shop_dir):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     images = at.get("image")
     assert len(images) == 24  # 30 products with pictures: the 24 best sellers
     # the numbers first (readable while the browser loads the chart library), pictures last
     assert [shown(s.value) for s in at.subheader] == ["Catalogue: tiny_shop", "Trained models", "Best-selling products"]
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert sorted(table["model"]) == ["hm4sr", "popularity"]
+    # a sentence beside each chart, from the numbers it draws
+    text = [shown(m.value).strip("*") for m in at.markdown]
+    from core.data import load_dataset
+    from core.data.summary import category_mix, monthly_purchases, summarize
+
+    data = load_dataset(shop_dir, k=5)
+    mix = category_mix(data).head(15)
+    total = summarize(data).interactions
+    assert categories_sentence(mix["category"].tolist(), mix["purchases"].tolist(), total) in text
+    monthly = monthly_purchases(data)
+    assert monthly_sentence([f"{m:%b %Y}" for m in monthly["month"]], monthly["purchases"].tolist()) in text
     keys = {b.key for b in at.get("download_button")}
     assert {"overview_categories_download", "overview_monthly_download", "overview_runs_download"} <= keys
     # drawn with Vega-Lite, not Plotly: the first page does not wait for Plotly's 4.7 MB of JavaScript
