@@ -415,14 +415,17 @@ COMPARISON_HEIGHT = 420
 
 
 def run_metrics_bars(table: pd.DataFrame, metrics: list[str]) -> go.Figure:
-    """Grouped bars of each run's test metrics (``metrics``: columns such as ``test ndcg@10``)."""
+    """Grouped bars of each run's test measures (``metrics``: columns such as ``ndcg@10``, named in
+    business words by :func:`pages.common.labels.metric_label`)."""
+    from pages.common.labels import metric_label
+
     long = table.melt(id_vars=["run"], value_vars=metrics, var_name="metric", value_name="value")
-    long["metric"] = long["metric"].str.removeprefix("test ").str.upper()
-    fig = px.bar(long, x="run", y="value", color="metric", barmode="group",
+    long["metric"] = [metric_label(m.removeprefix("test "))[0] for m in long["metric"]]
+    fig = px.bar(long, x="run", y="value", color="metric", barmode="group", text_auto=".3f",
                  title="Test accuracy of every trained model",
                  labels={"run": "Trained model", "value": "Score on held-out purchases (higher is better)",
                          "metric": "Measure"})
-    fig.update_layout(height=COMPARISON_HEIGHT)
+    fig.update_layout(height=COMPARISON_HEIGHT, legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -535,4 +538,14 @@ def calendar_rank_curve(frame: pd.DataFrame, k: int, title: str) -> go.Figure:
                       yaxis={"title": {"text": "Rank in their lists (1 = top)", "standoff": 6},
                              "range": [worst * 1.08 + 1, 0.5], "automargin": True},
                       legend={"orientation": "h", "y": -0.3})
+    return fig
+
+
+def narrow_categories(fig: go.Figure) -> go.Figure:
+    """A bar or waterfall chart made to fit half a page: its category labels broken over lines at
+    spaces and kept horizontal (Plotly would otherwise tilt and clip them in a narrow column)."""
+    for trace in fig.data:
+        if getattr(trace, "x", None) is not None and all(isinstance(v, str) for v in trace.x):
+            trace.x = [v.replace(" ", "<br>") for v in trace.x]
+    fig.update_xaxes(tickangle=0)
     return fig

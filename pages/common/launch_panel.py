@@ -71,17 +71,16 @@ def _who(result, data, run_label: str, dkey, title: str) -> None:
                  column_config=config, column_order=order)
     by_segment = loaders.audience_by_segment(frame, segments)
     left, right = st.columns(2)
-    export.chart(charts.audience_segments(by_segment, f"Who “{products.plotly_text(title)}” suits: {who}"),
-                 "product_launch_segments", "For each customer segment (the sample's planted persona, otherwise the "
-                 "category a customer bought most): its share of these customers (blue) against its share of all "
-                 "customers (grey).", left)
+    export.chart(charts.audience_segments(by_segment, "Who it suits, by segment"),
+                 "product_launch_segments", f"For each customer segment (the sample's planted persona, otherwise the "
+                 f"category a customer bought most): its share of {who} (blue) against its share of all customers "
+                 "(grey).", left)
     if len(parts) > 1 and len(frame):
         mean = pd.Series({"baseline": frame["baseline"].mean(), "score": frame["score"].mean(),
                           **{f"lift_{p}": frame[f"lift_{p}"].mean() for p in parts}})
         why = recommendation_sentence({p: mean[f"lift_{p}"] for p in parts})
         right.markdown(f"**{products.text(f'On average for {who}: {why[0].lower()}{why[1:]}')}**")
-        export.chart(charts.waterfall(mean, parts, f"From an average product to “{products.plotly_text(title)}”, "
-                                                   "on average"),
+        export.chart(charts.narrow_categories(charts.waterfall(mean, parts, "Why, on average")),
                      "product_launch_why", f"The average over {who} of: the score of an average product for them, "
                      "what each part adds (green) or takes away (red), and the product's score. A part the model "
                      "cannot know for a new product is 0, so against the average product it counts against it.",
@@ -164,12 +163,12 @@ def launch_panel(data, trained, k: int, item: str) -> None:
         st.info(products.text(note), icon=":material/info:")
     st.markdown(f"**{products.text(sentence(result, data, dkey, title))}**")
     cols = st.columns(3)
-    cols[0].metric(f"Customers who would get it in their top {k}", count(result.audience_size),
-                   help=f"Out of {count(result.customers)} customers scored.")
-    cols[1].metric("Its place for the customer it suits best", "—" if result.best_rank is None
+    cols[0].metric(f"Would get it (top {k})", count(result.audience_size),
+                   help=f"Customers who would get it in their top {k}, out of {count(result.customers)} scored.")
+    cols[1].metric("Place for the best-suited", "—" if result.best_rank is None
                    else f"#{result.best_rank}", help="Its rank among all the products of the customer it suits best "
                                                     "(the first row below).")
-    cols[2].metric("Median place where it gets in", f"#{result.audience['rank'].median():.0f}"
+    cols[2].metric("Median place (reached)", f"#{result.audience['rank'].median():.0f}"
                    if result.audience_size else "—")
     if result.edit is not None:
         _edit(result, data, dkey)

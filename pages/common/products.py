@@ -73,8 +73,11 @@ def audience_table(frame: pd.DataFrame, parts, segments: pd.Series, attributes: 
         "threshold": st.column_config.NumberColumn(f"Score of their {k}th best (points)", format="%.2f",
                                                    help="Technical name: threshold."),
     })
+    for p in parts:  # short headers: the part's label and the unit (the help says it is of the lead)
+        if f"share_{p}" in config:
+            config[f"share_{p}"]["label"] = f"{labels.part_label(p)} (%)"
     for column in config.values():
-        column.setdefault("width", "small")
+        column["width"] = column.get("width") or "small"
     order = [c for c in ("user_id", "segment", "planted_attribute", "rank", "margin_z", *(f"share_{p}" for p in parts),
                          "explorer") if c in shown]
     return shown, config, order
