@@ -25,11 +25,12 @@ def runs_folder(data) -> Path:
 
 
 def openable_runs(data) -> list[str]:
-    """The run picker's choices: complete runs on ``data``, then runs still training that already
-    hold a best checkpoint (their best epoch so far; :func:`training_note` says so on the page)."""
+    """The run picker's choices, sorted by path as :func:`loaders.run_dirs_for` sorts them: complete
+    runs on ``data`` and runs still training that already hold a best checkpoint (their best epoch
+    so far; :func:`training_note` says so on the page)."""
     complete = loaders.run_dirs_for(data)
     training = [str(run) for run in jobs.runs_in_training(loaders.runs_root(), data.root)]
-    return complete + [run for run in training if run not in complete]
+    return sorted(set(complete) | set(training), key=lambda run: Path(run).parts)
 
 
 def training_note(trained) -> None:
