@@ -82,7 +82,7 @@ def waterfall(row: pd.Series, parts: tuple[str, ...], title: str) -> go.Figure:
     pad = 0.18 * max(high - low, 1e-6)
     fig.update_layout(title=title, showlegend=False, height=HEIGHT, margin={"l": 10, "r": 10},
                       yaxis={"title": {"text": "Score (points)"}, "range": [low - pad, high + pad]},
-                      xaxis={"title": {"text": ""}})
+                      xaxis={"title": {"text": "From the average product to this product"}})
     return fig
 
 

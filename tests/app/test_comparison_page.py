@@ -13,7 +13,10 @@ from streamlit.testing.v1 import AppTest
 from core.data import load_dataset
 from core.data.browse import customer_directory
 from core.explain import overlap_by_segment, overlap_matrix, pairwise_overlap, recommendations
+from core.explain.screen_sentences import metrics_sentence, overlap_sentence, segment_agreement_sentence
 from core.training import open_run
+from tests.app.headers import headers, jargon_on_screen
+from tests.app.helpers import shown as shown_text
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "comparison.py")
 
@@ -37,12 +40,20 @@ def test_comparison_shows_metrics_and_top_k_overlap(monkeypatch, shop_dir, shop_
     data = load_dataset(shop_dir, k=5)
     runs = [open_run(shop_runs / "tiny_shop" / name, data=data) for name in ("hm4sr", "popularity")]
     # metrics table: one row per run, the run's own test metrics
-    metrics = _table(at, "test ndcg@10")
-    assert metrics["run"].tolist() == ["tiny_shop/hm4sr", "tiny_shop/popularity"]
+    metrics = _table(at, "ndcg@10")
+    assert metrics["run"].tolist() == ["hm4sr", "popularity"]
+    hit_rates = {}
     for trained in runs:
-        expected = json.loads((trained.run.root / "metrics.json").read_text())["test"]["ndcg@10"]
-        shown = metrics.loc[metrics["run"] == f"tiny_shop/{trained.name}", "test ndcg@10"].item()
-        assert shown == pytest.approx(expected)
+        test = json.loads((trained.run.root / "metrics.json").read_text())["test"]
+        shown = metrics.loc[metrics["run"] == trained.name, "ndcg@10"].item()
+        assert shown == pytest.approx(test["ndcg@10"])
+        hit_rates[trained.name] = test["hr@10"]
+    element = next(d for d in at.dataframe if "ndcg@10" in d.value.columns)
+    assert headers(element) == ["Trained model", "Hit rate in top 10", "Ranking quality in top 10",
+                                "Position of the hit in top 10", "Seconds per epoch"]
+    assert not jargon_on_screen(at), jargon_on_screen(at)
+    text = [shown_text(m.value) for m in at.markdown]
+    assert any(f"**{metrics_sentence('Hit rate in top 10', hit_rates)}**" in t for t in text)
     # the customer's lists side by side, with shared products marked
     k = at.sidebar.slider(key="sidebar_k").value
     lists = _table(at, "rank")
@@ -60,7 +71,9 @@ def test_comparison_shows_metrics_and_top_k_overlap(monkeypatch, shop_dir, shop_
     summary = _table(at, "mean_overlap")
     expected = overlap_matrix(runs, data.user_ids, k=k).loc["hm4sr", "popularity"]
     assert summary["customers"].item() == data.n_users
-    assert summary["mean_overlap"].item() == pytest.approx(expected)
+    assert summary["mean_overlap"].item() == round(100 * expected)  # in %
+    assert any(overlap_sentence("U003", {("hm4sr", "popularity"): len(shared) / k}, k) in t for t in text)
+    assert any(overlap_sentence("the average customer", {("hm4sr", "popularity"): expected}, k) in t for t in text)
     # agreement by customer group: the tiny shop's personas, values from the core
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Agreement of the models"))
@@ -69,8 +82,10 @@ def test_comparison_shows_metrics_and_top_k_overlap(monkeypatch, shop_dir, shop_
     assert list(spec["data"][0]["x"]) == expected["segment"].tolist()
     assert _values(spec["data"][0]["y"]) == pytest.approx((100 * expected["mean_overlap"]).tolist())
     assert set(expected["segment"]) == {"visual", "textual", "seasonal", "collaborative"}
+    segments = dict(zip(expected["segment"], expected["mean_overlap"]))
+    assert any(segment_agreement_sentence("hm4sr and popularity", segments, k) in t for t in text)
     downloads = [b.label for b in at.get("download_button")]
-    assert downloads.count("Download chart (HTML)") == 5 and downloads.count("Download table (CSV)") == 3
+    assert downloads.count("Download chart (HTML)") == 5 and downloads.count("Download table (CSV)") == 4
 
 
 def test_one_trained_model_is_not_compared(monkeypatch, shop_dir, tmp_path):
@@ -80,7 +95,7 @@ def test_one_trained_model_is_not_compared(monkeypatch, shop_dir, tmp_path):
     train_run(data, "popularity", tmp_path / "runs" / data.name / "popularity", None, TrainConfig(device="cpu"))
     at = _page(monkeypatch, shop_dir, tmp_path / "runs").run()
     assert not at.exception
-    assert _table(at, "test ndcg@10")["model"].tolist() == ["popularity"]
+    assert _table(at, "ndcg@10")["run"].tolist() == ["popularity"]
     assert any("Only one model is trained" in i.value for i in at.info)
 
 
