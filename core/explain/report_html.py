@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from core.data.browse import PLACEHOLDER_SVG, image_file, purchase_history
+from core.explain.why import customer_summary, why_row
+from core.explain.words import part_label, pct, signed_points
 
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D")
 STYLE = """
@@ -58,9 +60,11 @@ def _img(root: Path, rel: str, cls: str = "thumb") -> str:
 
 
 def _share_bar(row: pd.Series, parts: tuple[str, ...], colours: dict[str, str]) -> str:
-    spans = "".join(f"<span title='{_e(p)} {100 * row[f'share_{p}']:.0f}%' style='width:{100 * row[f'share_{p}']:.2f}%;"
-                    f"background:{colours[p]}'></span>" for p in parts)
-    text = " · ".join(f"{_e(p)} {100 * row[f'share_{p}']:.0f}%" for p in parts)
+    """Each part's signed share of the lead as a bar segment (faded and marked where it counts against)."""
+    spans = "".join(f"<span title='{_e(part_label(p))} {pct(row[f'share_{p}'])}' style='width:"
+                    f"{100 * abs(row[f'share_{p}']):.2f}%;background:{colours[p]};"
+                    f"opacity:{1.0 if row[f'share_{p}'] >= 0 else 0.35}'></span>" for p in parts)
+    text = " · ".join(f"{_e(part_label(p))} {pct(row[f'share_{p}'])}" for p in parts)
     return f"<div class='bar'>{spans}</div><div class='note'>{text}</div>"
 
 
@@ -111,16 +115,19 @@ def render_customer_report(*, customer_id: str, dataset_name: str, model_label: 
                    f"<b>{r['date']:%d %b %Y}</b></div>")
     out.append("</div>")
 
-    legend = "".join(f"<span><i class='dot' style='background:{colours[p]}'></i>{_e(p)}</span>" for p in parts)
-    out.append(f"<h2>Top {len(recs)} recommendations and what each is made of</h2>"
+    legend = "".join(f"<span><i class='dot' style='background:{colours[p]}'></i>{_e(part_label(p))}</span>"
+                     for p in parts)
+    out.append(f"<h2>Top {len(recs)} recommendations and what sets each apart</h2>"
+               f"<p><b>{_e(customer_summary(customer_id, recs, parts))}</b></p>"
                f"<div class='legend note'>{legend}</div><table><tr><th>Rank</th><th></th><th>Product</th>"
-               f"<th>Score</th><th>Share of the score by modality</th></tr>")
+               f"<th>Score</th><th>Share of the lead over an average product</th></tr>")
     for _, r in recs.iterrows():
         out.append(f"<tr><td>{int(r['rank'])}</td><td>{_img(root, r.get('image', ''))}</td><td>{_e(r['title'])}"
-                   f"<div class='note'>{_e(r['item_id'])}</div></td><td>{r['score']:.3f}</td>"
+                   f"<div class='note'>{_e(r['item_id'])}</div></td><td>{r['score']:.2f}</td>"
                    f"<td>{_share_bar(r, parts, colours)}</td></tr>")
-    out.append("</table><p class='note'>A share is the part of the item's lead over the customer's average "
-               "product that comes from that modality; shares add up to 100 %.</p>")
+    out.append("</table><p class='note'>A share is a part's slice of what sets the product apart from an average "
+               "product for this customer, signed: a faded segment and a minus sign mean that part counts against "
+               "it. The sizes add up to 100%.</p>")
 
     if item_id is not None:
         row = recs.loc[recs["item_id"] == item_id]
@@ -128,11 +135,15 @@ def render_customer_report(*, customer_id: str, dataset_name: str, model_label: 
             raise ValueError(f"item {item_id!r} is not in the customer's top {len(recs)}; pass one of "
                              f"{recs['item_id'].tolist()[:5]} or a larger k")
         row = row.iloc[0]
-        split = pd.DataFrame({"modality": parts, "points": [row[f"part_{p}"] for p in parts],
-                              "share": [f"{100 * row[f'share_{p}']:.0f} %" for p in parts]})
+        split = pd.DataFrame({"step": ["Average product", *(part_label(p) for p in parts), "This product"],
+                              "points": [f"{row['baseline']:.2f}", *(signed_points(row[f"lift_{p}"]) for p in parts),
+                                         f"{row['score']:.2f}"],
+                              "share": ["", *(pct(row[f"share_{p}"]) for p in parts), ""]})
         out.append(f"<h2>Why “{_e(row['title'])}” (rank {int(row['rank'])})?</h2>"
-                   f"<p>The score {row['score']:.3f} is the exact sum of these parts:</p>"
-                   + _table(split, {"modality": "Modality", "points": "Points", "share": "Share"}, {"points": ".3f"}))
+                   f"<p><b>{_e(why_row(row, parts, evidence))}</b></p>"
+                   f"<p>From the score of an average product for this customer to this product's score "
+                   f"{row['score']:.2f}, exactly:</p>"
+                   + _table(split, {"step": "Step", "points": "Points", "share": "Share of the lead"}))
         if evidence is not None and len(evidence):
             out.append("<h3>Evidence: the past purchases closest to it</h3><table><tr><th>Seen as</th><th></th>"
                        "<th>Past purchase</th><th>Bought</th><th>Similarity</th></tr>")
@@ -146,7 +157,7 @@ def render_customer_report(*, customer_id: str, dataset_name: str, model_label: 
             out.append("<h3>What if the model could not see one modality?</h3>"
                        + _table(dropped_modalities, {"part": "Without", "new_score": "New score",
                                                      "new_rank": "New rank", "rank_change": "Rank change"},
-                                {"new_score": ".3f"}))
+                                {"new_score": ".2f"}))
         if dropped_purchases is not None and len(dropped_purchases):
             worst = dropped_purchases.sort_values("rank_change", ascending=False).head(5)
             out.append("<h3>What if one past purchase had not happened? (the 5 that matter most)</h3>"

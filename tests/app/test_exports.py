@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import struct
 
@@ -12,7 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import explain
+from core.explain import why as explain_why
 from core.explain.report_html import customer_report_html
+from core.explain.words import part_label, pct
 from pages.common import export, light_charts
 from tests.app.conftest import APP
 from tests.app.helpers import charts, downloads, vega_charts
@@ -79,7 +82,8 @@ def test_customer_report_of_a_trained_run(shop_trained):
         assert title in page
     top = recs.iloc[0]
     assert f"Why “{top['title']}” (rank 1)?" in page
-    assert " · ".join(f"{p} {100 * top[f'share_{p}']:.0f}%" for p in ("id", "text", "image")) in page
+    assert " · ".join(f"{part_label(p)} {pct(top[f'share_{p}'])}" for p in ("id", "text", "image")) in page
+    assert html.escape(explain_why.customer_summary("U001", recs, ("id", "text", "image")), quote=True) in page
     assert "What if the model could not see one modality?" in page
     assert page.count("data:image/png;base64,") >= 9 + 5  # history strip and recommendations
     with pytest.raises(KeyError, match=r"customer|user"):

@@ -19,9 +19,11 @@ def tables(tmp_path):
                             "category": ["Bags", "Shoes"], "time": [1_700_000_000, 1_700_086_400],
                             "date": pd.to_datetime([1_700_000_000, 1_700_086_400], unit="s"),
                             "days_since_previous": [0.0, 1.0], "image": ["images/a.png", ""]})
+    # average product: id 1.0 + text 0.5 = 1.5; leads x: (0, +1.5) -> 0%, 100%; y: (-0.5, +1.0) -> -33%, 67%
     recs = pd.DataFrame({"rank": [1, 2], "item_id": ["x", "y"], "title": ["Green Hat", "Grey Scarf"],
-                         "score": [3.0, 2.0], "part_id": [1.0, 0.5], "part_text": [2.0, 1.5],
-                         "share_id": [0.25, 0.4], "share_text": [0.75, 0.6], "image": ["", ""]})
+                         "score": [3.0, 2.0], "part_id": [1.0, 0.5], "part_text": [2.0, 1.5], "baseline": [1.5, 1.5],
+                         "lift_id": [0.0, -0.5], "lift_text": [1.5, 1.0], "share_id": [0.0, -1 / 3],
+                         "share_text": [1.0, 2 / 3], "lacks": ["", ""], "image": ["", ""]})
     dropped = pd.DataFrame({"part": ["id", "text"], "score": [3.0, 3.0], "rank": [1, 1], "new_score": [2.0, 1.0],
                             "new_rank": [2, 9], "score_change": [-1.0, -2.0], "rank_change": [1, 8]})
     removed = pd.DataFrame({"position": [0, 1], "removed_item_id": ["a", "b"], "title": ["Red <Bag>", "Blue Shoe"],
@@ -44,11 +46,18 @@ def test_report_holds_every_section_with_the_tables_numbers(tmp_path):
     assert "Why these recommendations for customer C1?" in page
     assert "Red &lt;Bag&gt;" in page and "Red <Bag>" not in page  # text is escaped
     assert page.count("data:image/png;base64,") == 2  # the history thumbnail and the evidence thumbnail
-    assert "id 25% · text 75%" in page and "id 40% · text 60%" in page  # share bars of both items
-    assert re.search(r"width:25\.00%;background:#4C78A8", page)
-    assert "Why “Green Hat” (rank 1)?" in page and "The score 3.000 is the exact sum" in page
-    assert "<td>text</td><td>2.000</td><td>75 %</td>" in page  # exact split row
-    assert "<td>text</td><td>1.000</td><td>9</td><td>8</td>" in page  # without text: rank 9 (+8)
+    # signed share bars of both items, in words; the part against is faded
+    assert "Purchase patterns 0% · Description (text) 100%" in page
+    assert "Purchase patterns -33% · Description (text) 67%" in page
+    assert re.search(r"width:33\.33%;background:#4C78A8;opacity:0.35", page)
+    assert "Why “Green Hat” (rank 1)?" in page and "this product's score 3.00, exactly" in page
+    # the waterfall's steps and the sentence beside them
+    assert "<td>Average product</td><td>1.50</td><td></td>" in page
+    assert "<td>Description (text)</td><td>+1.50</td><td>100%</td>" in page
+    assert "<td>This product</td><td>3.00</td><td></td>" in page
+    assert ("Recommended mainly for its description: its text puts it 1.50 points above an average product; "
+            "closest past purchase: Red &lt;Bag&gt;, 14 Nov 2023.") in page
+    assert "<td>text</td><td>1.00</td><td>9</td><td>8</td>" in page  # without text: rank 9 (+8)
     assert page.index("Red &lt;Bag&gt;</td><td>3</td><td>2</td>") > 0  # most harmful removal listed
     assert "0.88" in page  # evidence similarity
     assert "<script" not in page  # no JavaScript: opens offline, prints
