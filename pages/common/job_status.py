@@ -106,13 +106,13 @@ def _live_panel(folder: str, data_root: str) -> None:
             st.progress(0.0, text="starting (loading the data)…")
         else:
             _bar(current)
-        if st.session_state.get("job_status_cancelling") == job.pid:
-            st.caption("Stopping at the end of the current batch…")
-        elif st.button("Cancel training", key="job_status_cancel", icon=":material/stop_circle:",
-                       help="Stops the job cleanly; it can be resumed from its last finished epoch."):
+        if st.session_state.get("job_status_cancelling") != job.pid and st.button(
+                "Cancel training", key="job_status_cancel", icon=":material/stop_circle:",
+                help="Stops the job cleanly; it can be resumed from its last finished epoch."):
             jobs.cancel_job(job)
             st.session_state["job_status_cancelling"] = job.pid
-            st.rerun(scope="fragment")
+        if st.session_state.get("job_status_cancelling") == job.pid:
+            st.caption("Stopping at the end of the current batch…")
     for progress in jobs.live_runs(folder):
         if progress.run not in shown:  # trained from a terminal: shown, stopped there
             _bar(progress)

@@ -142,3 +142,23 @@ def test_a_run_still_training_opens_with_a_note(monkeypatch, shop_dir, shop_runs
     texts = sidebar_progress(at)  # a training started in a terminal shows too (no cancel button: not ours)
     assert texts == ["hm4sr: epoch 4 of 15 · step 3/20 · 1 min 20 s elapsed · about 3 min 20 s left · "
                      "validation NDCG@20 0.2500 (best epoch 3)"]
+
+
+def test_the_sidebar_cancel_button_stops_the_job_and_offers_resume(fresh_app, cyclic_dir):
+    import sys
+
+    from core.training import jobs
+
+    folder = fresh_app / cyclic_dir.name
+    sleeper = [sys.executable, "-c", "import time; time.sleep(120)", "-m", "core", "train"]  # reads as a training
+    job, _ = jobs.start_job(folder, sleeper, [folder / "hm4sr"], "the starter models")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/drift.py").run()
+    assert not at.exception
+    assert sidebar_progress(at) == ["starting (loading the data)…"]
+    at.sidebar.button(key="job_status_cancel").click().run()
+    assert not at.exception
+    wait_for(lambda: not job.running, "the job to stop", 30)
+    at.run()
+    assert "Training of the starter models stopped" in messages(at)
+    assert at.sidebar.button(key="job_status_resume") and at.sidebar.button(key="job_status_discard")
