@@ -431,9 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="run directory (default: runs/<dataset>/<model>; with --starter the folder of the "
                                  "plan's runs, default runs/<dataset>)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="torch intra-op threads (default: the usable cores shared evenly among the `python -m core "
-                        "train` processes running on this machine, re-checked as they start and end, so two "
-                        "trainings do not each spin one thread per core; inter-op threads: 1)")
+                   help="torch intra-op threads (default: OMP_NUM_THREADS when set, else the usable cores shared "
+                        "evenly among the `python -m core train` processes running on this machine, re-checked as "
+                        "they start and end, so two trainings do not each spin one thread per core; inter-op "
+                        "threads: 1)")
     d = TRAIN_DEFAULTS  # help texts show them through argparse's %(default)
     p.add_argument("--epochs", type=int, default=d["epochs"], help="maximum epochs (default %(default)s)")
     p.add_argument("--patience", type=int, default=d["patience"],

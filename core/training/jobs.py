@@ -106,13 +106,16 @@ class ThreadShare:
     changes ``torch.set_num_threads`` when the share changed. A fixed ``--threads`` never changes.
 
     Args:
-        requested: The ``--threads`` value, or None for the automatic share.
+        requested: The ``--threads`` value, or None: ``OMP_NUM_THREADS`` when set (kept fixed, as asked
+            for), else the automatic share.
         every: Seconds between two counts.
     """
 
     def __init__(self, requested: int | None = None, every: float = 10.0):
         import torch
 
+        if requested is None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
+            requested = int(os.environ["OMP_NUM_THREADS"])
         self.fixed = requested is not None
         self.threads = job_threads(requested)
         self.every = every

@@ -153,3 +153,24 @@ def test_the_starter_plan_trains_from_the_command_line_and_skips_what_is_trained
     capsys.readouterr()
     assert main(argv) == 0
     assert capsys.readouterr().out.count("is already trained; skipped") == 2
+
+
+def test_thread_share_keeps_an_explicit_count_and_follows_the_others_otherwise(monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        assert jobs.ThreadShare().fixed and torch.get_num_threads() == 1  # as the environment asks
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        monkeypatch.setattr(jobs, "usable_cores", lambda: 4)
+        others = [0]
+        monkeypatch.setattr(jobs, "running_trainings", lambda exclude=None: list(range(others[0])))
+        share = jobs.ThreadShare(every=0.0)
+        assert not share.fixed and share.threads == 4 and torch.get_num_threads() == 4
+        others[0] = 1  # another training starts: this one gives up half its cores at its next check
+        share()
+        assert share.threads == 2 and torch.get_num_threads() == 2
+        assert jobs.ThreadShare(3).threads == 3 and jobs.ThreadShare(3).fixed
+    finally:
+        torch.set_num_threads(before)
