@@ -228,7 +228,7 @@ with tab_why:
     after_another = int(leads["times"].sum()) if not leads.empty else 0
     if leads.empty:
         export.note(text="Every purchase of this product was a customer's first purchase, so nothing leads to it.")
-    elif leads["times"].head(LEADS).nunique() == 1:  # ten equal bars say nothing: one sentence instead
+    elif len(leads) > 1 and leads["times"].head(LEADS).nunique() == 1:  # equal bars say nothing: a sentence
         st.markdown(products.text(preceding_sentence(len(leads), int(leads["times"].iloc[0]), after_another, LEADS)))
     else:
         leads_title = f"Purchases that lead to “{products.plotly_text(title)}”"

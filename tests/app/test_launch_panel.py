@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from core.data.browse import customer_segments
 from core.explain.launch import simulate_launch
+from core.explain.product import audience_by_segment, leading_segment
+from core.explain.sentences import launch_sentence
+from core.explain.words import ordinal
 from core.features.draft import ProductDraft, encode_draft, encode_edit
 from tests.app.conftest import APP
-from tests.app.helpers import messages, table_with
+from tests.app.headers import SNAKE, jargon_on_screen
+from tests.app.helpers import chart, messages, table_with, values
+from tests.app.test_product_page import bold, visible_headers
 
 K = 10
 TITLE, DESCRIPTION, CATEGORIES = "Linen summer shirt", "A light shirt in washed linen.", "Group1|Kind0"
@@ -74,17 +81,42 @@ def who(at: AppTest):
     return table_with(at, "user_id", "margin_z", "planted_attribute")["user_id"].tolist()
 
 
+def expected_sentence(trained, result, title: str = TITLE) -> str:
+    """The launch sentence from the group the panel shows (audience, or the 100 it suits best)."""
+    frame = result.audience if result.audience_size else result.top(100)
+    lead = leading_segment(audience_by_segment(frame, customer_segments(trained.data)))
+    if lead is None:
+        return launch_sentence(title, K, result.audience_size, result.customers, result.best_rank)
+    return launch_sentence(title, K, result.audience_size, result.customers, result.best_rank, str(lead["segment"]),
+                           int(lead["audience"]), len(frame), float(lead["base_pct"]) / 100)
+
+
 def test_a_new_product_shows_the_cores_audience_and_a_photo_changes_it(app_env):
     trained = app_env
     at = describe(open_product())
     assert not at.exception, at.exception
     plain = expected(trained)
     metrics = shown_metrics(at)
-    assert metrics[f"Customers who would get it in their top {K}"] == f"{plain.audience_size:,}"
-    assert metrics["Best margin (SDs of a customer's scores)"] == f"{plain.ranking['margin_z'].iloc[0]:+.2f}"
+    assert metrics[f"Would get it (top {K})"] == f"{plain.audience_size:,}"
+    assert metrics["Place for the best-suited"] == f"#{plain.best_rank}"
     shown = plain.audience if plain.audience_size else plain.top(100)
     assert who(at) == shown["user_id"].tolist()
     assert "no id part for a product it never saw" in messages(at)  # HM4SR's ID part, said on screen
+    # the sentence is the one generated from the result shown; with nobody reached it leads with the best-suited
+    sentence = expected_sentence(trained, plain)
+    assert sentence in bold(at)
+    if not plain.audience_size:
+        assert sentence.startswith("Best suited to") or sentence.startswith(TITLE)
+        assert f"{ordinal(plain.best_rank)} in the list of the customer it suits best" in sentence
+        table = table_with(at, "user_id", "margin_z", "planted_attribute")
+        assert table["rank"].iloc[0] == plain.best_rank  # its place for the best-suited, first row
+    # the same signed attribution as everywhere, with business headers
+    why = chart(at, "Why, on average")
+    np.testing.assert_allclose(values(why["data"][0]["y"])[1:-1],
+                               [shown[f"lift_{p}"].mean() for p in plain.parts], rtol=1e-6)
+    assert jargon_on_screen(at) == []
+    for element in at.dataframe:
+        assert not [h for h in visible_headers(element) if SNAKE.fullmatch(h)]
 
     photo = png((205, 35, 40))
     at = describe(open_product(), photo)
