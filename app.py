@@ -9,6 +9,7 @@ import streamlit as st
 from core.data import DataError
 
 st.set_page_config(page_title="Modality Lens", page_icon="🔎", layout="wide")
+st.logo("pages/assets/logo.svg", size="large")  # the product's name at the top of the sidebar, above the pages
 
 overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
 explorer = st.Page("pages/explorer.py", title="Customer explorer", icon=":material/person_search:")
@@ -23,7 +24,6 @@ navigation = st.navigation([
 ])
 if navigation.url_path == overview.url_path and ("user" in st.query_params or "item" in st.query_params):
     st.switch_page(explorer, query_params=st.query_params.to_dict())  # a customer link opens the explorer
-st.sidebar.title("Modality Lens")
 st.sidebar.caption("Why did the recommender show this item to this customer?")
 try:
     navigation.run()

@@ -1,123 +1,87 @@
-"""Explanations computed from trained models and their training runs."""
+"""Explanations computed from trained models and their training runs.
 
-from core.explain.compare import (
-                                  list_overlap,
-                                  matrix_from_pairs,
-                                  overlap_by_segment,
-                                  overlap_matrix,
-                                  overlap_summary,
-                                  pairwise_overlap,
-                                  run_labels,
-                                  top_k_lists,
-                                  topk_overlap,
-                                  topk_table,
-)
-from core.explain.counterfactuals import drop_modality, drop_purchase, faithfulness
-from core.explain.drift import (
-                                  aligned_pca,
-                                  aligned_umap,
-                                  drift_statistics,
-                                  drift_table,
-                                  find_ablation_pair,
-                                  item_labels,
-                                  projection_is_cached,
-                                  projections,
-                                  umap_epochs,
-)
-from core.explain.evidence import evidence
-from core.explain.forgetting import forgetting_curve
-from core.explain.gates import GateView, gates, routing_by_interval
-from core.explain.launch import (
-                                  EditComparison,
-                                  LaunchBaseline,
-                                  LaunchResult,
-                                  LaunchUnavailable,
-                                  cannot_launch,
-                                  launch_baseline,
-                                  simulate_launch,
-)
-from core.explain.population import (
-                                  category_segments,
-                                  persona_segments,
-                                  population_shares,
-                                  share_histogram,
-                                  shares_by_segment,
-)
-from core.explain.product import (
-                                  audience_by_segment,
-                                  audience_from_batch,
-                                  audience_from_top,
-                                  audience_source,
-                                  calendar_rank,
-                                  everyone_top,
-                                  preceding_purchases,
-                                  share_summary,
-                                  similar_products,
-)
-from core.explain.recommend import customer_top, recommendations
-from core.explain.report import CustomerExplanation, explain_customer
-from core.explain.report_html import customer_report_html, render_customer_report
-from core.explain.sentences import audience_sentence, difference_sentence, mix_sentence, recommendation_sentence
-from core.explain.time_effects import time_shift
+The public names below load on first use (PEP 562), so a page that needs only the words and
+sentences (:mod:`core.explain.words`, :mod:`core.explain.sentences`) does not import torch and every
+model with them: the dashboard's first page stays quick to open.
+"""
 
-__all__ = [
-                                  "CustomerExplanation",
-                                  "EditComparison",
-                                  "GateView",
-                                  "LaunchBaseline",
-                                  "LaunchResult",
-                                  "LaunchUnavailable",
-                                  "aligned_pca",
-                                  "aligned_umap",
-                                  "audience_by_segment",
-                                  "audience_from_batch",
-                                  "audience_from_top",
-                                  "audience_sentence",
-                                  "audience_source",
-                                  "calendar_rank",
-                                  "cannot_launch",
-                                  "category_segments",
-                                  "customer_report_html",
-                                  "customer_top",
-                                  "difference_sentence",
-                                  "drift_statistics",
-                                  "drift_table",
-                                  "drop_modality",
-                                  "drop_purchase",
-                                  "everyone_top",
-                                  "evidence",
-                                  "explain_customer",
-                                  "faithfulness",
-                                  "find_ablation_pair",
-                                  "forgetting_curve",
-                                  "gates",
-                                  "item_labels",
-                                  "launch_baseline",
-                                  "list_overlap",
-                                  "matrix_from_pairs",
-                                  "mix_sentence",
-                                  "overlap_by_segment",
-                                  "overlap_matrix",
-                                  "overlap_summary",
-                                  "pairwise_overlap",
-                                  "persona_segments",
-                                  "population_shares",
-                                  "preceding_purchases",
-                                  "projection_is_cached",
-                                  "projections",
-                                  "recommendation_sentence",
-                                  "recommendations",
-                                  "render_customer_report",
-                                  "routing_by_interval",
-                                  "run_labels",
-                                  "share_histogram",
-                                  "share_summary",
-                                  "shares_by_segment",
-                                  "similar_products",
-                                  "simulate_launch",
-                                  "time_shift",
-                                  "top_k_lists",
-                                  "topk_overlap",
-                                  "topk_table",
-                                  "umap_epochs",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS: dict[str, str] = {
+    "CustomerExplanation": "core.explain.report",
+    "EditComparison": "core.explain.launch",
+    "GateView": "core.explain.gates",
+    "LaunchBaseline": "core.explain.launch",
+    "LaunchResult": "core.explain.launch",
+    "LaunchUnavailable": "core.explain.launch",
+    "aligned_pca": "core.explain.drift",
+    "aligned_umap": "core.explain.drift",
+    "audience_by_segment": "core.explain.product",
+    "audience_from_batch": "core.explain.product",
+    "audience_from_top": "core.explain.product",
+    "audience_sentence": "core.explain.sentences",
+    "audience_source": "core.explain.product",
+    "calendar_rank": "core.explain.product",
+    "cannot_launch": "core.explain.launch",
+    "category_segments": "core.explain.population",
+    "customer_report_html": "core.explain.report_html",
+    "customer_top": "core.explain.recommend",
+    "difference_sentence": "core.explain.sentences",
+    "drift_statistics": "core.explain.drift",
+    "drift_table": "core.explain.drift",
+    "drop_modality": "core.explain.counterfactuals",
+    "drop_purchase": "core.explain.counterfactuals",
+    "everyone_top": "core.explain.product",
+    "evidence": "core.explain.evidence",
+    "explain_customer": "core.explain.report",
+    "faithfulness": "core.explain.counterfactuals",
+    "find_ablation_pair": "core.explain.drift",
+    "forgetting_curve": "core.explain.forgetting",
+    "gates": "core.explain.gates",
+    "item_labels": "core.explain.drift",
+    "launch_baseline": "core.explain.launch",
+    "list_overlap": "core.explain.compare",
+    "matrix_from_pairs": "core.explain.compare",
+    "mix_sentence": "core.explain.sentences",
+    "overlap_by_segment": "core.explain.compare",
+    "overlap_matrix": "core.explain.compare",
+    "overlap_summary": "core.explain.compare",
+    "pairwise_overlap": "core.explain.compare",
+    "persona_segments": "core.explain.population",
+    "population_shares": "core.explain.population",
+    "preceding_purchases": "core.explain.product",
+    "projection_is_cached": "core.explain.drift",
+    "projections": "core.explain.drift",
+    "recommendation_sentence": "core.explain.sentences",
+    "recommendations": "core.explain.recommend",
+    "render_customer_report": "core.explain.report_html",
+    "routing_by_interval": "core.explain.gates",
+    "run_labels": "core.explain.compare",
+    "share_histogram": "core.explain.population",
+    "share_summary": "core.explain.product",
+    "shares_by_segment": "core.explain.population",
+    "similar_products": "core.explain.product",
+    "simulate_launch": "core.explain.launch",
+    "time_shift": "core.explain.time_effects",
+    "top_k_lists": "core.explain.compare",
+    "topk_overlap": "core.explain.compare",
+    "topk_table": "core.explain.compare",
+    "umap_epochs": "core.explain.drift",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import the module that defines ``name`` when it is first asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

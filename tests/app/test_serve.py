@@ -59,3 +59,22 @@ def test_warm_start_prints_no_missing_context_warning(monkeypatch, shop_dir):
         loaders.dataset.clear()
     assert not [r for r in records if "ScriptRunContext" in r.getMessage()]
     assert logger.level == level  # the logger's level is given back
+
+
+def test_the_overview_opens_without_loading_torch(shop_dir, tmp_path):
+    """The first page a fresh dashboard shows never imports torch (about 3 s on 2 cores): only the
+    pages that open a trained model do (issue 30, cold start). Run in a fresh interpreter."""
+    import subprocess
+    from pathlib import Path
+
+    probe = ("import sys\n"
+             "from streamlit.testing.v1 import AppTest\n"
+             f"at = AppTest.from_file({str(serve.APP)!r}, default_timeout=120).run()\n"
+             "assert not at.exception, at.exception\n"
+             "assert at.title[0].value == 'Overview'\n"
+             "print('TORCH', 'torch' in sys.modules)\n")
+    env = {"MODALITY_LENS_DATA": str(shop_dir), "MODALITY_LENS_RUNS": str(tmp_path / "no_runs"), "PATH": ""}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
+                          cwd=Path(serve.APP).parent, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("TORCH False"), done.stdout[-500:]
