@@ -47,10 +47,11 @@ else:
         means = rows.groupby("expert")["gate"].mean()
         latest = rows.loc[rows["position"] == rows["position"].max()]
         lead = latest.loc[latest["gate"].idxmax()]
+        short = {e: n.split(" — ")[0] for e, n in names.items()}  # the full names are listed above
         sentence = gate_sentence(user, f"their {part_label(modality).lower()}",
-                                 {names.get(int(e), f"Expert {int(e) + 1}"): float(g) for e, g in means.items()},
-                                 (str(lead["title"]), int(lead["time"]), names.get(int(lead["expert"]),
-                                                                                   f"Expert {int(lead['expert']) + 1}"),
+                                 {short.get(int(e), f"Expert {int(e) + 1}"): float(g) for e, g in means.items()},
+                                 (str(lead["title"]), int(lead["time"]),
+                                  short.get(int(lead["expert"]), f"Expert {int(lead['expert']) + 1}"),
                                   float(lead["gate"])))
         tab.markdown(f"**{products.text(sentence)}**")
         export.chart(charts.gate_heatmap(view.imoe, modality, user, names), f"experts_gates_{modality}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -128,10 +129,10 @@ def rank_after_drop(frame: pd.DataFrame, label_col: str, base_rank: int, title: 
 
 
 def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str, names: dict | None = None) -> go.Figure:
-    """History purchase (rows, oldest at the top, with its date) × expert (columns, named by what it
-    takes: ``names`` maps expert index -> name), colour = gate weight in %."""
+    """History purchase (rows, oldest at the top, with its date) × expert (columns "Expert N", the
+    name of what it takes in the hover: ``names`` maps expert index -> name), colour = gate weight in %."""
     names = names or {}
-    view = imoe.loc[imoe["modality"] == modality].copy()
+    view = imoe.loc[imoe["modality"] == modality]
     matrix = 100.0 * view.pivot_table(index="position", columns="expert", values="gate", aggfunc="mean").sort_index()
     first = view.drop_duplicates("position").set_index("position")
     labels, seen = [], set()
@@ -142,31 +143,20 @@ def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str, names: dict |
             label, n = f"{base} ({n})", n + 1
         seen.add(label)
         labels.append(label)
-    matrix.index = labels
-    order = labels
-    matrix.columns = [expert_axis_name(names.get(int(c), f"Expert {int(c) + 1}")) for c in matrix.columns]
-    fig = px.imshow(matrix, zmin=0, zmax=100, aspect="auto", color_continuous_scale="Blues", text_auto=".0f",
-                    title=f"Which expert reads each purchase — {part_label(modality)} ({customer})",
-                    labels={"x": "Expert (named by the purchases it takes)", "y": "Purchase (oldest at the top)",
-                            "color": "Gate weight (%)"})
-    fig.update_traces(hovertemplate="%{y}<br>%{x}: %{z:.0f}%<extra></extra>")
-    fig.update_layout(height=max(HEIGHT, 22 * len(order) + 170), xaxis={"side": "top"})
+    experts = [int(c) for c in matrix.columns]
+    full = [plotly_text(names.get(e, f"Expert {e + 1}")) for e in experts]
+    z = matrix.to_numpy()
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"Expert {e + 1}" for e in experts], y=labels, zmin=0, zmax=max(float(np.nanmax(z)), 1e-9),
+        colorscale="Blues", text=np.round(z).astype(int), texttemplate="%{text}",
+        customdata=np.tile(np.asarray(full, dtype=object), (len(labels), 1)),
+        colorbar={"title": {"text": "Gate weight (%)"}},
+        hovertemplate="%{y}<br>%{customdata}: %{z:.0f}%<extra></extra>"))
+    fig.update_layout(title=f"Which expert reads each purchase — {part_label(modality)} ({customer})",
+                      height=max(HEIGHT, 22 * len(labels) + 170),
+                      xaxis={"title": {"text": "Expert (named in the list above)"}, "side": "top", "tickangle": 0},
+                      yaxis={"title": {"text": "Purchase (oldest at the top)"}, "autorange": "reversed"})
     return fig
-
-
-def expert_axis_name(name: str, width: int = 24) -> str:
-    """An expert's name broken over lines for a narrow axis label ("Expert 2<br>mostly recent, …")."""
-    head, _, traits = name.partition(" — ")
-    words, lines, line = traits.split(), [], ""
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        lines.append(line)
-    return "<br>".join([head, *lines])
 
 
 def modality_weights(weights: pd.DataFrame, parts: tuple[str, ...],
@@ -193,10 +183,16 @@ def mean_lift_bars(lifts: dict, parts: tuple[str, ...], title: str) -> go.Figure
     span = max([abs(v) for v in values] + [1e-6])
     fig.update_layout(title=title, showlegend=False, height=HEIGHT,
                       xaxis={"title": {"text": "Part of the score"}},
-                      yaxis={"title": {"text": "Points above an average product (below 0 = against)"},
+                      yaxis={"title": {"text": "Points above an average product"},
                              "range": [min(0.0, min(values)) - 0.25 * span, max(0.0, max(values)) + 0.25 * span],
                              "zeroline": True, "zerolinewidth": 2})
     return fig
+
+
+def left_edge(lowest: float) -> float:
+    """The left end of a -100..100 % axis: room for the most negative value drawn (in steps of 25 %),
+    and at least -25 % so the "against" side of the zero line always shows."""
+    return max(-100.0, min(-25.0, 25.0 * np.floor(float(lowest) / 25.0)))
 
 
 def population_shares(counts: pd.DataFrame, parts: tuple[str, ...], k: int) -> go.Figure:
@@ -214,11 +210,12 @@ def population_shares(counts: pd.DataFrame, parts: tuple[str, ...], k: int) -> g
                     hovertemplate=f"{label}: %{{y:,}} customers with %{{customdata[0]:.0f}}% to "
                                   "%{customdata[1]:.0f}%<extra></extra>")
     fig.add_vline(x=0, line_width=2, line_color="#555")
+    used = counts.loc[counts["customers"] > 0, "left"]
     fig.update_layout(barmode="overlay", height=HEIGHT, legend={"title": {"text": "Part of the score"},
                                                                 "orientation": "h", "y": -0.3},
                       title=f"How much each part sets customers' top {k} apart (all customers)",
                       xaxis={"title": {"text": "Share of what sets the products apart (%; left of 0 = against)"},
-                             "range": [-100, 100], "ticksuffix": "%"},
+                             "range": [left_edge(used.min() if len(used) else 0.0), 100], "ticksuffix": "%"},
                       yaxis={"title": {"text": "Customers"}})
     return fig
 
@@ -231,9 +228,11 @@ def segment_shares(by_segment: pd.DataFrame, parts: tuple[str, ...], segment_col
                             name=part_label(p), orientation="h", marker_color=colours[p],
                             hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}%<extra></extra>")
                      for p in parts])
+    against = by_segment[[f"share_{p}" for p in parts]].clip(upper=0).sum(axis=1)
     fig.update_layout(title="What sets the recommendations apart, by customer segment", barmode="relative",
                       height=max(HEIGHT, 40 * len(segments) + 170),
-                      xaxis={"title": {"text": "Average share (%; left of 0 = against)"}, "range": [-100, 100],
+                      xaxis={"title": {"text": "Average share (%; left of 0 = against)"},
+                             "range": [left_edge(100.0 * float(against.min()) if len(against) else 0.0), 100],
                              "ticksuffix": "%", "zeroline": True, "zerolinewidth": 2},
                       yaxis={"title": {"text": "Customer segment"}, "autorange": "reversed"},
                       legend={"title": {"text": "Part of the score"}, "orientation": "h", "y": -0.3})

@@ -237,9 +237,10 @@ def part_names(trained, key) -> tuple[str, ...]:
 
 @st.cache_data(show_spinner="Reading the gates…", max_entries=256)
 def gates(_trained, key, user_id: str, now: int | None = None):
-    from core import explain
+    # from the module itself: once core.explain.gates is imported, ``core.explain.gates`` names the module
+    from core.explain.gates import gates as read
 
-    return explain.gates(_trained, user_id, now=now)
+    return read(_trained, user_id, now=now)
 
 
 @st.cache_data(show_spinner="Re-scoring without each modality…", max_entries=512)

@@ -10,10 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from core import explain
 from core.explain.gates import expert_profile, name_experts
+from core.explain.gates import gates as gate_view
 from core.explain.screen_sentences import gate_sentence, lift_means_sentence
 from core.explain.sentences import mix_sentence
 from core.explain.words import part_label, pct
-from pages.common.charts import expert_axis_name
 from tests.app.conftest import APP, TINY_HM4SR
 from tests.app.headers import headers, jargon_on_screen
 from tests.app.helpers import chart, charts, choose_run, messages, open_page, shown, table_with, values
@@ -31,22 +31,24 @@ def test_gate_heatmaps_name_the_experts_and_population_shares_are_signed(shop_ap
     names = name_experts(expert_profile(shop_trained))
     by_index = dict(zip(names["expert"], names["name"]))
     assert all(n.startswith(f"Expert {e + 1} — ") for e, n in by_index.items())
-    view = explain.gates(shop_trained, "U002")
+    view = gate_view(shop_trained, "U002")
     text = _markdown(at)
     for modality in ("id", "text", "image"):
         spec = chart(at, f"Which expert reads each purchase — {part_label(modality)} (U002)")
         z = values(spec["data"][0]["z"]).reshape(9, TINY_HM4SR["n_experts"])  # 9 purchases × experts
         np.testing.assert_allclose(z.sum(axis=1), 100.0, atol=1e-3)  # each purchase's gates add up to 100 %
         # columns: the experts' names (computed from the data), rows: dates, not positions or unix seconds
-        assert list(spec["data"][0]["x"]) == [expert_axis_name(by_index[e]) for e in range(TINY_HM4SR["n_experts"])]
+        assert list(spec["data"][0]["x"]) == [f"Expert {e + 1}" for e in range(TINY_HM4SR["n_experts"])]
+        hover = values(spec["data"][0]["customdata"]).reshape(9, -1)[0].tolist()  # the full names in the hover
+        assert hover == [by_index[e] for e in range(TINY_HM4SR["n_experts"])]
         assert all(re.match(r"\d{1,2} [A-Z][a-z]{2} \d{4} · ", y) for y in spec["data"][0]["y"])
         # the sentence beside it is generated from the gates drawn
         rows = view.imoe[view.imoe["modality"] == modality]
         latest = rows[rows["position"] == rows["position"].max()]
         lead = latest.loc[latest["gate"].idxmax()]
         expected = gate_sentence("U002", f"their {part_label(modality).lower()}",
-                                 {by_index[e]: g for e, g in rows.groupby("expert")["gate"].mean().items()},
-                                 (lead["title"], int(lead["time"]), by_index[int(lead["expert"])], lead["gate"]))
+                                 {f"Expert {e + 1}": g for e, g in rows.groupby("expert")["gate"].mean().items()},
+                                 (lead["title"], int(lead["time"]), f"Expert {int(lead['expert']) + 1}", lead["gate"]))
         assert expected in text
     gates_table = next(d for d in at.dataframe if "gate" in d.value.columns)
     assert headers(gates_table) == ["Purchase date", "Product", "Read through", "Expert", "Gate weight (%)"]
@@ -61,7 +63,8 @@ def test_gate_heatmaps_name_the_experts_and_population_shares_are_signed(shop_ap
     assert mix_sentence(f"All {len(population)} customers", means) in text
     # the distribution is drawn from per-bin counts over -100..100 % (its size does not grow with the customers)
     spec = chart(at, "How much each part sets customers' top 10 apart")
-    assert spec["layout"]["xaxis"]["range"] == [-100, 100]
+    low, high = spec["layout"]["xaxis"]["range"]
+    assert high == 100 and -100 <= low <= -25  # diverging: the "against" side always shows
     bars = {trace["name"]: (values(trace["x"]), values(trace["y"])) for trace in spec["data"]}
     assert sorted(bars) == sorted(part_label(p) for p in ("id", "text", "image"))
     assert all(len(y) == 40 and y.sum() == 40 and x.min() < 0 for x, y in bars.values())  # every customer once
