@@ -4,12 +4,15 @@ Deep links: ``/explorer?run=sample_data/hm4sr&user=C0001&item=P0042`` (``/?run=â
 the explorer too) and ``/product?run=sample_data/hm4sr&item=P0042`` (the product lens).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from core.data import DataError
 
 st.set_page_config(page_title="Modality Lens", page_icon="ðŸ”Ž", layout="wide")
-st.logo("pages/assets/logo.svg", size="large")  # the product's name at the top of the sidebar, above the pages
+# the product's name at the top of the sidebar, above the pages
+st.logo(str(Path(__file__).parent / "pages" / "assets" / "logo.svg"), size="large")
 
 overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
 explorer = st.Page("pages/explorer.py", title="Customer explorer", icon=":material/person_search:")

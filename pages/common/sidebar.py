@@ -27,10 +27,11 @@ def selected_dataset():
     dirs = loaders.data_dirs()
     choice = st.sidebar.selectbox("Dataset", dirs, key="sidebar_dataset",
                                   format_func=lambda p: Path(p).name or p, persist_state="session")
-    k_core = st.sidebar.number_input("Min. purchases per customer and product (k-core)", min_value=1,
-                                     max_value=50, value=DEFAULT_K_CORE, key="sidebar_k_core",
-                                     persist_state="session",
-                                     help="Customers and products with fewer purchases are left out, as in training.")
+    with st.sidebar.expander("Data settings", icon=":material/tune:"):  # rarely changed: folded away
+        k_core = st.number_input("Min. purchases per customer and product", min_value=1,
+                                 max_value=50, value=DEFAULT_K_CORE, key="sidebar_k_core", persist_state="session",
+                                 help="Customers and products with fewer purchases are left out, as in training "
+                                      "(technical name: k-core).")
     try:
         data = loaders.dataset(choice, int(k_core))
     except DataError as exc:
@@ -170,24 +171,31 @@ def selected_customer(data, sync_url: bool = False) -> str | None:
         _follow_link("user", data.find_user, directory["user_id"], "sidebar_user", "customer", data.name)
     current = st.session_state.get("sidebar_user")
 
-    text = st.sidebar.text_input("Find a customer", key="sidebar_customer_search", persist_state="session",
-                                 placeholder="part of an id, e.g. 042",
-                                 help="Any part of a customer id, upper or lower case.")
+    # The picker comes first, high in the sidebar, so its list opens on the first click (at the bottom
+    # of a laptop screen the browser scrolled it and the list closed at once); the search that narrows
+    # it is folded below. The filters' values are read from the session before their widgets are drawn.
     for name, values in (("sidebar_customer_segment", segments), ("sidebar_customer_category", categories)):
         if st.session_state.get(name, "") not in ("", *values):  # from another dataset
             st.session_state.pop(name, None)
-    left, right = st.sidebar.columns(2)
-    segment = left.selectbox("Segment", ["", *segments], key="sidebar_customer_segment", persist_state="session",
-                             format_func=lambda s: s or "any",
-                             help="The planted persona (sample catalogue), else the category bought most.")
-    category = right.selectbox("Bought in", ["", *categories], key="sidebar_customer_category",
-                               persist_state="session", format_func=lambda c: c or "any category",
-                               help="Customers who bought at least once in this top-level category.")
+    text = st.session_state.get("sidebar_customer_search", "") or ""
+    segment = st.session_state.get("sidebar_customer_segment", "") or ""
+    category = st.session_state.get("sidebar_customer_category", "") or ""
     found = search_customers(directory, text, segment, category, current=current, limit=MATCH_LIMIT,
                              locate=data.find_user)
     user = _pick(found, directory, "user_id", "sidebar_user", "customer", current, bool(text or segment or category),
-                 help=f"At most {MATCH_LIMIT} customers are listed; type part of an id or pick a segment or "
-                      "category above to find others.")
+                 help=f"At most {MATCH_LIMIT} customers are listed; type part of an id below, or pick a segment or "
+                      "category, to find others.")
+    with st.sidebar.expander("Find a customer", expanded=bool(text or segment or category),
+                             icon=":material/search:"):
+        st.text_input("Part of a customer id", key="sidebar_customer_search", persist_state="session",
+                      placeholder="e.g. 042", help="Any part of a customer id, upper or lower case.")
+        left, right = st.columns(2)
+        left.selectbox("Segment", ["", *segments], key="sidebar_customer_segment", persist_state="session",
+                       format_func=lambda s: s or "any",
+                       help="The planted persona (sample catalogue), else the category bought most.")
+        right.selectbox("Bought in", ["", *categories], key="sidebar_customer_category", persist_state="session",
+                        format_func=lambda c: c or "any category",
+                        help="Customers who bought at least once in this top-level category.")
     if sync_url:
         write_link("user", user)
     return user
