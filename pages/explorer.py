@@ -71,8 +71,10 @@ else:
                      "by modality; train HM4SR or STAIR to see which modality drives each recommendation.")
 shown, config = labels.attribution_table(recs, parts)
 export.table(shown, "explorer_recs",
-             "Average product + each part's lead = the score, exactly; the % columns are each part's share of the "
-             "lead (signed).", f"recommendations {user}", column_config=config)
+             "The % columns are each part's share of what sets the product apart from an average product (signed); "
+             "the download adds each part's lead in points (average product + leads = score, exactly).",
+             f"recommendations {user}", column_config=config,
+             column_order=["rank", "title", "score", *(f"share_{p}" for p in parts)])
 
 # ---- why this item?
 st.subheader("Why this item?")
