@@ -100,8 +100,7 @@ else:
     if all(f"lift_{p}" in population for p in parts):
         lifts = {p: float(population[f"lift_{p}"].mean()) for p in parts}
         left, right = st.columns([3, 2])
-        export.chart(charts.mean_lift_bars(lifts, parts, f"What each part adds to a recommended product (all "
-                                                          f"customers' top {k})"),
+        export.chart(charts.mean_lift_bars(lifts, parts, "What each part adds to a recommended product"),
                      "experts_mean_lifts", "Points above an average product, averaged over every recommendation; "
                      "the same numbers as every single explanation, so they cannot contradict the shares.", left)
         who = f"all {count(n)} customers' top {k}"

@@ -76,17 +76,24 @@ else:
                      "Products marked “new” entered the list because of the shift." if col is after else
                      "The recommendations at the customer's real purchase dates.", f"{label} {user}", col,
                      column_config=LIST_COLUMNS)
-    left, right = st.columns([3, 2])
-    export.chart(charts.overlap_curve(shift, months, what), "time_overlap",
-                 "100% = the same products as today; lower = the shift changes what the customer is shown.", left)
-    right.markdown(f"**{products.text(shift_sentence(user, what, shift['months'], shift['overlap'], months, k))}**")
-    if "item_rank" in shift.columns:
+    sentence = shift_sentence(user, what, shift["months"], shift["overlap"], months, k)
+    if (shift["overlap"] >= 1.0).all():  # a flat line at 100 % says nothing: the sentence alone
+        st.markdown(f"**{products.text(sentence)}**")
+    else:
         left, right = st.columns([3, 2])
-        export.chart(charts.item_rank_curve(shift, months, titles[follow]), "time_item_rank",
-                     "Where the followed product ranks at each shift (1 = top); a rising line means it matters "
-                     "more at that time.", left)
-        sentence = rank_shift_sentence(titles[follow], shift["months"], shift["item_rank"], months)
+        export.chart(charts.overlap_curve(shift, months, what), "time_overlap",
+                     "100% = the same products as today; lower = the shift changes what the customer is shown.", left)
         right.markdown(f"**{products.text(sentence)}**")
+    if "item_rank" in shift.columns:
+        sentence = rank_shift_sentence(titles[follow], shift["months"], shift["item_rank"], months)
+        if shift["item_rank"].nunique() == 1:  # a flat line says nothing: the sentence alone
+            st.markdown(f"**{products.text(sentence)}**")
+        else:
+            left, right = st.columns([3, 2])
+            export.chart(charts.item_rank_curve(shift, months, titles[follow]), "time_item_rank",
+                         "Where the followed product ranks at each shift (1 = top); a rising line means it matters "
+                         "more at that time.", left)
+            right.markdown(f"**{products.text(sentence)}**")
     with st.expander("Every shift (table)"):
         table = shift.assign(top_k=shift["top_k"].map(lambda ids: " ".join(ids)),
                              overlap=(100.0 * shift["overlap"]).round())
@@ -120,13 +127,13 @@ else:
                     "Each one is named by the gaps between purchases it takes, across all customers:\n"
                     + "\n".join(f"- **{products.text(n)}**" for n in named["name"]))
     routes = view.routes
+    short = {e: n.split(" — ")[0] for e, n in names.items()}  # the full names are listed above
     leaders = routes.loc[routes.groupby("position")["weight"].idxmax()]
-    left, right = st.columns([3, 2])
+    sentence = route_sentence(user, [short.get(int(e), f"Time expert {int(e) + 1}") for e in leaders["expert"]])
+    st.markdown(f"**{products.text(sentence)}**")
     export.chart(charts.routes_by_position(routes, user, names), "time_routes",
                  "One bar per purchase (with its date and the days since the one before): how the time experts "
-                 "share it.", left)
-    sentence = route_sentence(user, [names.get(int(e), f"Time expert {int(e) + 1}") for e in leaders["expert"]])
-    right.markdown(f"**{products.text(sentence)}**")
+                 "share it.")
     if population is None:
         batch_offer.offer_explain_all(trained, "time_explain_all")
     elif population.empty:
@@ -134,12 +141,11 @@ else:
     else:
         gaps = gap_labels(population["interval_days"].unique())
         top = population.loc[population.groupby("interval_days")["weight"].idxmax()].sort_values("interval_days")
-        left, right = st.columns([3, 2])
-        export.chart(charts.routing_by_interval(population, names), "time_population_routing",
-                     "For all customers: which time expert takes purchases made after short or long gaps.", left)
-        sentence = routing_sentence([gaps[d] for d in top["interval_days"]], [names[int(e)] for e in top["expert"]],
+        sentence = routing_sentence([gaps[d] for d in top["interval_days"]], [short[int(e)] for e in top["expert"]],
                                     top["weight"].tolist())
-        right.markdown(f"**{products.text(sentence)}**")
+        st.markdown(f"**{products.text(sentence)}**")
+        export.chart(charts.routing_by_interval(population, names), "time_population_routing",
+                     "For all customers: which time expert takes purchases made after short or long gaps.")
         with st.expander("Routing by gap (table)"):
             table = population.assign(interval_days=population["interval_days"].map(gaps),
                                       expert=[names[int(e)] for e in population["expert"]],

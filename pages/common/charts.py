@@ -154,7 +154,7 @@ def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str, names: dict |
         hovertemplate="%{y}<br>%{customdata}: %{z:.0f}%<extra></extra>"))
     fig.update_layout(title=f"Which expert reads each purchase — {part_label(modality)} ({customer})",
                       height=max(HEIGHT, 22 * len(labels) + 170),
-                      xaxis={"title": {"text": "Expert (named in the list above)"}, "side": "top", "tickangle": 0},
+                      xaxis={"side": "top", "tickangle": 0},  # "Expert N": named in the list above the chart
                       yaxis={"title": {"text": "Purchase (oldest at the top)"}, "autorange": "reversed"})
     return fig
 
@@ -263,17 +263,27 @@ def item_rank_curve(shift: pd.DataFrame, chosen: int, item_title: str) -> go.Fig
 
 def routes_by_position(routes: pd.DataFrame, customer: str, names: dict | None = None) -> go.Figure:
     """Temporal routing of one customer's purchases: each time expert's weight (%) per purchase, with
-    its date and the days since the previous one."""
+    its date and the days since the previous one (one bar per purchase, oldest on the left)."""
     names = names or {}
-    frame = routes.copy()
-    frame["purchase"] = [f"{day(t)} ({d:.0f} d)" for t, d in zip(frame["time"], frame["interval_days"])]
+    frame = routes.sort_values(["position", "expert"]).copy()
+    labels, seen = {}, set()
+    for pos, t, d in frame.drop_duplicates("position")[["position", "time", "interval_days"]].itertuples(index=False):
+        base = label = f"{day(t)} ({d:.0f} d)"
+        n = 2
+        while label in seen:  # two purchases on one day stay two bars
+            label, n = f"{base} #{n}", n + 1
+        seen.add(label)
+        labels[pos] = label
+    frame["purchase"] = frame["position"].map(labels)
     frame["expert"] = [names.get(int(e), f"Time expert {int(e) + 1}") for e in frame["expert"]]
     frame["weight"] = 100.0 * frame["weight"]
     fig = px.bar(frame, x="purchase", y="weight", color="expert", barmode="stack",
+                 category_orders={"purchase": list(labels.values())},
                  title=f"Time experts chosen for each purchase of {customer}",
                  labels={"purchase": "Purchase date (days since the previous one)", "weight": "Routing weight (%)",
                          "expert": "Time expert"})
-    fig.update_layout(height=HEIGHT, legend={"orientation": "h", "y": -0.45}, yaxis={"ticksuffix": "%"})
+    fig.update_layout(height=HEIGHT + 120, yaxis={"ticksuffix": "%", "range": [0, 100]}, margin={"t": 140},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": {"text": ""}})
     return fig
 
 
@@ -293,7 +303,8 @@ def routing_by_interval(frame: pd.DataFrame, names: dict | None = None) -> go.Fi
                   title="Which time expert handles which gap between purchases (all customers)",
                   labels={"gap": "Days since the previous purchase", "weight": "Mean routing weight (%)",
                           "expert": "Time expert", "positions": "Purchases in this bin"})
-    fig.update_layout(height=HEIGHT, legend={"orientation": "h", "y": -0.35}, yaxis={"ticksuffix": "%"})
+    fig.update_layout(height=HEIGHT + 120, yaxis={"ticksuffix": "%"}, margin={"t": 140},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": {"text": ""}})
     return fig
 
 
