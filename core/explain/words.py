@@ -75,8 +75,8 @@ def part_label(part: str) -> str:
 
 
 def share_label(part: str) -> str:
-    """Header of a part's share column ("Share from the look (image) (%)" reads badly, so: "Look (image), %")."""
-    return f"{part_label(part)}, % of the lead"
+    """Header of a part's share column ("Look (image) (%)"; the help says it is a share of the lead)."""
+    return f"{part_label(part)} (%)"
 
 
 def lift_label(part: str) -> str:

@@ -46,8 +46,9 @@ _WIDTH_JS = """() => {
   const wide = [];
   document.querySelectorAll('[data-testid="stMain"] .dvn-scroller').forEach(s => {
     if (s.scrollWidth > s.clientWidth + 2) {
-      const head = s.closest('[data-testid="stDataFrame"], [data-testid="stTable"]');
-      wide.push('table ' + (head ? head.innerText.slice(0, 60) : '') + ' ' + s.scrollWidth + '>' + s.clientWidth);
+      const keyed = s.closest('[class*="st-key-"]');
+      const key = keyed ? (keyed.className.match(/st-key-([\w-]+)/) || [])[1] : '';
+      wide.push('table ' + (key || '?') + ' ' + s.scrollWidth + '>' + s.clientWidth);
     }
   });
   document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot').forEach(p => {
