@@ -59,7 +59,7 @@ if len(run_dirs) < 2:
     export.note(text="Only one model is trained on this dataset. Train another one (e.g. "
                      f"`python -m core train --data {data.root} --model stair`) to compare their recommendations.")
     st.stop()
-chosen = st.multiselect("Models to compare", run_dirs, default=run_dirs[:6], format_func=run_names.get,
+chosen = st.multiselect("Models to compare", run_dirs, default=run_dirs[:6], format_func=run_tables.run_name,
                         key="comparison_runs")
 if len(chosen) < 2:
     export.note(text="Pick at least two models to compare.")

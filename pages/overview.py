@@ -21,7 +21,7 @@ if data is None:
 key = loaders.data_key(data)
 summary = loaders.dataset_summary(data, key)
 st.subheader(f"Catalogue: {products.text(summary.name)}")
-cols = st.columns([1, 1, 1, 1.5, 1.5])  # the time span and the median's label need more room
+cols = st.columns([1, 1, 1, 2, 1.2])  # the time span needs room for "Jan 23–Dec 24" at 1280 px
 cols[0].metric("Customers", f"{summary.users:,}")
 cols[1].metric("Products", f"{summary.items:,}")
 cols[2].metric("Purchases", f"{summary.interactions:,}")

@@ -196,12 +196,12 @@ def agreement_sentence(pair: str, none: float, identical: float, k: int) -> str:
 
 
 def segment_agreement_sentence(pair: str, segments: Mapping[str, float], k: int) -> str:
-    """The customer group for whom two models disagree most (mean overlap 0-1)."""
+    """The customer groups for whom two models agree least and most (mean overlap 0-1)."""
     if not segments:
         return "No customer group to compare."
     low, high = min(segments, key=segments.get), max(segments, key=segments.get)
-    return (f"{pair} disagree most for {low} customers ({pct(segments[low])} of the top {k} in common) and agree "
-            f"most for {high} customers ({pct(segments[high])}).")
+    return (f"{pair} agree least for {low} customers ({pct(segments[low])} of the top {k} in common) and most "
+            f"for {high} customers ({pct(segments[high])}).")
 
 
 def categories_sentence(categories: Sequence[str], purchases: Sequence[int], total: int) -> str:

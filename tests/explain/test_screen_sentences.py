@@ -111,7 +111,7 @@ def test_the_comparison_and_overview_sentences():
     assert agreement_sentence("a and b", 0.12, 0.03, 10) == (
         "a and b: 12% of customers get top-10 lists with nothing in common, 3% get identical lists.")
     assert segment_agreement_sentence("a and b", {"visual": 0.2, "textual": 0.6}, 10) == (
-        "a and b disagree most for visual customers (20% of the top 10 in common) and agree most for textual "
+        "a and b agree least for visual customers (20% of the top 10 in common) and most for textual "
         "customers (60%).")
     assert categories_sentence(["Tops", "Shoes"], [1234, 600], 4000) == (
         "Tops is the most bought category (1,234 purchases, 31%), then Shoes (600, 15%).")
