@@ -189,6 +189,8 @@ with st.expander(f"All {len(history)} purchases as a table"):
                  "One row per purchase, oldest first; days since the previous purchase in the last column.",
                  f"purchases {user}", column_config=labels.columns(shown_history))
 
+labels.glossary()
+
 # ---- report
 st.divider()
 report_item = item if item in ranks else None

@@ -291,3 +291,5 @@ with tab_calendar:
 # ---- the launch simulator: a new product, or this one edited
 with tab_launch:
     launch_panel.launch_panel(data, trained, k, item)
+
+labels.glossary()
