@@ -27,7 +27,8 @@ cols[1].metric("Products", f"{summary.items:,}")
 cols[2].metric("Purchases", f"{summary.interactions:,}")
 cols[3].metric("Time span", f"{summary.first:%b %y}–{summary.last:%b %y}",  # short enough for a fifth of the row
                help=f"First purchase {summary.first:%d %b %Y}, last {summary.last:%d %b %Y}.")
-cols[4].metric("Median purchases per customer", f"{summary.median_history:.0f}")
+cols[4].metric("Per customer", f"{summary.median_history:.0f}",
+               help="Median number of purchases per customer (half the customers bought more, half fewer).")
 st.caption("Modalities with features: " + (", ".join(summary.modalities) or "none (IDs only)")
            + ". " + " ".join(data.report.lines()))
 
