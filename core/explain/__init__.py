@@ -8,6 +8,8 @@ model with them: the dashboard's first page stays quick to open.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 _EXPORTS: dict[str, str] = {
     "CustomerExplanation": "core.explain.report",
@@ -85,3 +87,17 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
+
+
+class _Package(types.ModuleType):
+    """Keeps a public function named like its own module (``gates``, ``evidence``) when that module
+    is imported: Python's import sets ``core.explain.<module>`` to the module, which without this
+    would hide the function of the same name from ``core.explain.gates(...)`` callers."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

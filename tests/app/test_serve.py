@@ -78,3 +78,21 @@ def test_the_overview_opens_without_loading_torch(shop_dir, tmp_path):
                           cwd=Path(serve.APP).parent, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("TORCH False"), done.stdout[-500:]
+
+
+def test_functions_named_like_their_module_stay_functions_after_the_module_is_imported():
+    """core.explain loads lazily; importing its submodule ``gates``/``evidence`` must not replace the
+    public function of the same name (``core.explain.gates(...)``) with the module."""
+    import subprocess
+    from pathlib import Path
+
+    probe = ("import types\n"
+             "import core.explain.gates, core.explain.evidence\n"
+             "import core.explain as explain\n"
+             "from core.explain import evidence\n"
+             "assert callable(explain.gates) and not isinstance(explain.gates, types.ModuleType)\n"
+             "assert callable(evidence) and evidence is explain.evidence\n"
+             "print('OK')\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300,
+                          cwd=Path(serve.APP).parent)
+    assert done.returncode == 0 and done.stdout.strip() == "OK", done.stderr[-2000:]
