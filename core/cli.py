@@ -200,6 +200,7 @@ def _train_tracked(args: argparse.Namespace, plan: list[tuple[Path, tuple | None
                 def progress(event, log=log, bar=bar) -> None:
                     threads(event)
                     if log is not None:
+                        log.values["threads"] = threads.threads  # the share may change as trainings come and go
                         bar(event)
                         log(event)
 

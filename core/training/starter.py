@@ -43,9 +43,11 @@ class StarterRun:
     train: TrainConfig = TrainConfig()
 
 
-# Minutes on 2 idle cores (benchmarks/training_jobs.py): from the click to a first HM4SR the explorer can
-# open (its first epoch), and to the whole plan's end. The dashboard's first-run message quotes them.
-STARTER_MINUTES: tuple[int, int] = (2, 4)
+# Minutes on 2 cores, rounded up, that the dashboard's first-run message quotes: from the click to a first
+# HM4SR the explorer can open (its first epoch; benchmarks/training_jobs.py measured 12 s alone and 20 s beside
+# another training, on a machine already at load 5), and to the whole plan's end (20 epochs: 218 s of one
+# core in benchmarks/starter_curve.py, so under 4 minutes on idle cores; 7.2 minutes measured at load 5).
+STARTER_MINUTES: tuple[int, int] = (1, 4)
 
 STARTER_RUNS: tuple[StarterRun, ...] = (
     StarterRun("popularity", "popularity"),

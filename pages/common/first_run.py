@@ -40,12 +40,12 @@ def offer_training(data, key: str) -> None:
         key: Widget key of the button (prefixed with the calling page's name).
     """
     job = jobs.find_job(job_status.runs_folder(data))
-    first, whole = STARTER_MINUTES
+    first, whole = (f"{n} minute{'s' if n > 1 else ''}" for n in STARTER_MINUTES)
     if job is not None and job.running:
         st.info(f"Training {products.text(job.label)} on {products.text(data.name)} — progress in the sidebar, on "
                 f"every page. You can leave this page or close the tab: training goes on. HM4SR can be explored "
-                f"after its first epoch (about {first} minutes on 2 cores), while training continues for about "
-                f"{whole} minutes in all.", icon=":material/model_training:")
+                f"after its first epoch (within about {first} on 2 cores), while training continues for about "
+                f"{whole} in all (longer when the machine is busy).", icon=":material/model_training:")
         return
     if job is not None and job.state in ("cancelled", "failed", "stopped"):
         st.info("The starter models' training did not finish: resume or discard it in the sidebar.",
@@ -53,7 +53,7 @@ def offer_training(data, key: str) -> None:
         return
     names = ", ".join(run.name for run in STARTER_RUNS)
     st.info(f"No model has been trained on {data.name} yet. Training the starter models ({names}) runs in the "
-            f"background: HM4SR can be explored after about {first} minutes on 2 cores and is finished after about "
+            f"background: HM4SR can be explored within about {first} on 2 cores and is finished after about "
             f"{whole}; the dashboard stays usable meanwhile. Longer runs and other models (STAIR, LightGCN, SASRec) "
             f"come from the command line: `python -m core train --data {data.root} --model stair`.")
     if st.button("Train the starter models now", key=key, type="primary"):
