@@ -75,7 +75,7 @@ else:
         export.table(table, f"time_list_{'shifted' if col is after else 'now'}",
                      "Products marked “new” entered the list because of the shift." if col is after else
                      "The recommendations at the customer's real purchase dates.", f"{label} {user}", col,
-                     column_config=LIST_COLUMNS)
+                     column_config=LIST_COLUMNS, column_order=["rank", "title", "new"])  # ids in the download
     sentence = shift_sentence(user, what, shift["months"], shift["overlap"], months, k)
     if (shift["overlap"] >= 1.0).all():  # a flat line at 100 % says nothing: the sentence alone
         st.markdown(f"**{products.text(sentence)}**")
