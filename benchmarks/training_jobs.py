@@ -13,9 +13,11 @@ a process of its own, torch threads = its share of the usable cores):
    the HM4SR run (its first best checkpoint, reopened with ``open_run``), and to the whole plan's end;
    HM4SR's epoch times.
 2. ``concurrent``: another HM4SR training (``python -m core train --model hm4sr``, the starter's
-   settings, automatic threads) runs first; then the starter job is clicked. Seconds to the first
-   usable model; both jobs' epoch times while they overlap (``--concurrent-epochs`` starter epochs),
-   then both are cancelled. Slowdown = median training seconds per epoch against the idle phase's.
+   settings, automatic threads) runs alone for a few epochs, then the starter job is clicked.
+   Seconds to the first usable model; both jobs' epoch times while they overlap
+   (``--concurrent-epochs`` starter epochs), then both are cancelled. Slowdown = median training
+   seconds per epoch against the other job's own epochs alone just before (same background load),
+   and the starter's against the idle phase's.
 3. ``oversubscribed`` (the old behaviour, for comparison): two HM4SR trainings each with
    ``--threads`` = every usable core, a few epochs; their slowdown against phase 1.
 
@@ -63,7 +65,7 @@ def wait_first_model(root: Path, data: Path, run: Path, tic: float, timeout: flo
     """Seconds from ``tic`` until the run can be reopened (training, with a best epoch, or complete)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if jobs.runs_in_training(root, data) or (RunDir(run).info_path.is_file() and RunDir(run).complete):
+        if run in jobs.runs_in_training(root, data) or (RunDir(run).info_path.is_file() and RunDir(run).complete):
             seconds = time.perf_counter() - tic
             open_run(run)  # what the explorer does with it
             return seconds
@@ -106,13 +108,13 @@ def phase_idle(data: Path, tmp: Path) -> dict:
             "load_average_before": before, "load_average_after": load()}
 
 
-def phase_concurrent(data: Path, tmp: Path, epochs: int, alone: float) -> dict:
+def phase_concurrent(data: Path, tmp: Path, epochs: int, alone: float, alone_epochs: int = 4) -> dict:
     folder = tmp / "concurrent" / data.name
     other_run = tmp / "concurrent" / "other" / "hm4sr"
     before = load()
     other, _ = jobs.start_job(other_run.parent, other_training(data, other_run, 200), [other_run], "other", cwd=ROOT)
-    while (p := read_progress(other_run)) is None or not p.values.get("steps"):
-        time.sleep(0.2)  # the other job is training (its first step done)
+    wait_epochs(other_run, alone_epochs)  # its epochs alone, under the same background load
+    other_alone = epoch_seconds(other_run, 2, alone_epochs)
     other_start = len(RunDir(other_run).history())
     tic = time.perf_counter()
     job, _ = jobs.start_job(folder, jobs.starter_command(data, folder, 5), [folder / r.name for r in STARTER_RUNS],
@@ -127,9 +129,11 @@ def phase_concurrent(data: Path, tmp: Path, epochs: int, alone: float) -> dict:
     mine = epoch_seconds(folder / "hm4sr", 2, epochs)
     theirs = epoch_seconds(other_run, other_start + 2, other_epochs)  # epochs wholly run beside the starter
     return {"seconds_to_first_usable_model": round(first, 1), "threads": threads,
+            "other_alone_epoch_train_seconds": other_alone,
             "starter_epoch_train_seconds": mine, "other_epoch_train_seconds": theirs,
-            "slowdown_starter": round(statistics.median(mine) / alone, 2),
-            "slowdown_other": round(statistics.median(theirs) / alone, 2) if theirs else None,
+            "slowdown_starter_vs_idle_phase": round(statistics.median(mine) / alone, 2),
+            "slowdown_other_vs_its_own_epochs_alone": round(statistics.median(theirs) / statistics.median(other_alone),
+                                                            2) if theirs else None,
             "load_average_before": before, "load_average_after": load()}
 
 
@@ -148,27 +152,66 @@ def phase_oversubscribed(data: Path, tmp: Path, epochs: int, alone: float) -> di
             "load_average_before": before, "load_average_after": load()}
 
 
+def summarise(result: dict) -> dict:
+    """The headline figures from a result's raw epoch times. Two references for "alone": the idle
+    phase's median epoch, and its fastest (the moments the machine's other work left it alone)."""
+    idle = result["idle"]
+    median, fastest = idle["median_epoch_train_seconds"], min(idle["epoch_train_seconds"])
+    summary = {"first_usable_model_seconds": {"alone": idle["seconds_to_first_usable_model"]},
+               "starter_plan_wall_seconds": idle["starter_plan_wall_seconds"],
+               "alone_epoch_seconds": {"median": median, "fastest": fastest}}
+    if "concurrent" in result:
+        concurrent = result["concurrent"]
+        summary["first_usable_model_seconds"]["beside_another_training"] = concurrent["seconds_to_first_usable_model"]
+        both = concurrent["starter_epoch_train_seconds"] + concurrent["other_epoch_train_seconds"]
+        summary["two_trainings_shared_threads"] = {
+            "epoch_seconds": [min(both), statistics.median(both), max(both)],
+            "slowdown_vs_alone_median": round(statistics.median(both) / median, 2),
+            "slowdown_vs_alone_fastest": round(statistics.median(both) / fastest, 2)}
+    if "oversubscribed" in result:
+        both = [s for run in result["oversubscribed"]["epoch_train_seconds"] for s in run]
+        summary["two_trainings_every_core_each"] = {
+            "epoch_seconds": [min(both), statistics.median(both), max(both)],
+            "slowdown_vs_alone_median": round(statistics.median(both) / median, 2),
+            "slowdown_vs_alone_fastest": round(statistics.median(both) / fastest, 2)}
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--concurrent-epochs", type=int, default=4)
     parser.add_argument("--oversubscribed-epochs", type=int, default=3)
     parser.add_argument("--skip-oversubscribed", action="store_true")
+    parser.add_argument("--idle-from", help="a result file whose idle phase to reuse instead of measuring it again")
     parser.add_argument("--out", default="benchmarks/results/training_jobs.json")
+    parser.add_argument("--summarise", metavar="RESULT", help="only recompute the summary of a result file")
     args = parser.parse_args()
+    if args.summarise:
+        result = json.loads(Path(args.summarise).read_text())
+        result["summary"] = summarise(result)
+        Path(args.summarise).write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result["summary"], indent=2))
+        return
     data = Path(args.data).resolve()
     result = {"data": args.data, "commit": commit(), "cores": jobs.usable_cores(),
               "starter": {"model_config": HM4SR.model_config, "train_config": vars(HM4SR.train)}}
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        result["idle"] = idle = phase_idle(data, tmp)
-        print(json.dumps(idle, indent=2), flush=True)
+        if args.idle_from:
+            result["idle"] = idle = json.loads(Path(args.idle_from).read_text())["idle"]
+        else:
+            result["idle"] = idle = phase_idle(data, tmp)
+            print(json.dumps(idle, indent=2), flush=True)
+            Path(args.out).write_text(json.dumps(result, indent=2) + "\n")  # kept if a later phase fails
         alone = idle["median_epoch_train_seconds"]
         result["concurrent"] = phase_concurrent(data, tmp, args.concurrent_epochs, alone)
         print(json.dumps(result["concurrent"], indent=2), flush=True)
         if not args.skip_oversubscribed:
             result["oversubscribed"] = phase_oversubscribed(data, tmp, args.oversubscribed_epochs, alone)
             print(json.dumps(result["oversubscribed"], indent=2), flush=True)
+    result["summary"] = summarise(result)
+    print(json.dumps(result["summary"], indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
 
