@@ -138,7 +138,7 @@ def audience_sentence(title: str, k: int, reached: int, customers: int, shares: 
     if reached == 0:
         return (f"{title} is in nobody's top {k} ({count(0)} of {count(customers)} customers), so there is no "
                 "audience to explain.")
-    reach = pct(reached / customers)
+    reach = pct(reached / customers) if reached / customers >= 0.01 else "under 1%"  # never "5 customers (0%)"
     head = f"{title} reaches the top {k} of {count(reached)} of {count(customers)} customers ({reach})"
     if len(shares) == 1:
         return f"{head}; this model gives one undivided score, with no split by modality."

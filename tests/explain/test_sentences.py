@@ -101,6 +101,8 @@ def test_audience_and_difference_sentences():
     s = audience_sentence("Striped shirt", 10, 123, 2000, {"id": 0.1, "text": 0.2, "image": 0.7})
     assert s.startswith("Striped shirt reaches the top 10 of 123 of 2,000 customers (6%). For them it is "
                         "recommended mainly for its look")
+    assert audience_sentence("Striped shirt", 10, 5, 2000, {"id": 0.5, "text": 0.5}).startswith(
+        "Striped shirt reaches the top 10 of 5 of 2,000 customers (under 1%).")
     assert audience_sentence("Striped shirt", 10, 0, 2000, {"id": 0.0}) == (
         "Striped shirt is in nobody's top 10 (0 of 2,000 customers), so there is no audience to explain.")
     d = difference_sentence("Visual shoppers", "textual shoppers", "image", 0.62, 0.16)
