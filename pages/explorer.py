@@ -92,8 +92,12 @@ def _item_label(item_id: str) -> str:
 
 item = st.selectbox("Recommended product to explain", options, key="explorer_item", format_func=_item_label)
 sidebar.write_link("item", item)
-dropped = loaders.drop_modality(trained, key, user, item)
-rank = int(dropped["rank"].iloc[0]) if len(dropped) else int(ranks.get(item, 0))
+dropped = None  # the what-if scores are computed only where they are shown (or for a product outside the list)
+if item in ranks:
+    rank = int(ranks[item])
+else:
+    dropped = loaders.drop_modality(trained, key, user, item)
+    rank = int(dropped["rank"].iloc[0]) if len(dropped) else 0
 if item not in ranks:
     st.caption(f"This product is not in the top {k}: it ranks #{rank} for this customer.")
 
@@ -145,6 +149,7 @@ elif view == "Evidence from the history":
                      "(1 = identical direction).", f"evidence {user} {item}", column_config=labels.columns(shown_ev))
 elif view == "What if…":
     left, right = st.columns(2)
+    dropped = dropped if dropped is not None else loaders.drop_modality(trained, key, user, item)
     if len(dropped) and len(parts) > 1:
         export.chart(charts.rank_after_drop(dropped, "part", rank, "New rank without one modality", "Modality removed"),
                      "explorer_drop_modality", "Each bar: where the item would rank if the model could not see that "
@@ -175,7 +180,7 @@ elif view == "What if…":
 # ---- history
 st.subheader("Purchase history")
 older = len(history) - charts.TIMELINE_IMAGES
-export.chart(charts.history_timeline(history, user, lambda rel: loaders.image_data_uri(str(root / rel))),
+export.chart(loaders.history_figure(data, loaders.data_key(data), user),
              "explorer_history", "Each picture is one purchase, placed at its date and in its product category"
              + (f"; the {older} oldest show as dots." if older > 0 else "."))
 recent = history.tail(THUMBS).iloc[::-1]

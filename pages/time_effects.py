@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.explain.gates import gap_labels, name_time_experts
 from core.explain.screen_sentences import rank_shift_sentence, route_sentence, routing_sentence, shift_sentence
 from core.explain.words import pct
 from pages.common import batch_offer, charts, export, loaders, products, sidebar
@@ -121,7 +120,7 @@ else:
         population = loaders.population_routing(trained, key)
     names = {}
     if population is not None and not population.empty:
-        named = name_time_experts(population)
+        named = loaders.time_expert_names(population)
         names = dict(zip(named["expert"], named["name"]))
         st.markdown("A time expert rescales what the model reads from a purchase according to when it was made. "
                     "Each one is named by the gaps between purchases it takes, across all customers:\n"
@@ -139,7 +138,7 @@ else:
     elif population.empty:
         export.note(text="No routing could be measured for the customer base.")
     else:
-        gaps = gap_labels(population["interval_days"].unique())
+        gaps = loaders.gap_labels(population["interval_days"].unique())
         top = population.loc[population.groupby("interval_days")["weight"].idxmax()].sort_values("interval_days")
         sentence = routing_sentence([gaps[d] for d in top["interval_days"]], [short[int(e)] for e in top["expert"]],
                                     top["weight"].tolist())

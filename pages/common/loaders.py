@@ -353,6 +353,17 @@ def image_data_uri(path: str) -> str:
     return encode(path)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def history_figure(_data: Dataset, key: tuple[str, int], user_id: str):
+    """The explorer's purchase-history timeline of a customer (its thumbnails inlined), built once per
+    customer: coming back to a customer skips the 40 image lookups and the figure's construction."""
+    from pages.common import charts
+
+    root = Path(_data.root)
+    return charts.history_timeline(purchase_history(_data, key, user_id), user_id,
+                                   lambda rel: image_data_uri(str(root / rel)))
+
+
 # ---------------------------------------------------------------- the product lens (core.explain.product)
 @st.cache_resource(show_spinner="Listing the products…", max_entries=8)
 def product_directory(_data: Dataset, key: tuple[str, int]) -> pd.DataFrame:
@@ -514,3 +525,18 @@ def expert_names(_trained, key) -> pd.DataFrame:
 
     profile = expert_profile(_trained)
     return name_experts(profile) if len(profile) else pd.DataFrame(columns=PROFILE_COLUMNS)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def time_expert_names(routing: pd.DataFrame) -> pd.DataFrame:
+    """:func:`core.explain.gates.name_time_experts` of a population routing curve (cached by its content)."""
+    from core.explain.gates import name_time_experts
+
+    return name_time_experts(routing)
+
+
+def gap_labels(edges) -> dict[float, str]:
+    """:func:`core.explain.gates.gap_labels`: the interval bins' names in words."""
+    from core.explain.gates import gap_labels as labels
+
+    return labels(edges)
