@@ -17,7 +17,6 @@ The commit, usable cores, torch threads and load average are recorded beside the
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -25,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 import torch
 
 from core.data import load_dataset
@@ -40,7 +40,7 @@ def commit() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
@@ -85,8 +85,7 @@ def main() -> None:
               "load_average_after": [round(v, 2) for v in os.getloadavg()],
               "best_valid_ndcg@20": best, "best_ndcg_within_minutes": by_minute,
               "first_epoch_reaching_share_of_best": first, "epochs": points}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    harness.write_json(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k != "epochs"}, indent=2))
 
 

@@ -27,7 +27,6 @@ phase are recorded beside the numbers: other work on a shared machine makes ever
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -35,6 +34,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import harness
 
 from core.training import RunDir, jobs, open_run
 from core.training.progress import read_progress
@@ -178,7 +179,7 @@ def summarise(result: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser(__doc__)
     parser.add_argument("--data", default="sample_data")
     parser.add_argument("--concurrent-epochs", type=int, default=4)
     parser.add_argument("--oversubscribed-epochs", type=int, default=3)
@@ -190,7 +191,7 @@ def main() -> None:
     if args.summarise:
         result = json.loads(Path(args.summarise).read_text())
         result["summary"] = summarise(result)
-        Path(args.summarise).write_text(json.dumps(result, indent=2) + "\n")
+        harness.write_json(args.summarise, result)
         print(json.dumps(result["summary"], indent=2))
         return
     data = Path(args.data).resolve()
@@ -203,7 +204,7 @@ def main() -> None:
         else:
             result["idle"] = idle = phase_idle(data, tmp)
             print(json.dumps(idle, indent=2), flush=True)
-            Path(args.out).write_text(json.dumps(result, indent=2) + "\n")  # kept if a later phase fails
+            harness.write_json(args.out, result)  # kept if a later phase fails
         alone = idle["median_epoch_train_seconds"]
         result["concurrent"] = phase_concurrent(data, tmp, args.concurrent_epochs, alone)
         print(json.dumps(result["concurrent"], indent=2), flush=True)
@@ -212,8 +213,7 @@ def main() -> None:
             print(json.dumps(result["oversubscribed"], indent=2), flush=True)
     result["summary"] = summarise(result)
     print(json.dumps(result["summary"], indent=2))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    harness.write_json(args.out, result)
 
 
 if __name__ == "__main__":
