@@ -66,9 +66,9 @@ def test_truncated_checkpoint_is_named_in_the_cli_and_on_the_page(runs, capsys):
     assert len(table_with(at, "item_id", "score")) == 10
 
     at = open_page("pages/overview.py")  # listed with its problem, not hidden
-    table = table_with(at, "run", "problem")
-    problems = dict(zip(table["run"], table["problem"]))
-    assert "damaged or incomplete" in problems["tiny_shop/hm4sr"] and problems["tiny_shop/popularity"] == ""
+    table = table_with(at, "run", "problem")  # the details table gains a problem column when a run has one
+    problems = dict(zip(table["run"], table["problem"]))  # runs by their folder name
+    assert "damaged or incomplete" in problems["hm4sr"] and problems["popularity"] == ""
     assert "Trained model “tiny_shop/hm4sr” is damaged" in page_error(at)
 
 
@@ -87,8 +87,8 @@ def test_invalid_run_json_is_named_and_the_run_listed(runs, capsys):
     text = page_error(at)
     assert (f"Trained model “tiny_shop/hm4sr” cannot be read: {run.info_path}, line 1: the file is not valid "
             "JSON") in text
-    table = table_with(at, "run", "problem")
-    assert table["run"].tolist() == ["tiny_shop/popularity"]
+    table = table_with(at, "run", "model")  # no problem column: the readable run has none
+    assert table["run"].tolist() == ["popularity"] and "problem" not in table
 
     at = open_page("pages/explorer.py", USER)  # the other run opens; the sidebar names the broken one
     assert not at.exception and not at.error
