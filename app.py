@@ -4,19 +4,17 @@ Deep links: ``/explorer?run=sample_data/hm4sr&user=C0001&item=P0042`` (``/?run=â
 the explorer too) and ``/product?run=sample_data/hm4sr&item=P0042`` (the product lens).
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 from core.data import DataError
 
 st.set_page_config(page_title="Modality Lens", page_icon="ðŸ”Ž", layout="wide")
-# the product's name at the top of the sidebar, above the pages
-st.logo(str(Path(__file__).parent / "pages" / "assets" / "logo.svg"), size="large")
 
 overview = st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)
 explorer = st.Page("pages/explorer.py", title="Customer explorer", icon=":material/person_search:")
-navigation = st.navigation([
+# The product's name heads the sidebar as the title of its one section of pages (an st.logo image
+# delayed the first page by about 0.5 s: benchmarks/app_cold_start.py).
+navigation = st.navigation({"Modality Lens": [
     overview,
     explorer,
     st.Page("pages/product.py", title="Product lens", icon=":material/sell:"),
@@ -24,7 +22,7 @@ navigation = st.navigation([
     st.Page("pages/time_effects.py", title="Time effects", icon=":material/schedule:"),
     st.Page("pages/drift.py", title="Embedding drift", icon=":material/scatter_plot:"),
     st.Page("pages/comparison.py", title="Model comparison", icon=":material/compare_arrows:"),
-])
+]})
 if navigation.url_path == overview.url_path and ("user" in st.query_params or "item" in st.query_params):
     st.switch_page(explorer, query_params=st.query_params.to_dict())  # a customer link opens the explorer
 st.sidebar.caption("Why did the recommender show this item to this customer?")
