@@ -349,7 +349,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 def _nproc_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nproc", type=int, default=1, metavar="N",
                    help="run on N processes of this machine: shorthand for `torchrun --standalone --nproc-per-node N "
-                        "-m core ...` (README, More than one machine); default 1")
+                        "-m core ...` (docs/scale.md, 'More than one machine'); default 1")
 
 
 def _torchrun(argv: list[str], nproc: int) -> int:
@@ -454,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["leave-one-out", "new-items"], default="leave-one-out",
                    help="leave-one-out: each customer's last purchase is the test target (default); new-items: "
                         "also hold out a fraction of products entirely and rank them for the customers who "
-                        "bought them after a cut-off (content-only models; README, Evaluation)")
+                        "bought them after a cut-off (content-only models; docs/evaluation.md, 'New products')")
     p.add_argument("--new-fraction", type=float, default=0.1,
                    help="share of products held out as new with --split new-items (default %(default)s)")
     p.add_argument("--device", default=d["device"],

@@ -12,7 +12,7 @@ the model falls back to the others; scores stay an exact sum of per-modality par
 With up to 80 epochs it ranks better than joint training on the sample and on MovieLens-100k,
 in each of three seeds, but it is not HM4SR's default: the ID stream ends with the largest
 weight, so a new product (content only, no ID vector) rarely beats the catalogue, and the
-launch simulator no longer finds the sample's planted visual audiences (README, "Late fusion").
+launch simulator no longer finds the sample's planted visual audiences (docs/models.md, docs/results.md: "Late fusion").
 The default keeps joint training and adds each stream's own cross-entropy to it instead
 (``HM4SRConfig.stream_weight``), which keeps most of those audiences.
 """

@@ -39,7 +39,7 @@ class SASRecConfig:
         max_len: History window T.
         loss: ``"full"``: cross-entropy over all N items at every position, O(P·N·D) per batch;
             ``"sampled"``: sampled softmax against ``n_negatives`` shared uniform negatives,
-            O(P·S·D) (for catalogues of tens of thousands of products; README, "Large catalogues").
+            O(P·S·D) (for catalogues of tens of thousands of products; docs/scale.md, "Large catalogues").
         n_negatives: Negatives S per batch with ``loss="sampled"`` (all items when S >= N).
         sampler: How negatives are drawn: ``"uniform"`` or ``"popularity"`` (logQ-corrected; see
             :mod:`core.models.losses`).

@@ -54,7 +54,7 @@ final embedding is the mean final embedding of its ``new_item_k = 100`` nearest 
 there (``new_item_mode="neighbours"``, BSC's premise that content neighbours belong together).
 Chosen on the validation half of the sample's held-out products (``--split new-items``, 10 %,
 seed 0; ``benchmarks/stair_new_items.py``, ``benchmarks/results/new_items*/stair_modes``) with
-STAIR trained as the README's graph models are (lr 3e-3, patience 15): validation NDCG@20, random
+STAIR trained as the graph models of docs/results.md are (lr 3e-3, patience 15): validation NDCG@20, random
 order 0.0754 -- neighbours k=3 0.1389, k=10 0.1484, k=30 0.1596, **k=100 0.1606**; the product's
 own content initialisation propagated as an isolated node (``"content"``) 0.1220; a ridge map
 from the initialisations to the final embeddings (``"mapped"``) 0.1597. k=30, k=100 and

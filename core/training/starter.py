@@ -7,7 +7,7 @@ validation NDCG@20 (0.1155 vs 0.0911 for SASRec after 40 epochs, ``benchmarks/qu
 the reference's unit-weight auxiliary losses learn several times more slowly. It also keeps the
 paper's loss (``stream_weight=0``): each stream's own cross-entropy, the default, pays off only
 with a longer budget (best validation NDCG@20 within 15 epochs, three seeds, CP and IDCL on: 0.1663 with it
-against 0.1702 without on the sample, 0.1457 against 0.1509 on MovieLens-100k; README).
+against 0.1702 without on the sample, 0.1457 against 0.1509 on MovieLens-100k; docs/results.md).
 
 The epoch budget comes from the measured time-to-quality curve (``benchmarks/starter_curve.py``,
 ``benchmarks/results/starter_curve.json``: 30 epochs on the sample, one core): validation NDCG@20

@@ -35,6 +35,6 @@ def test_streamlit_reads_the_speed_settings():
 
 def test_streamlit_reads_the_shared_server_settings():
     options = streamlit_options()
-    assert options["server.address"] == "127.0.0.1"  # this machine only; a proxy shares it (README)
+    assert options["server.address"] == "127.0.0.1"  # this machine only; a proxy shares it (docs/scale.md)
     assert options["server.maxUploadSize"] == 10  # MB
     assert options["server.enableXsrfProtection"] is True

@@ -10,7 +10,7 @@ explanation tests' slice hold only ~19 followers of a colour, too few to fill a 
 56 (black/solid coat), 58 (red/stripes shirt), 62 (yellow/dots dress), 53 (pink/checks bag);
 brand-or-material followers 58 (Verano/cotton), 56 (Solenne/leather), 68 (Nordvik/denim). With the default
 loss: 54, 50, 55, 46; 60, 52, 67. STAIR does not hold (colour followers 1-5, brand-or-material 32-39 of
-100), so it is not asserted here. Fully trained models reach fewer (README, "Each stream's own
+100), so it is not asserted here. Fully trained models reach fewer (docs/results.md, "Each stream's own
 cross-entropy"; ``benchmarks/launch_reach.py``).
 """
 
