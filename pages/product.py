@@ -132,7 +132,7 @@ with tab_audience:
                        f"(run `explain-all` with a larger `-k` for longer lists).")
         by_segment = loaders.audience_by_segment(audience, segments)
         sentence = audience_sentence(title, k_used, len(audience), data.n_users,
-                                     dict(zip(summary["part"], summary["mean_share"])))
+                                     dict(zip(summary["part"], summary["share"])))
         seg_left, seg_right = st.columns([3, 2])
         segment_title = f"Who gets “{products.plotly_text(title)}” in their top {k_used}"
         export.chart(charts.audience_segments(by_segment, segment_title),
@@ -178,14 +178,16 @@ with tab_why:
                              "an average product, over every customer who gets it (line = median, dashed = mean, "
                              "the step of the chart above).")
         parts_table = pd.DataFrame({"part": [part_label(p) for p in parts], "mean_lift": summary["mean_lift"],
-                                    "mean_share": (100.0 * summary["mean_share"]).round(), "leads": summary["leads"]})
+                                    "mean_share": (100.0 * summary["share"]).round(), "leads": summary["leads"]})
         export.table(parts_table, "product_parts", f"Per part, over the {count(len(audience))} customers who get it.",
                      f"why {item}", column_config={
                          "part": st.column_config.TextColumn("Part of the score", help="Technical name: part."),
                          "mean_lift": st.column_config.NumberColumn("Average lead (points)", format="%+.2f",
                                                                     help="Mean of lift_<part> over the audience."),
-                         "mean_share": st.column_config.NumberColumn("Average share of the lead (%)", format="%d%%",
-                                                                     help="Mean of the signed share_<part>."),
+                         "mean_share": st.column_config.NumberColumn(
+                             "Share of the average lead (%)", format="%d%%",
+                             help="Each part's signed share of the average leads: the shares of the waterfall above "
+                                  "and of the sentence (technical: lift_shares of the mean lift_<part>)."),
                          "leads": st.column_config.NumberColumn("Main reason for (customers)", format="%d",
                                                                 help="Customers for whom this part has the largest "
                                                                      "share. Technical name: leads.")})

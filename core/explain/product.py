@@ -168,9 +168,11 @@ def share_summary(audience: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
     """How the product's score splits across its audience, one row per part.
 
     Returns:
-        ``part``, ``mean_lift`` (points over the average product), ``mean_share`` and
-        ``median_share`` (signed, -1..1, over the audience; :mod:`core.scoring.shares`) and ``leads``:
-        the customers for whom that part has the largest share (ties: the first part). O(A · P).
+        ``part``, ``mean_lift`` (points over the average product, averaged over the audience),
+        ``share`` (each part's signed share of those average leads: the shares of the average
+        customer's waterfall, the one figure the product lens quotes), ``mean_share`` and
+        ``median_share`` (of the customers' own signed shares, -1..1; :mod:`core.scoring.shares`) and
+        ``leads``: the customers for whom that part has the largest share (ties: the first part). O(A · P).
     """
     shares = audience[[f"share_{p}" for p in parts]].to_numpy(dtype=np.float64)  # (A, P)
     lifts = audience[[f"lift_{p}" for p in parts]].to_numpy(dtype=np.float64)  # (A, P)
@@ -178,6 +180,7 @@ def share_summary(audience: pd.DataFrame, parts: Sequence[str]) -> pd.DataFrame:
     empty = np.full(len(parts), np.nan)
     return pd.DataFrame({"part": list(parts),
                          "mean_lift": lifts.mean(0) if len(lifts) else empty,
+                         "share": lift_shares(lifts.mean(0)) if len(lifts) else empty,
                          "mean_share": shares.mean(0) if len(shares) else empty,
                          "median_share": np.median(shares, 0) if len(shares) else empty,
                          "leads": leads.astype(int)})

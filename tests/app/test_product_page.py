@@ -87,7 +87,7 @@ def test_a_product_link_shows_its_audience_segments_and_shares(shop_app, shop_tr
     summary = product.share_summary(expected, ("id", "text", "image"))
     title = shop_trained.data.items["title"].iloc[shop_trained.data.item_index(item)]
     assert audience_sentence(title, 10, len(expected), shop_trained.data.n_users,
-                             dict(zip(summary["part"], summary["mean_share"]))) in bold(at)
+                             dict(zip(summary["part"], summary["share"]))) in bold(at)
     # why: the waterfall is the audience's mean, and its sentence says the same points
     why = chart(at, "From an average product to")
     means = [expected["baseline"].mean(), *(expected[f"lift_{p}"].mean() for p in ("id", "text", "image")),
@@ -97,6 +97,9 @@ def test_a_product_link_shows_its_audience_segments_and_shares(shop_app, shop_tr
     assert f"On average over its {len(expected)} customers: {sentence[0].lower()}{sentence[1:]}" in bold(at)
     parts = table_with(at, "part", "mean_lift", "mean_share", "leads")
     np.testing.assert_allclose(parts["mean_lift"], summary["mean_lift"])
+    # one attribution on the tab: the table's shares are the shares of the waterfall's average leads
+    leads = np.array([expected[f"lift_{p}"].mean() for p in ("id", "text", "image")])
+    np.testing.assert_allclose(parts["mean_share"], (100 * leads / np.abs(leads).sum()).round())
     assert parts["leads"].sum() == len(expected)
     for key in ("product_audience_download", "product_segments_download", "product_why_download"):
         assert key in downloads(at)

@@ -79,6 +79,7 @@ def test_share_summary_means_medians_and_who_leads():
                              "lift_text": [0.9, 0.4, 0.2, 0.5], "lift_image": [0.0, 0.0, 0.6, 0.5]})
     out = product.share_summary(audience, ("id", "text", "image")).set_index("part")
     np.testing.assert_allclose(out["mean_lift"], [0.125, 0.5, 0.275])
+    np.testing.assert_allclose(out["share"], np.array([0.125, 0.5, 0.275]) / 0.9)  # shares of the average leads
     np.testing.assert_allclose(out["mean_share"], [0.225, 0.5, 0.275])
     np.testing.assert_allclose(out["median_share"], [0.15, 0.45, 0.25])
     assert out["leads"].tolist() == [1, 2, 1]  # the tie 0.5/0.5 goes to the first part (text)
