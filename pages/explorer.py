@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.explain.why import customer_summary, why_row
-from core.explain.words import part_label
+from core.explain.words import part_label, pct, signed_points
 from pages.common import charts, export, labels, loaders, products, sidebar
 
 THUMBS = 8  # latest purchases shown as pictures
@@ -116,15 +116,15 @@ if view == "Score split":
                      f"part adds (green) or takes away (red) points; the result is this product's score "
                      f"({row['score']:.2f}).", left)
         split = pd.DataFrame({"step": ["Average product", *(part_label(p) for p in parts), "This product"],
-                              "points": [row["baseline"], *(row[f"lift_{p}"] for p in parts), row["score"]],
-                              "share": [None, *(round(100.0 * row[f"share_{p}"]) for p in parts), None]})
+                              "points": [f"{row['baseline']:.2f}", *(signed_points(row[f"lift_{p}"]) for p in parts),
+                                         f"{row['score']:.2f}"],
+                              "share": ["", *(pct(row[f"share_{p}"]) for p in parts), ""]})
         export.table(split, "explorer_split_table", "The waterfall's numbers: points, and each part's share of the "
-                     "lead over an average product (signed, %).", f"score split {user} {item}", right,
+                     "lead over an average product (signed).", f"score split {user} {item}", right,
                      column_config={"step": st.column_config.TextColumn("Step"),
-                                    "points": st.column_config.NumberColumn("Points", format="%+.2f"),
-                                    "share": st.column_config.NumberColumn(
-                                        "Share of the lead (%)", format="%d%%",
-                                        help=labels.GLOSSARY["Share of the lead (%)"])})
+                                    "points": st.column_config.TextColumn("Points"),
+                                    "share": st.column_config.TextColumn(
+                                        "Share of the lead (%)", help=labels.GLOSSARY["Share of the lead (%)"])})
     else:
         export.note(text=f"This product is outside the top {k}; the what-if view shows how its rank of "
                          f"#{rank} depends on each modality and each past purchase.")

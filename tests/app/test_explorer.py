@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import explain
 from core.explain import why as explain_why
+from core.explain.words import pct, signed_points
 from tests.app.conftest import APP
 from tests.app.helpers import chart, choose_run, downloads, messages, open_page, sentences, table_with, values
 
@@ -58,9 +58,10 @@ def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop
                                atol=1e-6)
     evidence = explain.evidence(shop_trained, "U003", second)
     assert explain_why.why_row(row, PARTS, evidence) in sentences(at)
-    split = table_with(at, "step", "points")
-    assert split["points"].tolist() == pytest.approx([row["baseline"], *(row[f"lift_{p}"] for p in PARTS),
-                                                      row["score"]], rel=1e-5, abs=1e-6)
+    split = table_with(at, "step", "points", "share")
+    assert split["points"].tolist() == [f"{row['baseline']:.2f}", *(signed_points(row[f"lift_{p}"]) for p in PARTS),
+                                        f"{row['score']:.2f}"]
+    assert split["share"].tolist() == ["", *(pct(row[f"share_{p}"]) for p in PARTS), ""]  # no "None" cell
     assert not any("new_rank" in d.value.columns for d in at.dataframe)  # what-ifs only on request
     at.segmented_control(key="explorer_why_view").set_value("What if…").run()
     dropped = table_with(at, "part", "new_rank")
