@@ -154,7 +154,8 @@ def gate_heatmap(imoe: pd.DataFrame, modality: str, customer: str, names: dict |
         hovertemplate="%{y}<br>%{customdata}: %{z:.0f}%<extra></extra>"))
     fig.update_layout(title=f"Which expert reads each purchase — {part_label(modality)} ({customer})",
                       height=max(HEIGHT, 22 * len(labels) + 170),
-                      xaxis={"side": "top", "tickangle": 0},  # "Expert N": named in the list above the chart
+                      xaxis={"side": "top", "tickangle": 0,
+                             "title": {"text": "Expert (named in the list above)", "standoff": 4}},
                       yaxis={"title": {"text": "Purchase (oldest at the top)"}, "autorange": "reversed"})
     return fig
 

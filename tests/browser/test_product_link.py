@@ -28,11 +28,12 @@ def test_a_product_link_opens_the_product_lens_with_its_audience(product_url, pa
     page.goto(f"{product_url}/product?run=tiny_shop/hm4sr&item={item}", wait_until="domcontentloaded")
     page.locator("h1").filter(has_text="Product lens").wait_for(timeout=WAIT_MS)
     page.get_by_text(f"Item {item} ({item})").first.wait_for(timeout=WAIT_MS)
-    count = page.locator("[data-testid='stMetric']").filter(has_text="Customers with it in their top 10")
+    count = page.locator("[data-testid='stMetric']").filter(has_text="Reached (top 10)")
     count.wait_for(timeout=WAIT_MS)
     assert f"{len(audience):,}" in count.inner_text()
     segments = page.locator(".js-plotly-plot").filter(has_text=f"Who gets “Item {item}” in their top 10")
     segments.locator("g.trace.bars").first.wait_for(timeout=WAIT_MS)
+    page.get_by_role("tab", name="Calendar").click()  # one question per tab
     page.locator(".js-plotly-plot").filter(has_text=f"Rank of “Item {item}”").wait_for(timeout=WAIT_MS)
     nav = page.locator("[data-testid='stSidebarNav']")  # app.py's navigation, not the legacy pages/ mode
     assert nav.get_by_text("Product lens").count() == 1 and nav.get_by_text("product", exact=True).count() == 0
