@@ -32,6 +32,16 @@ def item_label(rank: int, title: str, width: int = 38) -> str:
     return f"#{rank} {plotly_text(title if len(title) <= width else title[:width - 1] + '…')}"
 
 
+def _share_traces(frame: pd.DataFrame, labels: list[str], parts: tuple[str, ...], customdata=None) -> list[go.Bar]:
+    """One horizontal bar trace per part: the rows' signed ``share_<p>`` in whole percent, stacked
+    with ``barmode="relative"`` into diverging bars (shared by the explorer's and the segments' charts)."""
+    colours = part_colours(parts)
+    return [go.Bar(x=(100.0 * frame[f"share_{p}"].to_numpy(dtype=float)).round(), y=labels, name=part_label(p),
+                   orientation="h", marker_color=colours[p], customdata=customdata,
+                   hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}%<extra></extra>")
+            for p in parts]
+
+
 def share_bars(recs: pd.DataFrame, parts: tuple[str, ...], customer: str) -> go.Figure:
     """Diverging horizontal bars: each recommended product's signed shares of its lead over the
     average product (right: for it, left: against it; the bar lengths of a product add up to 100 %).
@@ -40,12 +50,7 @@ def share_bars(recs: pd.DataFrame, parts: tuple[str, ...], customer: str) -> go.
     redraws this on every customer change).
     """
     labels = [item_label(r, t) for r, t in zip(recs["rank"], recs["title"])]
-    colours = part_colours(parts)
-    fig = go.Figure([go.Bar(x=(100.0 * recs[f"share_{p}"].to_numpy(dtype=float)).round(), y=labels,
-                            name=part_label(p), orientation="h", marker_color=colours[p],
-                            customdata=recs["item_id"].to_numpy(),
-                            hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}%<extra></extra>")
-                     for p in parts])
+    fig = go.Figure(_share_traces(recs, labels, parts, customdata=recs["item_id"].to_numpy()))
     fig.update_layout(title=f"What sets each recommendation for {customer} apart", barmode="relative",
                       xaxis={"title": {"text": "Share of the lead over an average product (%; left = against)"},
                              "range": [-100, 100], "ticksuffix": "%", "zeroline": True, "zerolinewidth": 2},
@@ -223,12 +228,8 @@ def population_shares(counts: pd.DataFrame, parts: tuple[str, ...], k: int) -> g
 
 def segment_shares(by_segment: pd.DataFrame, parts: tuple[str, ...], segment_col: str) -> go.Figure:
     """Diverging bars: each customer segment's mean signed shares (right: for the products, left: against)."""
-    colours = part_colours(parts)
     segments = [plotly_text(str(s)).capitalize() for s in by_segment[segment_col]]
-    fig = go.Figure([go.Bar(y=segments, x=(100.0 * by_segment[f"share_{p}"].to_numpy(dtype=float)).round(),
-                            name=part_label(p), orientation="h", marker_color=colours[p],
-                            hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}%<extra></extra>")
-                     for p in parts])
+    fig = go.Figure(_share_traces(by_segment, segments, parts))
     against = by_segment[[f"share_{p}" for p in parts]].clip(upper=0).sum(axis=1)
     fig.update_layout(title="What sets the recommendations apart, by customer segment", barmode="relative",
                       height=max(HEIGHT, 40 * len(segments) + 170),
