@@ -224,6 +224,9 @@ def explain_customer(trained: TrainedRun, user_id: str, item_id: str | None = No
     item = item_id if item_id is not None else str(recs["item_id"].iloc[0])
     offset = trained.model.repeat_offset()
     bought = trained.data.item_index(item) in c.items[c.window_start:]
+    nearest = {str(i): evidence(trained, user_id, str(i)) for i in recs["item_id"]}  # one search per product
+    if item not in nearest:  # an item explained from outside the list
+        nearest[item] = evidence(trained, user_id, item)
     return CustomerExplanation(
         user_id=user_id, model=str(trained.info.get("model", type(trained.model).__name__)), run=trained.name,
         parts=parts, purchases=len(c.items), last_purchase=c.last_time, item_id=item,
@@ -232,6 +235,6 @@ def explain_customer(trained: TrainedRun, user_id: str, item_id: str | None = No
         time_effects=time_shift(trained, user_id, SHIFT_MONTHS, k=k, item_id=item, now=now),
         drop_modality=drop_modality(trained, user_id, item, now=now),
         drop_purchase=drop_purchase(trained, user_id, item, now=now),
-        evidence=evidence(trained, user_id, item), bought_before_offset=offset if bought else None,
+        evidence=nearest[item], bought_before_offset=offset if bought else None,
         summary=customer_summary(user_id, recs, parts),
-        why=tuple(why_row(row, parts, evidence(trained, user_id, str(row["item_id"]))) for _, row in recs.iterrows()))
+        why=tuple(why_row(row, parts, nearest[str(row["item_id"])]) for _, row in recs.iterrows()))
