@@ -104,16 +104,7 @@ def attribution_table(frame: pd.DataFrame, parts) -> tuple[pd.DataFrame, dict]:
             config[f"share_{p}"] = share_column(p)
         if f"lift_{p}" in shown:
             config[f"lift_{p}"] = lift_column(p)
-    config.update({
-        "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
-        "item_id": st.column_config.TextColumn("Product id", width="small"),
-        "title": st.column_config.TextColumn("Product", width="medium"),
-        "user_id": st.column_config.TextColumn("Customer", width="small"),
-        "score": st.column_config.NumberColumn("Score (points)", format="%.2f",
-                                               help="The model's score; only differences between products matter."),
-        "baseline": st.column_config.NumberColumn("Average product (points)", format="%.2f",
-                                                  help=GLOSSARY["Average product"] + " Technical name: baseline."),
-    })
+    config.update(columns(shown))
     return shown, config
 
 
@@ -136,6 +127,7 @@ def _number(label: str, fmt: str, help_text: str | None = None) -> st.column_con
 COLUMNS: dict[str, object] = {
     "position": _number("Purchase no.", "%d", "Position in the customer's history, 0 = first (technical: position)."),
     "item_id": st.column_config.TextColumn("Product id", width="small"),
+    "user_id": st.column_config.TextColumn("Customer", width="small"),
     "removed_item_id": st.column_config.TextColumn("Purchase removed", width="small",
                                                    help="Product id of the past purchase left out (technical: "
                                                         "removed_item_id)."),
@@ -151,9 +143,11 @@ COLUMNS: dict[str, object] = {
     "similarity": _number("Similarity", "%.2f", GLOSSARY["Similarity"] + " Technical name: cosine similarity."),
     "part": st.column_config.TextColumn("Part removed", width="small"),
     "score": _number("Score (points)", "%.2f", "The model's score; only differences between products matter."),
+    "baseline": _number("Average product (points)", "%.2f", GLOSSARY["Average product"] + " Technical name: baseline."),
     "new_score": _number("Score afterwards (points)", "%.2f", "Technical name: new_score."),
     "score_change": _number("Score change (points)", "%+.2f", "Technical name: score_change."),
-    "rank": _number("Rank", "%d", "Place in the customer's list, 1 = top."),
+    "rank": st.column_config.NumberColumn("Rank", format="%d", width="small",
+                                          help="Place in the customer's list, 1 = top."),
     "new_rank": _number("Rank afterwards", "%d", "Technical name: new_rank."),
     "rank_change": _number("Places fallen", "%+d", "Positive = the product falls down the list; negative = it "
                                                    "rises (technical: rank_change)."),
