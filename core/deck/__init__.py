@@ -8,8 +8,8 @@ slide layout (:mod:`core.deck.layout`). No Streamlit here: the Deck page and the
 
 from core.deck.model import MAX_ROWS, Deck, Footnote, Item, Slide, Table, add, move, remove, retitle
 from core.deck.pdf_writer import to_pdf
-from core.deck.pictures import PictureError, render
+from core.deck.pictures import PictureError, chromium, render, slide_figure, slide_vega
 from core.deck.pptx_writer import to_pptx
 
-__all__ = ["MAX_ROWS", "Deck", "Footnote", "Item", "PictureError", "Slide", "Table", "add", "move", "remove",
-           "render", "retitle", "to_pdf", "to_pptx"]
+__all__ = ["MAX_ROWS", "Deck", "Footnote", "Item", "PictureError", "Slide", "Table", "add", "chromium", "move",
+           "remove", "render", "retitle", "slide_figure", "slide_vega", "to_pdf", "to_pptx"]

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import plotly.express as px
 import pytest
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from core import explain
@@ -60,7 +61,9 @@ def test_a_chart_without_a_title_is_refused():
 def test_vega_chart_downloads_are_an_offline_png_and_html_that_carry_the_caption(monkeypatch):
     shown, buttons = [], {}
     monkeypatch.setattr(export.st, "altair_chart", lambda chart, **kw: shown.append(chart))
-    monkeypatch.setattr(export.st, "download_button", lambda label, data, **kw: buttons.update({kw["key"]: data}))
+    # the buttons stand in a row (a container) beside "Add to deck": catch them on every container
+    monkeypatch.setattr(DeltaGenerator, "download_button",
+                        lambda self, label, data, **kw: buttons.update({kw["key"]: data}))
     mix = pd.DataFrame({"category": ["Skirts", "Coats"], "purchases": [7, 3]})
     export.vega_chart(light_charts.category_bars(mix, "Purchases by product category"), "cat",
                       "Longer bars: bought more often.")
