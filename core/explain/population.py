@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.browse import read_personas
+from core.scoring import PartScores
 from core.training.runs import TrainedRun
 
 
@@ -33,7 +34,12 @@ def population_shares(trained: TrainedRun, users: list[str] | None = None, k: in
     """
     data = trained.data
     ids = list(data.user_ids) if users is None else list(users)
-    top = trained.scorer.top(data.user_indices(ids), k)  # O(customers x products), batched
+    return mean_frame(ids, trained.scorer.top(data.user_indices(ids), k))  # O(customers x products), batched
+
+
+def mean_frame(ids: list[str], top: PartScores) -> pd.DataFrame:
+    """``user_id`` and each customer's mean ``share_<p>`` and ``lift_<p>`` over their list in ``top``
+    (the frame of :func:`population_shares`; ``ids`` are the raw ids of ``top.users``). O(B · K · P)."""
     mean, lifts = top.mean_shares(), top.mean_lifts()  # (B, P) each
     frame = pd.DataFrame({"user_id": ids})
     for p, name in enumerate(top.parts):

@@ -2,12 +2,15 @@
 
 A marketer reads "Look (image)" and "25%", not ``share_image`` and ``0.2513``. Every part name a
 model declares maps to a label for headers, a reason for sentences ("its look") and a help text
-with the technical name; unknown part names fall back to a readable form of the name. Every
-quantity has one format, so a number rounds the same way in a chart, a table and a sentence:
+with the technical name; unknown part names fall back to a readable form of the name. Parts join
+one of two families, "from product content" and "from purchase behaviour" (:data:`PART_FAMILIES`),
+on which runs with different parts are compared. Every quantity has one format, so a number rounds
+the same way in a chart, a table and a sentence:
 
 - points of a score (:func:`points`): two decimals, always shown without a sign in sentences
   (the words say "above"/"against"), with a sign in tables (:func:`signed_points`);
 - shares (:func:`pct`): whole percent, with a minus sign where the part counts against;
+- differences of shares (:func:`share_points`): whole percentage points, "46", "-3";
 - dates (:func:`day`): "12 Nov 2025", from unix seconds;
 - counts (:func:`count`): thousands separated, "2,000".
 """
@@ -57,7 +60,27 @@ PART_WORDS: dict[str, PartWords] = {
                          "the product's text and image features."),
     "score": PartWords("Score", "its overall score", "its score", "its score",
                        "A model that gives one undivided score (technical name: score)."),
+    # the two families runs with different parts are compared on (PART_FAMILIES)
+    "from_content": PartWords("From product content", "its content", "product content", "having no content on file",
+                              "Every part read from the product's text and picture (HM4SR's description and look, "
+                              "STAIR's content band), added up (technical name: from_content)."),
+    "from_behaviour": PartWords("From purchase behaviour", "who else bought it", "purchase behaviour",
+                                "purchase behaviour",
+                                "Every part learned from who bought what (HM4SR's purchase patterns, STAIR's "
+                                "collaborative band), added up (technical name: from_behaviour)."),
 }
+
+# The one table that maps a model's part to what it is read from, so models that split their scores
+# differently (HM4SR id/text/image, STAIR collaborative/content) are compared on what they share.
+# By part name only: a new model's part joins a family here, never by branching on the model.
+PART_FAMILIES: dict[str, str] = {"id": "from_behaviour", "collaborative": "from_behaviour",
+                                 "text": "from_content", "image": "from_content", "content": "from_content"}
+FAMILIES = ("from_behaviour", "from_content")  # in this order on every chart (the colour follows the order)
+
+
+def part_family(part: str) -> str | None:
+    """The family a part belongs to (:data:`PART_FAMILIES`), or None (e.g. an undivided ``score``)."""
+    return PART_FAMILIES.get(part)
 
 
 def part_words(part: str) -> PartWords:
@@ -101,6 +124,12 @@ def pct(share: float) -> str:
         return "–"
     value = round(100.0 * float(share))
     return f"{0 if value == 0 else value}%"
+
+
+def share_points(diff: float) -> str:
+    """A difference of two shares (in [-2, 2]) as whole percentage points, signed ("46", "-3", "0")."""
+    value = round(100.0 * float(diff))
+    return f"{0 if value == 0 else value}"
 
 
 def day(seconds: int | float) -> str:

@@ -205,7 +205,8 @@ class Scorer:
     # ------------------------------------------------------------------ lists
 
     def top(self, users: np.ndarray, k: int = 10, now: np.ndarray | None = None,
-            batch_size: int | None = None, traces: list[GateTrace] | None = None) -> PartScores:
+            batch_size: int | None = None, traces: list[GateTrace] | None = None,
+            ends: np.ndarray | None = None) -> PartScores:
         """Top-``k`` unseen products of customers, with the exact parts of every score.
 
         Batched over customers (:attr:`rows_per_batch`); O(B × N) time, memory bounded by the batch.
@@ -217,13 +218,16 @@ class Scorer:
             batch_size: Customers scored at once (default :attr:`rows_per_batch`).
             traces: If given (and the model traces gates or routes), the :class:`GateTrace` of every
                 batch is appended to it, read off the same forward pass that scores (no second pass).
+            ends: ``(B,)`` flat positions one past each history (default the whole history), e.g. to
+                recommend at a past date from the purchases known by then.
         """
         users = np.asarray(users, dtype=np.int64)
         n_parts, step = len(self.capabilities.parts), batch_size or self.rows_per_batch
         chunks = []
         for lo in range(0, len(users), step):
             chunk = users[lo:lo + step]
-            batch = self.batch(chunk, None if now is None else np.asarray(now)[lo:lo + step])
+            batch = self.batch(chunk, None if now is None else np.asarray(now)[lo:lo + step],
+                               None if ends is None else np.asarray(ends)[lo:lo + step])
             if traces is not None and self.capabilities.traced:
                 with torch.no_grad():
                     traces.append(self.model.explain(batch))
