@@ -241,6 +241,44 @@ def segment_shares(by_segment: pd.DataFrame, parts: tuple[str, ...], segment_col
     return fig
 
 
+def compare_shares(wide: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
+    """Diverging bars, one row per compared subject (``subject`` column, in order): its mean signed
+    share of every part, on one -100..100 % axis and in the parts' colours (the Compare page)."""
+    labels = [plotly_text(s) for s in wide["subject"]]
+    fig = go.Figure(_share_traces(wide, labels, parts))
+    against = wide[[f"share_{p}" for p in parts]].clip(upper=0).sum(axis=1)
+    fig.update_layout(title=title, barmode="relative", height=max(HEIGHT, 48 * len(labels) + 170),
+                      xaxis={"title": {"text": "Average share of what sets the products apart (%; left of 0 = "
+                                               "against)"},
+                             "range": [left_edge(100.0 * float(against.min()) if len(against) else 0.0), 100],
+                             "ticksuffix": "%", "zeroline": True, "zerolinewidth": 2},
+                      yaxis={"title": {"text": "Compared"}, "autorange": "reversed", "automargin": True},
+                      legend={"title": {"text": "Part of the score"}, "orientation": "h", "y": -0.3},
+                      margin={"l": 10, "r": 10})
+    return fig
+
+
+def compare_lifts(wide: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
+    """Grouped bars: each compared subject's mean signed lead of every part (points above an average
+    product; below 0 the part counts against), one colour per part, one shared axis."""
+    colours = part_colours(parts)
+    labels = [plotly_text(s) for s in wide["subject"]]
+    fig = go.Figure([go.Bar(x=labels, y=wide[f"lift_{p}"].to_numpy(dtype=float), name=part_label(p),
+                            marker_color=colours[p], text=[signed_points(v) for v in wide[f"lift_{p}"]],
+                            textposition="outside", hovertemplate=f"%{{x}}<br>{part_label(p)}: %{{text}} "
+                                                                  "points<extra></extra>")
+                     for p in parts])
+    values = wide[[f"lift_{p}" for p in parts]].to_numpy(dtype=float)
+    span = max(float(np.abs(values).max()) if values.size else 0.0, 1e-6)
+    fig.update_layout(title=title, barmode="group", height=HEIGHT, margin={"l": 10, "r": 10},
+                      xaxis={"title": {"text": "Compared"}},
+                      yaxis={"title": {"text": "Points above an average product"}, "zeroline": True,
+                             "zerolinewidth": 2, "range": [min(0.0, float(values.min(initial=0.0))) - 0.25 * span,
+                                                           max(0.0, float(values.max(initial=0.0))) + 0.25 * span]},
+                      legend={"title": {"text": "Part of the score"}, "orientation": "h", "y": -0.3})
+    return fig
+
+
 def overlap_curve(shift: pd.DataFrame, chosen: int, what: str) -> go.Figure:
     """Share of the unshifted top-K still recommended, per shift in months."""
     frame = shift.assign(overlap_pct=(100.0 * shift["overlap"]).round())

@@ -540,3 +540,38 @@ def gap_labels(edges) -> dict[float, str]:
     from core.explain.gates import gap_labels as labels
 
     return labels(edges)
+
+
+# ---------------------------------------------------------------- compare (core.explain.compare_subjects)
+@st.cache_data(show_spinner=False, max_entries=8)
+def segment_table(_trained, key) -> pd.DataFrame:
+    """Each customer's planted persona (sample) and favourite category
+    (:func:`core.explain.compare_subjects.segment_table`), once per run's dataset."""
+    from core.explain.compare_subjects import segment_table as build
+
+    return build(_trained)
+
+
+def population_at(trained, key, when: int, k: int) -> pd.DataFrame:
+    """Every customer's mean shares over the top-``k`` recommended at ``when`` from the purchases known
+    by then (:func:`core.explain.compare_subjects.population_at`); a catalogue above
+    :data:`core.explain.batch.LIVE_LIMIT` customers is read on a fixed random sample of that many."""
+    from core.explain.batch import LIVE_LIMIT
+
+    return _population_at(trained, key, int(when), int(k), LIVE_LIMIT)
+
+
+@st.cache_data(show_spinner="Recommending at that date for every customer (once per date)…", max_entries=16)
+def _population_at(_trained, key, when: int, k: int, limit: int) -> pd.DataFrame:
+    from core.explain.compare_subjects import population_at as build
+    from core.explain.compare_subjects import sample_users
+
+    return build(_trained, when, k, users=sample_users(_trained.data.n_users, limit))
+
+
+@st.cache_data(show_spinner="Comparing, with bootstrap intervals…", max_entries=64)
+def comparison(frames: dict[str, pd.DataFrame], parts: tuple[str, ...], unit: str, paired: bool):
+    """:func:`core.explain.compare_subjects.compare_frames` (cached by the frames' content)."""
+    from core.explain.compare_subjects import compare_frames
+
+    return compare_frames(frames, parts, unit=unit, paired=paired)
