@@ -2,6 +2,8 @@
 
 Deep links: ``/explorer?run=sample_data/hm4sr&user=C0001&item=P0042`` (``/?run=…&user=…`` is sent on to
 the explorer too) and ``/product?run=sample_data/hm4sr&item=P0042`` (the product lens).
+Compare: ``/compare?run=sample_data/hm4sr&kind=segment&a=persona:visual&b=persona:textual`` (``kind``: segment,
+customer, product, run or date; subjects ``a`` to ``d``; ``k``; the format is in ``pages/compare.py``).
 """
 
 import streamlit as st
@@ -22,6 +24,7 @@ navigation = st.navigation({"Modality Lens": [
     st.Page("pages/time_effects.py", title="Time effects", icon=":material/schedule:"),
     st.Page("pages/drift.py", title="Embedding drift", icon=":material/scatter_plot:"),
     st.Page("pages/comparison.py", title="Model comparison", icon=":material/compare_arrows:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
 ]})
 if navigation.url_path == overview.url_path and ("user" in st.query_params or "item" in st.query_params):
     st.switch_page(explorer, query_params=st.query_params.to_dict())  # a customer link opens the explorer
