@@ -41,15 +41,17 @@ def _start() -> None:
     st.query_params["present"] = "1"
 
 
-def _pptx() -> bytes:
-    return decks.to_pptx(decks.render(export.deck_items()))
+def _pptx(shown: decks.Deck) -> bytes:
+    return decks.to_pptx(decks.render(shown))
 
 
-def _pdf() -> bytes:
-    return decks.to_pdf(decks.render(export.deck_items()))
+def _pdf(shown: decks.Deck) -> bytes:
+    return decks.to_pdf(decks.render(shown))
 
 
 stamp = time.strftime("%Y-%m-%d")
+# The files are drawn from the deck as listed here: a download's data is made outside this run, where the
+# session's state is not at hand.
 st.caption(f"{count(len(items))} slide{'s' if len(items) > 1 else ''}, in this order. Each slide holds the title, "
            "the chart or the first rows of the table, its sentence, and a footnote with the dataset, model and a "
            "link that reopens the view.")
@@ -61,11 +63,11 @@ if any(item.kind == "plotly" for item in items):
         problem = str(exc)
         st.warning(f"Charts cannot be drawn on this machine: {products.text(problem)}", icon=":material/warning:")
 actions = st.container(horizontal=True, gap="small")
-actions.download_button("Download PowerPoint", data=_pptx, file_name=f"modality-lens-deck-{stamp}.pptx",
+actions.download_button("Download PowerPoint", data=lambda: _pptx(items), file_name=f"modality-lens-deck-{stamp}.pptx",
                         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                         key="deck_pptx", on_click="ignore", icon=":material/download:", disabled=bool(problem),
                         help="One slide per item (16:9), charts as pictures; drawn when you click (a few seconds).")
-actions.download_button("Download PDF", data=_pdf, file_name=f"modality-lens-deck-{stamp}.pdf",
+actions.download_button("Download PDF", data=lambda: _pdf(items), file_name=f"modality-lens-deck-{stamp}.pdf",
                         mime="application/pdf", key="deck_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
                         disabled=bool(problem), help="The same slides as the PowerPoint file, one page each.")
 actions.button("Present", key="deck_present", on_click=_start, icon=":material/slideshow:",

@@ -45,7 +45,8 @@ def chromium() -> str:
 
 
 def slide_figure(spec: str) -> dict:
-    """A Plotly figure's JSON as drawn on a slide: its title left out (the slide has it), larger fonts."""
+    """A Plotly figure's JSON as drawn on a slide: its title left out (the slide has it), larger fonts, and the
+    axes' margins grown to their labels (the page's narrow margins rely on Streamlit's theme)."""
     fig = json.loads(spec)
     layout = fig.setdefault("layout", {})
     layout["title"] = {"text": ""}
@@ -54,6 +55,8 @@ def slide_figure(spec: str) -> dict:
     margin["t"] = min(int(margin.get("t", 40) or 40), 40)
     for key in ("width", "height"):
         layout.pop(key, None)
+    for axis in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
+        layout.setdefault(axis, {})["automargin"] = True  # long labels (product names) get room, not clipped
     return fig
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -163,15 +163,15 @@ def add_button(where, key: str, title: str, content: Callable[[], tuple], captio
                sentence: str | None = None) -> None:
     """The "Add to deck" button (key ``<key>_deck``); ``content()`` gives ``(kind, spec, table)`` on a click only."""
     where.button("Add to deck", key=f"{key}_deck", type="tertiary", icon=":material/add_to_queue:",
-                 on_click=_add, args=(title, content, caption, sentence, current_link()),
+                 on_click=_add, args=(title, content, caption, sentence, page_url()),
                  help="Put this on a slide of your deck (the Deck page exports PowerPoint and PDF).")
 
 
-def _add(title: str, content: Callable[[], tuple], caption: str, sentence: str | None, link: str) -> None:
+def _add(title: str, content: Callable[[], tuple], caption: str, sentence: str | None, page: str) -> None:
     kind, spec, rows = content()
     title = plain(title)
     text = "\n\n".join(plain(t) for t in (sentence, caption) if t)
-    item = decks.Item(title, text, footnote(link), kind, spec, rows)
+    item = decks.Item(title, text, footnote(link(page)), kind, spec, rows)
     set_deck_items(decks.add(deck_items(), item))
     n = len(deck_items())
     st.toast(f"Added “{title}” to the deck ({count(n)} slide{'s' if n > 1 else ''}). Open the Deck page to "
@@ -187,8 +187,7 @@ def plain(text: str) -> str:
 
 def footnote(link: str) -> decks.Footnote:
     """Where the current view comes from: dataset, trained run and model (when the URL names one), K and
-    today, with ``link``, the deep link that reopens it (:func:`current_link`, taken while the page ran: in
-    a button's callback, before the page runs again, Streamlit does not know the page yet)."""
+    today, with ``link``, the deep link that reopens it (:func:`link`)."""
     dataset = st.session_state.get("sidebar_dataset")
     run = st.query_params.get("run")
     k = st.session_state.get("sidebar_k") if run else None
@@ -197,11 +196,18 @@ def footnote(link: str) -> decks.Footnote:
                           date=day(time.time()), link=link)
 
 
-def current_link() -> str:
-    """The deep link of the view on screen: the page's URL (a path alone without a browser) and its query."""
+def page_url() -> str:
+    """The URL of the page on screen without its query (a path alone without a browser), taken while the page
+    runs: in a button's callback, before the page runs again, Streamlit does not know the page yet."""
     url = st.context.url or "/" + _page_path()
+    return url if urlsplit(url).path else url + "/"
+
+
+def link(page: str) -> str:
+    """The deep link of the view on screen: ``page`` (:func:`page_url`) and the URL's query as it is now (after
+    the whole page ran, so it holds every choice the page wrote to it)."""
     query = urlencode(st.query_params.to_dict())
-    return f"{url}?{query}" if query else url
+    return f"{page}?{query}" if query else page
 
 
 def _page_path() -> str:
