@@ -79,11 +79,11 @@ for n, item in enumerate(items):
     with st.container(border=True):
         preview, words, controls = st.columns([2, 4, 1], vertical_alignment="center")
         if item.kind == "plotly":
-            preview.plotly_chart(present.figure(item, 200, showlegend=False, margin={"t": 10, "b": 10, "l": 10,
-                                                                                    "r": 10}),
-                                 key=f"deck_preview_{n}", config={"staticPlot": True}, width="stretch")
+            preview.plotly_chart(present.thumbnail(item, 180), key=f"deck_preview_{n}", config={"staticPlot": True},
+                                 width="stretch")
         elif item.kind == "vega":
-            preview.vega_lite_chart(present.vega_spec(item, 180), key=f"deck_preview_{n}", width="stretch")
+            preview.vega_lite_chart(present.vega_spec(item, 170, thumbnail=True), key=f"deck_preview_{n}",
+                                    width="stretch")
         else:
             preview.dataframe(present.frame(item), hide_index=True, height=200, key=f"deck_preview_{n}")
         key = f"deck_title_{n}_{hash(item) & 0xFFFFFFFF:x}"

@@ -75,12 +75,24 @@ def figure(item: decks.Item, height: int, font_px: int | None = None, **layout) 
     return fig
 
 
-def vega_spec(item: decks.Item, height: int) -> dict:
-    """A Vega-Lite item's spec as on its slide, as wide as its column and ``height`` pixels high (one view)."""
+def vega_spec(item: decks.Item, height: int, thumbnail: bool = False) -> dict:
+    """A Vega-Lite item's spec as on its slide, as wide as its column and ``height`` pixels high (one view);
+    a ``thumbnail`` shows the marks only (no axis texts, unreadable that small)."""
     spec = decks.slide_vega(item.spec)
     if "height" in spec:
         spec["width"], spec["height"] = "container", height
+    if thumbnail:
+        spec["config"]["axis"] = {"labels": False, "ticks": False, "title": None}
+        spec["config"]["legend"] = {"disable": True}
     return spec
+
+
+def thumbnail(item: decks.Item, height: int) -> go.Figure:
+    """A Plotly item's figure as a small preview: the marks only (no axis texts, legend or margins)."""
+    fig = figure(item, height, showlegend=False, margin={"t": 4, "b": 4, "l": 4, "r": 4})
+    fig.update_xaxes(showticklabels=False, title=None)
+    fig.update_yaxes(showticklabels=False, title=None)
+    return fig
 
 
 def frame(item: decks.Item) -> pd.DataFrame:

@@ -2,11 +2,14 @@
 
     python -m tests.browser.screenshots --runs runs            # runs trained on sample_data
     python -m tests.browser.screenshots --runs runs --out /tmp/shots --width 1280
+    python -m tests.browser.screenshots --runs runs --only deck            # the Deck page and present mode
 
 Serves the app on the shipped sample (``sample_data``) with the runs under ``--runs`` (train them
 first: the dashboard's first-run button or ``python -m core train``), opens every page in Debian's
-Chromium, waits for it to settle and saves ``<page>.png``. It prints what the layout check found on
-each page (the same check as ``tests/browser/test_layout.py``) and exits 1 if anything was found.
+Chromium, waits for it to settle and saves ``<page>.png``; then adds a chart of three pages to the
+deck and saves the Deck page (``deck.png``) and present mode on its second slide (``present.png``).
+It prints what the layout check found on each page (the same check as ``tests/browser/test_layout.py``)
+and exits 1 if anything was found.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 from pathlib import Path
 
 from tests.browser.test_deep_link import CHROMIUM, CHROMIUM_ARGS, ROOT, served_app
-from tests.browser.tour import PAGES, visit
+from tests.browser.tour import PAGES, fill_deck, open_deck, present, visit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder of the PNGs")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help=f"just these pictures: {', '.join(n for n, _, _ in PAGES)}, deck")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -34,9 +39,16 @@ def main(argv: list[str] | None = None) -> int:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         for name, path, ready in PAGES:
+            if args.only and name not in args.only:
+                continue
             report = visit(page, url, name, path, ready, args.width, args.height, Path(args.out) / f"{name}.png")
             found += len(report.problems)
             print(f"{name:<13} {'ok' if not report.problems else '; '.join(report.problems)}")
+        if not args.only or "deck" in args.only:
+            fill_deck(page, url, "?run=sample_data/hm4sr")
+            open_deck(page, Path(args.out) / "deck.png")
+            present(page, Path(args.out) / "present.png")
+            print("deck          ok")
         browser.close()
     return 1 if found else 0
 

@@ -23,6 +23,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("time_effects", "/time_effects?run=sample_data/hm4sr&user=C0001", "Time effects"),
     ("drift", "/drift?run=sample_data/hm4sr", "Embedding drift"),
     ("comparison", "/comparison", "Model comparison"),
+    ("compare", "/compare?run=sample_data/hm4sr&kind=segment&a=persona:visual&b=persona:textual",
+     "percentage points"),
 )
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 ABBREVIATION = re.compile(r"\b(hr|ndcg|mrr)(@\d+)?\b", re.IGNORECASE)
@@ -124,3 +126,49 @@ def visit(page, url: str, name: str, path: str, ready: str, width: int, height: 
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=False)
     return report
+
+
+# The deck: (sidebar link, a text that shows the page has rendered, the key of the "Add to deck" button)
+DECK_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("Overview", "Purchases by product category", "overview_categories_deck"),
+    ("Customer explorer", "Why this item?", "explorer_shares_deck"),
+    ("Experts & modalities", "All customers", "experts_population_deck"),
+)
+
+
+def fill_deck(page, url: str, query: str = "") -> None:
+    """Open the app once (``url`` + ``query``: the first source's page) and add one chart of each
+    :data:`DECK_SOURCES` page to the deck, moving between pages by the sidebar's links (a new page load
+    would start a new session, and an empty deck)."""
+    page.goto(url.rstrip("/") + "/" + query, wait_until="domcontentloaded")
+    nav = page.locator("[data-testid='stSidebarNav']")
+    for n, (link, ready, key) in enumerate(DECK_SOURCES, start=1):
+        if n > 1:  # the first is the page the link opened
+            nav.get_by_text(link, exact=True).click()
+        page.get_by_text(ready).first.wait_for(timeout=240_000)
+        settle(page)
+        page.locator(f".st-key-{key} button:visible").click()  # a row also holds hidden copies it measures
+        page.get_by_text(f"to the deck ({n} slide").first.wait_for(timeout=60_000)  # the toast
+
+
+def open_deck(page, shot: Path | None = None) -> None:
+    """Go to the Deck page by the sidebar's link, wait for it and optionally screenshot it."""
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Deck", exact=True).click()
+    page.locator(".st-key-deck_pptx button:visible").wait_for(timeout=120_000)
+    settle(page)
+    page.locator("[data-testid='stToast']").first.wait_for(state="detached", timeout=30_000)  # "Added …" gone
+    if shot is not None:
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=False)
+
+
+def present(page, shot: Path | None = None) -> None:
+    """From the Deck page, start present mode, move to the second slide with the right arrow key, screenshot."""
+    page.locator(".st-key-deck_present button:visible").click()
+    page.locator(".st-key-deck_next button:visible").wait_for(timeout=60_000)
+    settle(page)
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("2 of ").first.wait_for(timeout=60_000)
+    settle(page)
+    if shot is not None:
+        page.screenshot(path=str(shot), full_page=False)
