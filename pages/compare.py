@@ -8,7 +8,8 @@ Deep links reopen a view exactly: ``/compare?run=<run>&kind=<kind>&a=<subject>&b
   (up to 500 ids; longer lists stay in the session);
 - ``kind=customer``: customer ids (``a=C0001&b=C0002``); ``kind=product``: product ids;
 - ``kind=run``: trained models of the same dataset (``a=sample_data/hm4sr&b=sample_data/stair``);
-- ``kind=date``: "now" dates of the run picked in the sidebar (``a=2024-11-01&b=2024-12-01``).
+- ``kind=date``: "now" dates of the run picked in the sidebar (``a=2024-11-01&b=2024-12-01``);
+- ``part``: the part the difference sentence is about (``part=image``; default: the largest gap).
 
 For example ``/compare?run=sample_data/hm4sr&kind=segment&a=persona:visual&b=persona:textual``.
 A value that names nothing here leaves a plain note and the page falls back to its defaults.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.explain.sentences import difference_row_sentence
 from core.explain.words import pct, share_points
 from pages.common import charts, compare_pickers, export, labels, loaders, products, sidebar
 
@@ -47,7 +49,21 @@ k_shown = rows.k or k
 unit_header = rows.unit.capitalize()
 names = {s: s[:1].upper() + s[1:] for s in rows.frames}
 
-st.markdown(f"**{products.text(result.difference)}**")
+order = result.differences["part"].tolist()  # the largest gap first
+wanted = sidebar.link_value("part")
+if wanted is not None and wanted in order:
+    st.session_state["compare_part"] = wanted
+elif wanted is not None:
+    st.warning(f"The link's part “{products.text(wanted)}” is not compared here; the sentence is about "
+               f"{products.text(labels.part_label(order[0]).lower())}, the largest gap.", icon="🔗")
+if st.session_state.get("compare_part") not in order:
+    st.session_state.pop("compare_part", None)
+left, right = st.columns([4, 1])
+part = right.selectbox("The sentence is about", order, format_func=labels.part_label, key="compare_part",
+                       help="The part of the score whose difference the sentence states; first: the largest gap.")
+sidebar.write_link("part", part)
+sentence = difference_row_sentence(result.differences.iloc[order.index(part)], rows.unit)
+left.markdown(f"**{products.text(sentence)}**")
 how = ("the same customers, resampled together" if rows.paired else "each group resampled on its own")
 st.caption(f"Intervals: 95% bootstrap over the {rows.unit} ({how}); an interval that holds 0 is within noise. "
            f"Lists of {k_shown} products.")
@@ -72,10 +88,10 @@ differences = result.differences.assign(
     low_points=[int(share_points(v)) for v in result.differences["low"]],
     high_points=[int(share_points(v)) for v in result.differences["high"]],
     noise=["Yes" if v else "No" for v in result.differences["within_noise"]])
-tab_tables.markdown(f"**{products.text(result.difference)}**")
+tab_tables.markdown(f"**{products.text(sentence)}**")
 export.table(differences, "compare_differences_table",
-             "For each part: who takes the most and the least of it, the gap and its 95% interval (first row: the "
-             "sentence above).", f"compare {kind} differences", tab_tables,
+             "For each part: who takes the most and the least of it, the gap and its 95% interval (the sentence "
+             "above says one row).", f"compare {kind} differences", tab_tables,
              column_order=["part_label", "more_label", "less_label", "gap_points", "low_points", "high_points",
                            "noise"],
              column_config={"part_label": st.column_config.TextColumn("Part of the score", width="medium"),

@@ -36,7 +36,7 @@ import pandas as pd
 
 from core.evaluation.intervals import bootstrap_difference_interval, resampled_means
 from core.explain.population import category_segments, mean_frame, persona_segments
-from core.explain.sentences import difference_sentence, families_sentence, mix_sentence
+from core.explain.sentences import difference_row_sentence, families_sentence, mix_sentence
 from core.explain.words import FAMILIES, count, day, part_family
 from core.training.runs import TrainedRun
 
@@ -137,13 +137,6 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], parts: Sequence[str], uni
                                    dict(zip(parts, shares[s].mean(0)))) for s in labels)
     return Comparison(parts=parts, unit=unit, paired=paired, subjects=subjects, differences=differences,
                       sentences=sentences, difference=difference_row_sentence(differences.iloc[0], unit, level))
-
-
-def difference_row_sentence(row: pd.Series, unit: str, level: float = LEVEL) -> str:
-    """The sentence of one row of :attr:`Comparison.differences` (the page's table says the same numbers)."""
-    return difference_sentence(str(row["more"]), str(row["less"]), str(row["part"]), float(row["more_share"]),
-                               float(row["less_share"]), (float(row["low"]), float(row["high"])),
-                               (int(row["more_units"]), int(row["less_units"])), unit, level)
 
 
 def _capital(text: str) -> str:

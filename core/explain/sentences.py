@@ -183,7 +183,8 @@ def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float,
     if gap == 0:
         head = f"{_capital(a)} and {b} take the same share from {subject} ({pct(mean_a)})"
     else:
-        head = (f"{_capital(more)} take {abs(gap)} percentage points more of what sets their products apart from "
+        unit_gap = "percentage point" if abs(gap) == 1 else "percentage points"
+        head = (f"{_capital(more)} take {abs(gap)} {unit_gap} more of what sets their products apart from "
                 f"{subject} than {less} ({pct(max(mean_a, mean_b))} against {pct(min(mean_a, mean_b))})")
     if interval is None:
         return f"{head}."
@@ -197,6 +198,15 @@ def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float,
                 f"holds no difference{tail}.")
     counted = f", {counted}" if counted else ""
     return f"{head}; {share} interval {share_points(low)} to {share_points(high)} points{counted}."
+
+
+def difference_row_sentence(row: Mapping, unit: str = "customers", level: float = 0.95) -> str:
+    """:func:`difference_sentence` of one row of a comparison's differences
+    (:attr:`core.explain.compare_subjects.Comparison.differences`: ``part, more, less, more_share,
+    less_share, low, high, more_units, less_units``), so a page's table and its sentence say the same."""
+    return difference_sentence(str(row["more"]), str(row["less"]), str(row["part"]), float(row["more_share"]),
+                               float(row["less_share"]), (float(row["low"]), float(row["high"])),
+                               (int(row["more_units"]), int(row["less_units"])), unit, level)
 
 
 def families_sentence(parts_by_subject: Mapping[str, Sequence[str]]) -> str:

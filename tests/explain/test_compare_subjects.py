@@ -19,7 +19,6 @@ from core.explain.compare_subjects import (
     compare_frames,
     customer_lists,
     date_link,
-    difference_row_sentence,
     family_frame,
     known_purchases,
     list_link,
@@ -31,6 +30,7 @@ from core.explain.compare_subjects import (
     shared_parts,
 )
 from core.explain.population import population_shares
+from core.explain.sentences import difference_row_sentence
 from core.explain.words import count, part_family, pct, share_points
 
 HM4SR, STAIR = ("id", "text", "image"), ("collaborative", "content")
