@@ -12,6 +12,7 @@ import pytest
 
 from core.data import load_dataset
 from core.explain import faithfulness, persona_segments, population_shares, shares_by_segment, time_shift
+from core.explain.compare_subjects import compare_frames
 from core.training import TrainConfig, open_run, train_run
 from tests.explain.planted import SAMPLE, planted_slice, train_compact
 
@@ -44,6 +45,22 @@ def test_image_and_text_shares_follow_the_planted_personas(planted_run, personas
     assert by.loc["visual", "share_image"] > by.loc["textual", "share_image"]
     assert by.loc["textual", "share_text"] > by.loc["visual", "share_text"]
     assert by.loc[["visual", "textual"], "users"].tolist() == [PER_PERSONA, PER_PERSONA]
+
+
+def test_the_compare_interval_separates_visual_from_textual_shoppers_but_not_two_halves_of_one(planted_run,
+                                                                                                personas):
+    population = population_shares(planted_run, k=10)
+    persona = population["user_id"].map(personas)
+    visual, textual = population[persona == "visual"], population[persona == "textual"]
+    parts = planted_run.scorer.capabilities.parts
+    image = compare_frames({"visual shoppers": visual, "textual shoppers": textual}, parts).differences \
+        .set_index("part").loc["image"]
+    assert (image["more"], image["less"]) == ("visual shoppers", "textual shoppers")
+    assert image["low"] > 0 and not image["within_noise"]  # the whole 95 % interval above 0
+    order = np.random.default_rng(0).permutation(len(visual))  # two random halves of the visual shoppers
+    halves = compare_frames({"first half": visual.iloc[order[:PER_PERSONA // 2]],
+                             "second half": visual.iloc[order[PER_PERSONA // 2:]]}, parts).differences
+    assert halves.set_index("part").loc["image", "within_noise"]
 
 
 # The calendar needs the full-size model and the whole sample: the compact model above learns one
