@@ -47,7 +47,7 @@ if len(rows.parts) < 2:
 result = loaders.comparison(rows.frames, rows.parts, rows.unit, rows.paired)
 k_shown = rows.k or k
 unit_header = rows.unit.capitalize()
-names = {s: s[:1].upper() + s[1:] for s in rows.frames}
+names = rows.names  # short names for charts and tables; the sentences use the full labels
 
 order = result.differences["part"].tolist()  # the largest gap first
 wanted = sidebar.link_value("part")
@@ -58,7 +58,7 @@ elif wanted is not None:
                f"{products.text(labels.part_label(order[0]).lower())}, the largest gap.", icon="🔗")
 if st.session_state.get("compare_part") not in order:
     st.session_state.pop("compare_part", None)
-left, right = st.columns([4, 1])
+left, right = st.columns([3, 1])
 part = right.selectbox("The sentence is about", order, format_func=labels.part_label, key="compare_part",
                        help="The part of the score whose difference the sentence states; first: the largest gap.")
 sidebar.write_link("part", part)
@@ -85,28 +85,24 @@ differences = result.differences.assign(
     part_label=result.differences["part"].map(labels.part_label),
     more_label=result.differences["more"].map(names), less_label=result.differences["less"].map(names),
     gap_points=[int(share_points(v)) for v in result.differences["gap"]],
-    low_points=[int(share_points(v)) for v in result.differences["low"]],
-    high_points=[int(share_points(v)) for v in result.differences["high"]],
+    interval=[f"{share_points(lo)} to {share_points(hi)}"
+              for lo, hi in zip(result.differences["low"], result.differences["high"])],
     noise=["Yes" if v else "No" for v in result.differences["within_noise"]])
 tab_tables.markdown(f"**{products.text(sentence)}**")
 export.table(differences, "compare_differences_table",
-             "For each part: who takes the most and the least of it, the gap and its 95% interval (the sentence "
-             "above says one row).", f"compare {kind} differences", tab_tables,
-             column_order=["part_label", "more_label", "less_label", "gap_points", "low_points", "high_points",
-                           "noise"],
-             column_config={"part_label": st.column_config.TextColumn("Part of the score", width="medium"),
-                            "more_label": st.column_config.TextColumn("Takes the most", width="medium"),
-                            "less_label": st.column_config.TextColumn("Takes the least", width="medium"),
+             "For each part: who takes the most and the least of it, the gap in percentage points and its 95% "
+             "interval (the sentence above says one row).", f"compare {kind} differences", tab_tables,
+             column_order=["part_label", "more_label", "less_label", "gap_points", "interval", "noise"],
+             column_config={"part_label": st.column_config.TextColumn("Part of the score"),
+                            "more_label": st.column_config.TextColumn("Takes the most"),
+                            "less_label": st.column_config.TextColumn("Takes the least"),
                             "gap_points": st.column_config.NumberColumn(
-                                "Gap (points of %)", format="%d", help="Percentage points between the two average "
-                                                                       "shares (technical name: gap)."),
-                            "low_points": st.column_config.NumberColumn(
-                                "Interval from", format="%d", help="Lower end of the gap's 95% bootstrap interval, "
-                                                                   "percentage points (technical name: low)."),
-                            "high_points": st.column_config.NumberColumn(
-                                "Interval to", format="%d", help="Upper end of the gap's 95% bootstrap interval, "
-                                                                 "percentage points (technical name: high)."),
-                            "noise": st.column_config.TextColumn("Within noise", width="small",
+                                "Gap (points)", format="%d", help="Percentage points between the two average "
+                                                                  "shares (technical name: gap)."),
+                            "interval": st.column_config.TextColumn(
+                                "95% interval", help="The gap's 95% bootstrap interval, percentage points "
+                                                     "(technical names: low, high)."),
+                            "noise": st.column_config.TextColumn("Within noise",
                                                                  help="Yes when the interval holds 0: these "
                                                                       f"{rows.unit} do not tell the two apart.")})
 per_subject = result.subjects.assign(

@@ -54,6 +54,7 @@ class Rows:
         unit: What a row is ("customers", "recommended products").
         paired: The subjects are the same customers (runs, dates).
         note: The sentence saying the runs are compared on the families they share, or None.
+        names: Subject label -> its short name for charts and tables ("sample_data/stair", "1 Dec 2024").
         k: The list length the rows come from (a product's audience may be read at the batch files' K).
     """
 
@@ -62,6 +63,7 @@ class Rows:
     unit: str
     paired: bool
     note: str | None
+    names: dict[str, str]
     k: int | None = None
 
 
@@ -242,7 +244,7 @@ def subject_frames(kind: str, subjects: list[str], data, trained, key, k: int) -
     parts = loaders.part_names(trained, key)
     if kind == "customer":
         frames = {f"{u}'s top {k}": loaders.recommendations(trained, key, u, k) for u in subjects}
-        return _non_empty(Rows(frames, parts, "recommended products", False, None))
+        return _non_empty(Rows(frames, parts, "recommended products", False, None, dict(zip(frames, subjects))))
     if kind == "product":
         frames, k_used = {}, k
         titles = loaders.product_directory(data, loaders.data_key(data)).set_index("item_id")["title"]
@@ -251,16 +253,18 @@ def subject_frames(kind: str, subjects: list[str], data, trained, key, k: int) -
             if audience is None:
                 _offer_batch(trained)
             frames[f"customers who get {titles.get(item, item)}"] = audience
-        return _non_empty(Rows(frames, parts, "customers", False, None, k_used))
+        names = {label: f"{titles.get(item, item)} ({item})" for label, item in zip(frames, subjects)}
+        return _non_empty(Rows(frames, parts, "customers", False, None, names, k_used))
     if kind == "run":
         return _non_empty(_run_rows(subjects, data, k))
     if kind == "date":
         frames = {date_label(parse_date(d)): loaders.population_at(trained, key, parse_date(d), k) for d in subjects}
-        return _non_empty(Rows(frames, parts, "customers", True, None))
+        names = {label: day(parse_date(d)) for label, d in zip(frames, subjects)}
+        return _non_empty(Rows(frames, parts, "customers", True, None, names))
     population = _population(trained, key, k)
     table = loaders.segment_table(trained, key)
     frames = {segment_label(s): population[population["user_id"].isin(segment_members(table, s))] for s in subjects}
-    return _non_empty(Rows(frames, parts, "customers", False, None))
+    return _non_empty(Rows(frames, parts, "customers", False, None, {f: f[:1].upper() + f[1:] for f in frames}))
 
 
 def _population(trained, key, k: int):
@@ -299,7 +303,7 @@ def _run_rows(labels: list[str], data, k: int) -> Rows:
         rows = _population(run, loaders.run_key(run), k)
         frames[f"customers under {label}"] = family_frame(rows, loaders.part_names(run, loaders.run_key(run))) \
             if shared.families else rows
-    return Rows(frames, shared.parts, "customers", True, shared.note)
+    return Rows(frames, shared.parts, "customers", True, shared.note, {f"customers under {r}": r for r in opened})
 
 
 def _non_empty(rows: Rows) -> Rows:
@@ -308,4 +312,4 @@ def _non_empty(rows: Rows) -> Rows:
         st.warning(f"“{products.text(label[:1].upper() + label[1:])}” is left out: there is no {rows.unit[:-1]} in "
                    "it to compare.", icon=":material/info:")
     return Rows({s: f for s, f in rows.frames.items() if s not in empty}, rows.parts, rows.unit, rows.paired,
-                rows.note, rows.k)
+                rows.note, rows.names, rows.k)

@@ -130,3 +130,17 @@ values = st.one_of(st.text(max_size=12), st.sampled_from(["persona:visual", "U00
 def test_any_compare_link_opens_without_a_traceback(shop_app, params, kind):
     at = open_link(**{"kind": kind, **params})
     assert not at.exception, (params, at.exception)
+
+
+def test_pasted_customer_lists_become_segments_and_travel_in_the_link(shop_app):
+    at = open_link(run="tiny_shop/hm4sr", kind="segment")
+    at.text_area(key="compare_list_text").set_value("user_id,list\nU001,VIP\nU002,VIP\nU003,New\nU004,New\nX9,New\n")
+    at.button(key="compare_list_add").click().run()
+    assert not at.exception, at.exception
+    lists = ["list:VIP=U001,U002", "list:New=U003,U004"]
+    assert at.multiselect(key="compare_segment").value == lists
+    assert [at.query_params["a"], at.query_params["b"]] == lists
+    assert "1 id(s) of the list are not customers of tiny_shop and are left out: “X9”" in messages(at)
+    assert headline(at).endswith("2 vs 2 customers.") or "(2 vs 2 customers)" in headline(at)
+    reloaded = open_link(**dict(at.query_params))
+    assert reloaded.multiselect(key="compare_segment").value == lists and headline(reloaded) == headline(at)
