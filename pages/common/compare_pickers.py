@@ -258,6 +258,11 @@ def subject_frames(kind: str, subjects: list[str], data, trained, key, k: int) -
     if kind == "run":
         return _non_empty(_run_rows(subjects, data, k))
     if kind == "date":
+        from core.explain.batch import LIVE_LIMIT
+
+        if data.n_users > LIVE_LIMIT:
+            st.caption(f"Each date is scored on a fixed random sample of {count(LIVE_LIMIT)} of the "
+                       f"{count(data.n_users)} customers.")
         frames = {date_label(parse_date(d)): loaders.population_at(trained, key, parse_date(d), k) for d in subjects}
         names = {label: day(parse_date(d)) for label, d in zip(frames, subjects)}
         return _non_empty(Rows(frames, parts, "customers", True, None, names))
