@@ -41,7 +41,7 @@ FOOTNOTE = Box(0.5, 6.75, 12.333, 0.6)
 FOOTNOTE_PT = 10
 TABLE_PT = 11
 TABLE_NOTE_PT = 10
-TABLE_CHARS = 100  # characters across the body box at TABLE_PT; columns beyond are left out
+TABLE_CHARS = 115  # characters across the body box at TABLE_PT; columns beyond are left out
 
 
 def title_pt(title: str) -> int:
