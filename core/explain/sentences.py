@@ -173,12 +173,13 @@ def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float,
 
     Returns:
         E.g. "Visual shoppers take 46 percentage points more of what sets their products apart from
-        its image than textual shoppers (62% against 16%); 95% interval 41 to 51 points, 500 vs 500
+        the image than textual shoppers (62% against 16%); 95% interval 41 to 51 points, 500 vs 500
         customers." An interval holding 0 is said to be within noise: "…; within noise: the 95%
         interval, -3 to 7 points, holds no difference (75 vs 75 customers)."
     """
     gap = round(100.0 * (float(mean_a) - float(mean_b)))
-    subject = part_words(part).subject
+    subject = part_words(part).subject  # "its image": one product's; a group's products share "the image"
+    subject = f"the {subject[4:]}" if subject.startswith("its ") else subject
     more, less = (a, b) if gap >= 0 else (b, a)
     if gap == 0:
         head = f"{_capital(a)} and {b} take the same share from {subject} ({pct(mean_a)})"

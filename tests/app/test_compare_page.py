@@ -44,7 +44,7 @@ def test_a_segment_link_reopens_the_view_and_says_the_numbers_of_its_table(shop_
     table = table_with(at, "more_share", "gap", "within_noise").set_index("part", drop=False)
     sentence = headline(at)
     assert sentence == difference_row_sentence(table.loc["image"], "customers")
-    assert "from its image" in sentence
+    assert "from the image" in sentence
     # the same numbers as the core computes from the run itself (the page adds no arithmetic of its own)
     population, segments = population_shares(shop_trained, k=10), segment_table(shop_trained)
     frames = {segment_label(s): population[population["user_id"].isin(segments.loc[segments["persona"] == s[8:],

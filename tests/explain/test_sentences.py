@@ -108,7 +108,7 @@ def test_audience_and_difference_sentences():
     assert audience_sentence("Striped shirt", 10, 0, 2000, {"id": 0.0}) == (
         "Striped shirt is in nobody's top 10 (0 of 2,000 customers), so there is no audience to explain.")
     d = difference_sentence("Visual shoppers", "textual shoppers", "image", 0.62, 0.16)
-    assert d == ("Visual shoppers take 46 percentage points more of what sets their products apart from its image "
+    assert d == ("Visual shoppers take 46 percentage points more of what sets their products apart from the image "
                  "than textual shoppers (62% against 16%).")
 
 
