@@ -44,7 +44,23 @@ def sample_speed() -> list[str]:
                                 ("customer change counted from opening the picker",
                                  "customer_change_with_picking_s.median", "{:.2f} s")]), "",
             provenance("app_cold_start.json", "python benchmarks/app_cold_start.py --data sample_data --runs runs"),
-            "", *_sample_views()]
+            "", *_sample_views(), *_deck_export()]
+
+
+def _deck_export() -> list[str]:
+    """The Deck page's downloads: a 10-slide deck as PowerPoint and PDF."""
+    record = load("deck_export.json")
+    kinds = record["kinds"]
+    return ["### Deck export", "",
+            f"A {record['slides']}-slide deck made from the sample ({kinds['plotly']} Plotly charts drawn by kaleido "
+            f"in one Chromium session, {kinds['vega']} Vega-Lite charts drawn by vl-convert, {kinds['table']} "
+            "tables), from the click to the file (median of cold exports; targets 10 s and 30 s):", "",
+            *key_figures(record, [("PowerPoint (PPTX)", "pptx_s", "{:.1f} s"), ("PDF", "pdf_s", "{:.1f} s"),
+                                  ("drawing the charts alone", "render_s", "{:.1f} s"),
+                                  ("… the Plotly ones (Chromium start included)", "plotly_s", "{:.1f} s"),
+                                  ("writing the PPTX alone", "write_pptx_s", "{:.2f} s"),
+                                  ("writing the PDF alone", "write_pdf_s", "{:.2f} s")]), "",
+            provenance("deck_export.json", "python benchmarks/deck_export.py RUN"), ""]
 
 
 def _sample_views() -> list[str]:
