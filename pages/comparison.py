@@ -47,11 +47,11 @@ with st.expander("Every measure and training detail"):
 main_metrics = [c for c in ("hr@10", "ndcg@10") if c in readable]
 if main_metrics and len(readable):
     left, right = st.columns([3, 2])
-    export.chart(charts.run_metrics_bars(readable, main_metrics), "comparison_metrics_chart",
-                 "Taller bars: the model more often puts the product the customer actually bought next near the top.",
-                 left)
     sentences = [metrics_sentence(labels.metric_label(m)[0], dict(zip(readable["run"], readable[m])))
                  for m in main_metrics]
+    export.chart(charts.run_metrics_bars(readable, main_metrics), "comparison_metrics_chart",
+                 "Taller bars: the model more often puts the product the customer actually bought next near the top.",
+                 left, sentence="\n".join(sentences))
     right.markdown("\n".join(f"- **{products.text(t)}**" for t in sentences))
 
 st.subheader("Do the models recommend the same products?")
@@ -77,42 +77,47 @@ k = sidebar.selected_k()
 sidebar.show_notes()
 
 matrix, side_by_side = drift_loaders.customer_overlap(runs, keys, user, k)
+shared = overlap_sentence(user, _pairs(matrix), k)
 export.table(side_by_side, "comparison_lists", f"The top {k} of {user} from each model; ✓ marks a product every "
-             "model recommends.", f"top {k} {user} by model",
+             "model recommends.", f"top {k} {user} by model", sentence=shared,
              column_config={"rank": st.column_config.NumberColumn("Rank", format="%d", width="small")})
 left, right = st.columns([3, 2])
 export.chart(charts.topk_overlap_heatmap(matrix, f"Products shared by the models' top-{k} for {user}"),
              "comparison_customer",
              "Each square: the share of the customer's top-K products that the two models both recommend "
-             "(100% = the same products, in any order).", left)
-right.markdown(f"**{products.text(overlap_sentence(user, _pairs(matrix), k))}**")
+             "(100% = the same products, in any order).", left, sentence=shared)
+right.markdown(f"**{products.text(shared)}**")
 
 st.subheader(f"All {data.n_users:,} customers")
 pairs = drift_loaders.population_overlap(runs, keys, tuple(data.user_ids), k)
 summary = drift_loaders.overlap_summary(pairs)
 population = drift_loaders.overlap_matrix(pairs, runs)
 left, right = st.columns([3, 2])
+shared = overlap_sentence("the average customer", _pairs(population), k)
 export.chart(charts.topk_overlap_heatmap(population,
                                          f"Products shared by the models' top-{k}, average over all customers"),
              "comparison_population",
-             "High numbers: the two models mostly agree; low numbers: they recommend different products.", left)
-right.markdown(f"**{products.text(overlap_sentence('the average customer', _pairs(population), k))}**")
+             "High numbers: the two models mostly agree; low numbers: they recommend different products.", left,
+             sentence=shared)
+right.markdown(f"**{products.text(shared)}**")
 left, right = st.columns([3, 2])
+agreements = [agreement_sentence(f"{a} and {b}", none, same, k)
+              for a, b, none, same in zip(summary["model_a"], summary["model_b"], summary["share_none_shared"],
+                                          summary["share_identical"])]
 export.chart(charts.topk_overlap_histogram(pairs, k), "comparison_population_histogram",
-             "Bars on the left: customers for whom the two models disagree; on the right: they agree.", left)
-right.markdown("\n".join(f"- **{products.text(agreement_sentence(f'{a} and {b}', none, same, k))}**"
-                          for a, b, none, same in zip(summary["model_a"], summary["model_b"],
-                                                      summary["share_none_shared"], summary["share_identical"])))
+             "Bars on the left: customers for whom the two models disagree; on the right: they agree.", left,
+             sentence="\n".join(agreements))
+right.markdown("\n".join(f"- **{products.text(t)}**" for t in agreements))
 by_segment = drift_loaders.overlap_by_segment(pairs, loaders.customer_segments(data, loaders.data_key(data)))
 if by_segment.empty:
     st.markdown("**No customer segments are known for this dataset, so agreement by group cannot be shown.**")
 else:
     left, right = st.columns([3, 2])
-    export.chart(charts.topk_overlap_by_segment(by_segment, k), "comparison_segments",
-                 "Lower bars: customer groups (the sample's hidden personas, or each customer's favourite category) "
-                 "for whom the models disagree most.", left)
     sentences = [segment_agreement_sentence(f"{a} and {b}", dict(zip(g["segment"], g["mean_overlap"])), k)
                  for (a, b), g in by_segment.groupby(["model_a", "model_b"], sort=False)]
+    export.chart(charts.topk_overlap_by_segment(by_segment, k), "comparison_segments",
+                 "Lower bars: customer groups (the sample's hidden personas, or each customer's favourite category) "
+                 "for whom the models disagree most.", left, sentence="\n".join(sentences))
     right.markdown("\n".join(f"- **{products.text(t)}**" for t in sentences))
 with st.expander("Agreement of every pair of models (table)"):
     shown = summary.copy()
@@ -120,7 +125,7 @@ with st.expander("Agreement of every pair of models (table)"):
         shown[column] = (100.0 * shown[column]).round()
     export.table(shown, "comparison_population_table", "Per pair of models: average and median share of shared "
                  "products, and the share of customers whose lists share nothing or are identical (all in %).",
-                 f"top {k} overlap {data.name}",
+                 f"top {k} overlap {data.name}", sentence="\n".join(agreements),
                  column_config={"model_a": st.column_config.TextColumn("Model", width="small"),
                                 "model_b": st.column_config.TextColumn("Compared with", width="small"),
                                 "customers": st.column_config.NumberColumn("Customers", format="%d"),

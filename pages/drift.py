@@ -64,15 +64,15 @@ epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", f
 at_epoch = stats.loc[stats["epoch"] == epoch]
 if len(at_epoch) and epoch > 0:
     kept = float(at_epoch["knn_overlap_init"].iloc[0])
-    st.markdown(f"**{count(followed)} products {charts.epoch_name(epoch)}: {pct(kept)} of each product's nearest "
-                "products were already its nearest before training.**")
+    where = (f"{count(followed)} products {charts.epoch_name(epoch)}: {pct(kept)} of each product's nearest "
+             "products were already its nearest before training.")
 else:
-    st.markdown(f"**{count(followed)} products before training: where their content (or their random start) "
-                "puts them.**")
+    where = f"{count(followed)} products before training: where their content (or their random start) puts them."
+st.markdown(f"**{where}**")
 export.chart(charts.embedding_map(proj, labels, epoch, colour, method,
                                  f"Products {charts.epoch_name(epoch)} — {model_name}"), "drift_projection",
              "Each dot is a product; products the model finds similar sit close together. The axes stay the same "
-             "for every epoch, so a dot that moves when you change the epoch really changed.")
+             "for every epoch, so a dot that moves when you change the epoch really changed.", sentence=where)
 
 # ----------------------------------------------------------------------------- curves
 st.subheader("How far training moved the products")
@@ -84,25 +84,27 @@ for col, column in zip(cols, ["mean_cosine_to_init", "knn_overlap_init", "knn_ov
         header, help_text, _ = drift_loaders.stat_header(column)
         col.metric(header.removesuffix(" (%)"), pct(last[column]), help=help_text)
 left, right = st.columns([3, 2])
+sentence = drift_sentence(model_name, int(last["epoch"]), float(last["mean_cosine_to_init"]),
+                          float(last["knn_overlap_init"]), content)
 export.chart(charts.drift_curves(stats, f"What each product keeps of its start and its content — {model_name}"),
              "drift_curves",
              "Lines near 100% mean training kept products where their start (and their text and image) put them; "
-             "falling lines mean the model moved them to follow purchases instead.", left)
-sentence = drift_sentence(model_name, int(last["epoch"]), float(last["mean_cosine_to_init"]),
-                          float(last["knn_overlap_init"]), content)
+             "falling lines mean the model moved them to follow purchases instead.", left, sentence=sentence)
 right.markdown(f"**{products.text(sentence)}**")
 steps = stats.dropna(subset=["mean_step"])
 left, right = st.columns([3, 2])
 if len(steps):
+    moved = steps_sentence(steps["epoch"].tolist(), steps["mean_step"].tolist())
     export.chart(charts.drift_steps(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
-                 "Tall bars: training still moves products a lot; shrinking bars: the model is settling.", left)
-    right.markdown(f"**{products.text(steps_sentence(steps['epoch'].tolist(), steps['mean_step'].tolist()))}**")
+                 "Tall bars: training still moves products a lot; shrinking bars: the model is settling.", left,
+                 sentence=moved)
+    right.markdown(f"**{products.text(moved)}**")
 else:
     st.markdown("**Only the starting point is stored, so there is no movement per epoch to show.**")
 with st.expander("Drift measures per epoch (table)"):
     shown, config = drift_loaders.stat_table(stats)
     export.table(shown, "drift_stats_table", "Drift measures per epoch (shares in %; distances in embedding units).",
-                 f"drift {trained.name}", column_config=config)
+                 f"drift {trained.name}", column_config=config, sentence=sentence)
 
 # ----------------------------------------------------------------------------- BSC ablation
 st.subheader("STAIR with vs without backward smoothing")
@@ -123,19 +125,20 @@ short = {with_run.run.root: "With smoothing", without_run.run.root: "Without smo
 both = drift_loaders.runs_drift_statistics([with_run, without_run], [names[with_run.run.root],
                                                                       names[without_run.run.root]])
 left, right = st.columns([3, 2])
+ends = both.sort_values("epoch").groupby("run").tail(1).set_index("run")
+smoothing = None
+if "knn_overlap_content" in ends and ends["knn_overlap_content"].notna().all():
+    smoothing = bsc_sentence(float(ends.loc[names[with_run.run.root], "knn_overlap_content"]),
+                             float(ends.loc[names[without_run.run.root], "knn_overlap_content"]),
+                             int(ends["epoch"].min()))
+    right.markdown(f"**{products.text(smoothing)}**")
 export.chart(charts.bsc_ablation_curves(both, "Content kept with and without backward smoothing"), "drift_bsc_curves",
              "One line per run: the higher a line stays, the more of the product content (left) and of the starting "
-             "point (right) survives training. Each panel has its own scale.", left)
-ends = both.sort_values("epoch").groupby("run").tail(1).set_index("run")
-if "knn_overlap_content" in ends and ends["knn_overlap_content"].notna().all():
-    sentence = bsc_sentence(float(ends.loc[names[with_run.run.root], "knn_overlap_content"]),
-                            float(ends.loc[names[without_run.run.root], "knn_overlap_content"]),
-                            int(ends["epoch"].min()))
-    right.markdown(f"**{products.text(sentence)}**")
+             "point (right) survives training. Each panel has its own scale.", left, sentence=smoothing)
 with st.expander("Drift measures per epoch of both runs (table)"):
     shown, config = drift_loaders.stat_table(both)
     export.table(shown, "drift_bsc_table", "Drift measures per epoch of both runs (shares in %).",
-                 "drift with vs without smoothing", column_config=config)
+                 "drift with vs without smoothing", column_config=config, sentence=smoothing)
 projections = {t.run.root: drift_loaders.projection(t, str(t.run.root), drift_loaders.drift_key(str(t.run.root)),
                                                    "pca") for t in (with_run, without_run)}
 shared = sorted(set.intersection(*({int(e) for e in p["epoch"].unique()} for p in projections.values())))

@@ -56,7 +56,7 @@ else:
         tab.markdown(f"**{products.text(sentence)}**")
         export.chart(charts.gate_heatmap(view.imoe, modality, user, names), f"experts_gates_{modality}",
                      "Each row is one past purchase (oldest at the top); darker = that expert takes more of it. "
-                     "Each row adds up to 100%.", tab)
+                     "Each row adds up to 100%.", tab, sentence=sentence)
     with st.expander("Gate weights of every purchase (table)"):
         table = view.imoe.assign(date=[day(t) for t in view.imoe["time"]],
                                  stream=view.imoe["modality"].map(part_label),
@@ -92,30 +92,33 @@ else:
         col.metric(f"Average share: {part_label(p)}", pct(means[p]),
                    help=labels.GLOSSARY["Share of the lead (%)"] + f" Technical name: share_{p}, averaged over "
                         "customers.")
-    st.markdown(f"**{products.text(mix_sentence(f'All {count(n)} customers', means))}**")
+    mix = mix_sentence(f"All {count(n)} customers", means)
+    st.markdown(f"**{products.text(mix)}**")
     counts = loaders.share_histogram(population, tuple(parts))
     export.chart(charts.population_shares(counts, parts, k), "experts_population",
                  "How many customers (bar height) have a given average share from each part in their top "
-                 f"{k}; right of 0 the part sets their products apart, left of 0 it counts against them.")
+                 f"{k}; right of 0 the part sets their products apart, left of 0 it counts against them.", sentence=mix)
     if all(f"lift_{p}" in population for p in parts):
         lifts = {p: float(population[f"lift_{p}"].mean()) for p in parts}
         left, right = st.columns([3, 2])
+        said = lift_means_sentence(f"all {count(n)} customers' top {k}", lifts)
         export.chart(charts.mean_lift_bars(lifts, parts, "What each part adds to a recommended product"),
                      "experts_mean_lifts", "Points above an average product, averaged over every recommendation; "
-                     "the same numbers as every single explanation, so they cannot contradict the shares.", left)
-        who = f"all {count(n)} customers' top {k}"
-        right.markdown(f"**{products.text(lift_means_sentence(who, lifts))}**")
+                     "the same numbers as every single explanation, so they cannot contradict the shares.", left,
+                     sentence=said)
+        right.markdown(f"**{products.text(said)}**")
     segments = loaders.customer_segments(data, loaders.data_key(data))
     by_segment = loaders.shares_by_segment(population, segments)
     segment_col = by_segment.columns[0]
     st.markdown("**By customer segment**")
     left, right = st.columns([3, 2])
-    export.chart(charts.segment_shares(by_segment, parts, segment_col), "experts_segments",
-                 "Average signed shares per customer segment (the sample's hidden personas, or each customer's "
-                 "favourite category); right of 0: for the products, left: against.", left)
     segment_sentences = [mix_sentence(f"{str(row[segment_col]).capitalize()} ({count(row['users'])} customers)",
                                       {p: float(row[f"share_{p}"]) for p in parts})
                          for _, row in by_segment.iterrows()]
+    export.chart(charts.segment_shares(by_segment, parts, segment_col), "experts_segments",
+                 "Average signed shares per customer segment (the sample's hidden personas, or each customer's "
+                 "favourite category); right of 0: for the products, left: against.", left,
+                 sentence="\n".join(segment_sentences))
     right.markdown("\n".join(f"- {products.text(s)}" for s in segment_sentences))
     shown = by_segment[[segment_col, "users", *(f"share_{p}" for p in parts)]].copy()
     shown[segment_col] = shown[segment_col].astype(str).str.capitalize()
@@ -123,7 +126,7 @@ else:
         shown[f"share_{p}"] = (100.0 * shown[f"share_{p}"]).round()
     with st.expander("Shares by segment (table)"):
         export.table(shown, "experts_segments_table", "Average signed share of each part per segment (%).",
-                     f"shares by segment {trained.name}",
+                     f"shares by segment {trained.name}", sentence="\n".join(segment_sentences),
                      column_config={segment_col: st.column_config.TextColumn("Customer segment", width="medium"),
                                     "users": st.column_config.NumberColumn("Customers", format="%d", width="small"),
                                     **{f"share_{p}": labels.share_column(p) for p in parts}})
@@ -133,12 +136,12 @@ if view is not None and (view.modality_weights["weight"].notna().any() or view.f
         st.markdown(MODALITY_WEIGHT_NOTE)
         if view.modality_weights["weight"].notna().any():
             weights = view.modality_weights
-            st.markdown(products.text(
-                "Learned weights: " + ", ".join(f"{part_label(m)} {signed_points(w)}"
-                                               for m, w in zip(weights["modality"], weights["weight"])) + "."))
+            learned = "Learned weights: " + ", ".join(f"{part_label(m)} {signed_points(w)}"
+                                                      for m, w in zip(weights["modality"], weights["weight"])) + "."
+            st.markdown(products.text(learned))
             export.chart(charts.modality_weights(weights, parts), "experts_modality_weights",
                          "The weight the model learned for mixing each modality's expert outputs into its reading of "
-                         "the history (the same for every customer); not a share of any score.")
+                         "the history (the same for every customer); not a share of any score.", sentence=learned)
         if view.fusion_weights is not None:
             export.chart(charts.modality_weights(view.fusion_weights, parts,
                                                  title="How much each modality's own score counts (late fusion)"),

@@ -139,10 +139,10 @@ with tab_audience:
                      "product_segments", "For each customer segment (the sample's planted persona, otherwise the "
                      "category a customer bought most): its share of this product's audience (blue) against its "
                      "share of all customers (grey). Blue longer than grey = the model shows it to that segment more "
-                     "than to others.", seg_left)
+                     "than to others.", seg_left, sentence=sentence)
         seg_right.markdown(f"**{products.text(sentence)}**")
         export.table(segment_table(by_segment), "product_segments_table", "Audience per segment.",
-                     f"audience by segment {item}", column_config=segment_config(k_used))
+                     f"audience by segment {item}", column_config=segment_config(k_used), sentence=sentence)
         shown, config, order = products.audience_table(audience, parts, segments,
                                                        loaders.planted_attributes(data, dkey), run_label, item, k_used)
         with st.expander(f"Every customer who gets it ({count(len(audience))})", icon=":material/table:"):
@@ -165,7 +165,7 @@ with tab_why:
                                                    "on average"),
                      "product_why", f"The average over its {count(len(audience))} customers of: the score of an "
                      f"average product for them ({mean['baseline']:.2f} points), what each part adds (green) or takes "
-                     f"away (red), and this product's score ({mean['score']:.2f}).")
+                     f"away (red), and this product's score ({mean['score']:.2f}).", sentence=why)
         spread = audience[[f"lift_{p}" for p in parts]]
         with st.expander("How much the reasons differ between its customers", icon=":material/insights:"):
             if len(audience) < SPREAD_MIN or float((spread.max() - spread.min()).max()) < 0.01:
@@ -180,7 +180,7 @@ with tab_why:
         parts_table = pd.DataFrame({"part": [part_label(p) for p in parts], "mean_lift": summary["mean_lift"],
                                     "mean_share": (100.0 * summary["share"]).round(), "leads": summary["leads"]})
         export.table(parts_table, "product_parts", f"Per part, over the {count(len(audience))} customers who get it.",
-                     f"why {item}", column_config={
+                     f"why {item}", sentence=why, column_config={
                          "part": st.column_config.TextColumn("Part of the score", help="Technical name: part."),
                          "mean_lift": st.column_config.NumberColumn("Average lead (points)", format="%+.2f",
                                                                     help="Mean of lift_<part> over the audience."),
@@ -267,12 +267,12 @@ with tab_calendar:
                                                                   "moment of the recommendation moves"),
                      "product_calendar", f"Each customer who gets it now (the {count(len(followed))} best placed) "
                      "re-scored with the moment of recommendation moved by whole months from their last purchase; "
-                     f"above the dashed line = in the top {k_used}.")
+                     f"above the dashed line = in the top {k_used}.", sentence=when)
         with st.expander("The calendar as a table", icon=":material/table:"):
             export.table(calendar.assign(in_top_k=(100.0 * calendar["in_top_k"]).round()), "product_calendar_table",
                          f"Median and quartile rank per month moved, and the share of these customers who still get "
                          f"it in their top {k_used}; the date is the median moment predicted.", f"calendar rank {item}",
-                         column_config={
+                         sentence=when, column_config={
                              "months": st.column_config.NumberColumn("Months moved", format="%+d", width="small",
                                                                      help="Technical name: months."),
                              "now": st.column_config.DateColumn("Moment (median)", format="D MMM YYYY",

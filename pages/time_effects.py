@@ -76,29 +76,32 @@ else:
                      "The recommendations at the customer's real purchase dates.", f"{label} {user}", col,
                      column_config=LIST_COLUMNS, column_order=["rank", "title", "new"])  # ids in the download
     sentence = shift_sentence(user, what, shift["months"], shift["overlap"], months, k)
+    said = [sentence]  # what the page says about the shift, carried by the table's slide
     if (shift["overlap"] >= 1.0).all():  # a flat line at 100 % says nothing: the sentence alone
         st.markdown(f"**{products.text(sentence)}**")
     else:
         left, right = st.columns([3, 2])
         export.chart(charts.overlap_curve(shift, months, what), "time_overlap",
-                     "100% = the same products as today; lower = the shift changes what the customer is shown.", left)
+                     "100% = the same products as today; lower = the shift changes what the customer is shown.", left,
+                     sentence=sentence)
         right.markdown(f"**{products.text(sentence)}**")
     if "item_rank" in shift.columns:
         sentence = rank_shift_sentence(titles[follow], shift["months"], shift["item_rank"], months)
+        said.append(sentence)
         if shift["item_rank"].nunique() == 1:  # a flat line says nothing: the sentence alone
             st.markdown(f"**{products.text(sentence)}**")
         else:
             left, right = st.columns([3, 2])
             export.chart(charts.item_rank_curve(shift, months, titles[follow]), "time_item_rank",
                          "Where the followed product ranks at each shift (1 = top); a rising line means it matters "
-                         "more at that time.", left)
+                         "more at that time.", left, sentence=sentence)
             right.markdown(f"**{products.text(sentence)}**")
     with st.expander("Every shift (table)"):
         table = shift.assign(top_k=shift["top_k"].map(lambda ids: " ".join(ids)),
                              overlap=(100.0 * shift["overlap"]).round())
         export.table(table, "time_shift_table",
                      "Per shift: the top list, its overlap with today's, and the followed product's score and rank.",
-                     f"time shift {user}",
+                     f"time shift {user}", sentence="\n".join(said),
                      column_config={"months": st.column_config.NumberColumn("Shift (months)", format="%+d"),
                                     "top_k": st.column_config.TextColumn("Top list (product ids)", width="large"),
                                     "overlap": st.column_config.NumberColumn(
@@ -132,7 +135,7 @@ else:
     st.markdown(f"**{products.text(sentence)}**")
     export.chart(charts.routes_by_position(routes, user, names), "time_routes",
                  "One bar per purchase (with its date and the days since the one before): how the time experts "
-                 "share it.")
+                 "share it.", sentence=sentence)
     if population is None:
         batch_offer.offer_explain_all(trained, "time_explain_all")
     elif population.empty:
@@ -144,13 +147,14 @@ else:
                                     top["weight"].tolist())
         st.markdown(f"**{products.text(sentence)}**")
         export.chart(charts.routing_by_interval(population, names), "time_population_routing",
-                     "For all customers: which time expert takes purchases made after short or long gaps.")
+                     "For all customers: which time expert takes purchases made after short or long gaps.",
+                     sentence=sentence)
         with st.expander("Routing by gap (table)"):
             table = population.assign(interval_days=population["interval_days"].map(gaps),
                                       expert=[names[int(e)] for e in population["expert"]],
                                       weight=(100.0 * population["weight"]).round())
             export.table(table, "time_population_table", "Mean routing weight per gap and time expert (%).",
-                         f"routing by interval {trained.name}",
+                         f"routing by interval {trained.name}", sentence=sentence,
                          column_config={"interval_days": st.column_config.TextColumn(
                                             "Days since the previous purchase", help="Technical name: interval_days."),
                                         "expert": st.column_config.TextColumn("Time expert", width="large"),

@@ -52,9 +52,10 @@ def _form(data, item: str) -> dict | None:
             "photo_name": photo.name if photo is not None else ""}
 
 
-def _who(result, data, run_label: str, dkey, title: str) -> None:
+def _who(result, data, run_label: str, dkey, title: str, said: str) -> None:
     """The audience (or, when nobody would get it, the customers it suits best, first): the table,
-    the segments and the mean waterfall of why, in the one signed attribution."""
+    the segments and the mean waterfall of why, in the one signed attribution (``said``: the launch
+    sentence above them, which their slides carry)."""
     segments = loaders.customer_segments(data, dkey)
     parts = result.parts
     if result.audience_size:
@@ -68,23 +69,24 @@ def _who(result, data, run_label: str, dkey, title: str) -> None:
                  f"is above the customer's {result.k}th best product, in standard deviations of their scores)."
                  + (f" The page lists the first {count(TABLE_ROWS)}; the CSV holds all {count(len(shown))}."
                     if len(shown) > TABLE_ROWS else ""), f"launch audience {title}", rows=TABLE_ROWS,
-                 column_config=config, column_order=order)
+                 column_config=config, column_order=order, sentence=said)
     by_segment = loaders.audience_by_segment(frame, segments)
     left, right = st.columns(2)
     export.chart(charts.audience_segments(by_segment, "Who it suits, by segment"),
                  "product_launch_segments", f"For each customer segment (the sample's planted persona, otherwise the "
                  f"category a customer bought most): its share of {who} (blue) against its share of all customers "
-                 "(grey).", left)
+                 "(grey).", left, sentence=said)
     if len(parts) > 1 and len(frame):
         mean = pd.Series({"baseline": frame["baseline"].mean(), "score": frame["score"].mean(),
                           **{f"lift_{p}": frame[f"lift_{p}"].mean() for p in parts}})
         why = recommendation_sentence({p: mean[f"lift_{p}"] for p in parts})
-        right.markdown(f"**{products.text(f'On average for {who}: {why[0].lower()}{why[1:]}')}**")
+        why = f"On average for {who}: {why[0].lower()}{why[1:]}"
+        right.markdown(f"**{products.text(why)}**")
         export.chart(charts.narrow_categories(charts.waterfall(mean, parts, "Why, on average")),
                      "product_launch_why", f"The average over {who} of: the score of an average product for them, "
                      "what each part adds (green) or takes away (red), and the product's score. A part the model "
                      "cannot know for a new product is 0, so against the average product it counts against it.",
-                     right)
+                     right, sentence=why)
 
 
 def _edit(result, data, dkey) -> None:
@@ -161,7 +163,8 @@ def launch_panel(data, trained, k: int, item: str) -> None:
                                  else str(data.items["title"].iloc[data.item_index(request["item_id"])]))
     for note in result.notes:
         st.info(products.text(note), icon=":material/info:")
-    st.markdown(f"**{products.text(sentence(result, data, dkey, title))}**")
+    said = sentence(result, data, dkey, title)
+    st.markdown(f"**{products.text(said)}**")
     cols = st.columns(3)
     cols[0].metric(f"Would get it (top {k})", count(result.audience_size),
                    help=f"Customers who would get it in their top {k}, out of {count(result.customers)} scored.")
@@ -175,4 +178,4 @@ def launch_panel(data, trained, k: int, item: str) -> None:
     if not result.audience_size:
         st.caption(f"Nobody would get it in their top {k}: first, the {min(TOP, len(result.ranking))} customers it "
                    "suits best. A larger K (sidebar) widens the lists.")
-    _who(result, data, loaders.run_label(str(trained.run.root)), dkey, title)
+    _who(result, data, loaders.run_label(str(trained.run.root)), dkey, title, said)

@@ -46,6 +46,26 @@ def test_add_to_deck_keeps_chart_and_table_with_a_link_that_reopens_the_view(sho
     assert {b.key for b in at.get("download_button")} == {"deck_pptx", "deck_pdf"}
 
 
+def test_a_slide_leads_with_the_sentence_the_page_shows_beside_its_chart(shop_app):
+    link = {"run": "tiny_shop/hm4sr", "kind": "segment", "a": "persona:visual", "b": "persona:textual",
+            "part": "image"}
+    at = AppTest.from_file(APP, default_timeout=120)
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.switch_page("pages/compare.py").run()
+    bold = [shown(m.value)[2:-2] for m in at.markdown if m.value.startswith("**")]  # the difference sentence
+    subjects = next(m.value for m in at.markdown if m.value.startswith("- "))  # one sentence per subject
+    at.button(key="compare_shares_deck").click().run()
+    at.button(key="compare_differences_table_deck").click().run()
+    assert not at.exception
+    chart, table = at.session_state["deck_items"]
+    lead, *others = chart.sentence.split("\n\n")[0].split("\n")
+    assert lead == bold[0] and "from the image" in lead
+    assert others == [shown(line[2:]) for line in subjects.split("\n")] and len(others) == 2
+    assert chart.sentence.endswith(next(shown(c.value) for c in at.caption if c.value.startswith("Average signed")))
+    assert table.sentence.split("\n\n")[0] == bold[0]
+
+
 def test_an_empty_deck_says_how_to_fill_it(shop_app):
     at = open_page("pages/deck.py")
     assert not at.exception
