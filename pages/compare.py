@@ -68,14 +68,17 @@ how = ("the same customers, resampled together" if rows.paired else "each group 
 st.caption(f"Intervals: 95% bootstrap over the {rows.unit} ({how}); an interval that holds 0 is within noise. "
            f"Lists of {k_shown} products.")
 
-wide = result.subjects.pivot(index="subject", columns="part", values=["share", "lift"]).reindex(list(rows.frames))
+wide = result.subjects.pivot(index="subject", columns="part", values=["share", "low", "high", "lift"]).reindex(
+    list(rows.frames))
 wide.columns = [f"{measure}_{part}" for measure, part in wide.columns]
 wide = wide.reset_index().assign(subject=lambda f: f["subject"].map(names))
 tab_shares, tab_points, tab_tables = st.tabs(["Shares", "Points", "Tables"])
 export.chart(charts.compare_shares(wide, rows.parts, "What sets the recommendations apart, side by side"),
              "compare_shares", "Average signed share of each part, one bar per subject on one axis; right of 0: for "
-                               "the products, left: against. The same parts have the same colours on every page.",
-             tab_shares)
+                               "the products, left: against; the whisker at the end of a part's bar: how much longer "
+                               "or shorter it could be (95% interval). The same parts have the same colours on every "
+                               "page.",
+             tab_shares, sentence="\n".join([sentence, *result.sentences]))
 tab_shares.markdown("\n".join(f"- {products.text(s)}" for s in result.sentences))
 export.chart(charts.compare_lifts(wide, rows.parts, "What each part adds, side by side"), "compare_lifts",
              "Points above an average product, averaged over each subject's recommendations; the same numbers as "
@@ -92,6 +95,7 @@ tab_tables.markdown(f"**{products.text(sentence)}**")
 export.table(differences, "compare_differences_table",
              "For each part: who takes the most and the least of it, the gap in percentage points and its 95% "
              "interval (the sentence above says one row).", f"compare {kind} differences", tab_tables,
+             sentence=sentence,
              column_order=["part_label", "more_label", "less_label", "gap_points", "interval", "noise"],
              column_config={"part_label": st.column_config.TextColumn("Part of the score"),
                             "more_label": st.column_config.TextColumn("Takes the most"),
@@ -111,6 +115,7 @@ per_subject = result.subjects.assign(
     interval=[f"{pct(lo)} to {pct(hi)}" for lo, hi in zip(result.subjects["low"], result.subjects["high"])])
 export.table(per_subject, "compare_subjects_table", f"Each subject's average share and lead per part, over its "
                                                     f"{rows.unit}.", f"compare {kind} subjects", tab_tables,
+             sentence="\n".join(result.sentences),
              column_order=["subject_label", "part_label", "share_pct", "interval", "lift", "units"],
              column_config={"subject_label": st.column_config.TextColumn("Compared", width="medium"),
                             "part_label": st.column_config.TextColumn("Part of the score", width="medium"),

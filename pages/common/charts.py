@@ -243,15 +243,39 @@ def segment_shares(by_segment: pd.DataFrame, parts: tuple[str, ...], segment_col
 
 def compare_shares(wide: pd.DataFrame, parts: tuple[str, ...], title: str) -> go.Figure:
     """Diverging bars, one row per compared subject (``subject`` column, in order): its mean signed
-    share of every part, on one -100..100 % axis and in the parts' colours (the Compare page)."""
+    share of every part, on one -100..100 % axis and in the parts' colours (the Compare page).
+
+    Where ``wide`` holds ``low_<p>`` and ``high_<p>`` (the share's 95 % interval, 0-1), each part's bar
+    carries it as a whisker at the bar's end, and its hover says it; a missing (NaN) interval draws none.
+    """
     labels = [plotly_text(s) for s in wide["subject"]]
-    fig = go.Figure(_share_traces(wide, labels, parts))
+    traces = _share_traces(wide, labels, parts)
+    reach = [np.zeros(len(wide)), np.zeros(len(wide))]  # the furthest whisker left and right, per row
+    stacks = {True: np.zeros(len(wide)), False: np.zeros(len(wide))}  # relative mode: each side stacks apart
+    for trace, p in zip(traces, parts):
+        x = np.asarray(trace.x, dtype=float)
+        side = x >= 0
+        end = np.where(side, stacks[True], stacks[False]) + x
+        stacks[True], stacks[False] = np.where(side, end, stacks[True]), np.where(side, stacks[False], end)
+        if f"low_{p}" not in wide or f"high_{p}" not in wide:
+            continue
+        low, high = (100.0 * wide[f"{bound}_{p}"].to_numpy(dtype=float) for bound in ("low", "high"))
+        plus, minus = np.clip(high - x, 0.0, None), np.clip(x - low, 0.0, None)
+        trace.update(error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
+                              "color": "#1F2937", "thickness": 1.5, "width": 5},
+                     customdata=np.column_stack([low, high]),
+                     hovertemplate=f"<b>%{{y}}</b><br>{part_label(p)}: %{{x:.0f}}% (95% interval "
+                                   "%{customdata[0]:.0f}% to %{customdata[1]:.0f}%)<extra></extra>")
+        reach = [np.fmin(reach[0], end - minus), np.fmax(reach[1], end + plus)]
+    fig = go.Figure(traces)
     against = wide[[f"share_{p}" for p in parts]].clip(upper=0).sum(axis=1)
+    lowest = min(100.0 * float(against.min()) if len(against) else 0.0, float(np.nanmin(reach[0], initial=0.0)))
+    right = max(100.0, 10.0 * np.ceil(float(np.nanmax(reach[1], initial=0.0)) / 10.0))
     fig.update_layout(title=title, barmode="relative", height=max(HEIGHT, 48 * len(labels) + 170),
                       xaxis={"title": {"text": "Average share of what sets the products apart (%; left of 0 = "
                                                "against)"},
-                             "range": [left_edge(100.0 * float(against.min()) if len(against) else 0.0), 100],
-                             "ticksuffix": "%", "zeroline": True, "zerolinewidth": 2},
+                             "range": [left_edge(lowest), right], "ticksuffix": "%", "zeroline": True,
+                             "zerolinewidth": 2},
                       yaxis={"title": {"text": "Compared"}, "autorange": "reversed", "automargin": True},
                       legend={"title": {"text": "Part of the score"}, "orientation": "h", "y": -0.3},
                       margin={"l": 10, "r": 10})

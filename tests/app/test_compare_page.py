@@ -5,6 +5,7 @@ the families they share (said on the page), and a bad link gives a plain note, n
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -13,7 +14,8 @@ from core.explain.compare_subjects import compare_frames, segment_label, segment
 from core.explain.population import population_shares
 from core.explain.sentences import difference_row_sentence
 from tests.app.conftest import APP
-from tests.app.helpers import messages, shown, table_with
+from tests.app.helpers import chart, messages, shown, table_with
+from tests.app.helpers import values as numbers
 
 PAGE = "pages/compare.py"
 
@@ -144,3 +146,21 @@ def test_pasted_customer_lists_become_segments_and_travel_in_the_link(shop_app):
     assert headline(at).endswith("2 vs 2 customers.") or "(2 vs 2 customers)" in headline(at)
     reloaded = open_link(**dict(at.query_params))
     assert reloaded.multiselect(key="compare_segment").value == lists and headline(reloaded) == headline(at)
+
+
+def test_the_share_chart_carries_each_subjects_interval_as_whiskers(shop_app):
+    at = open_link(run="tiny_shop/hm4sr", kind="segment", a="persona:visual", b="persona:textual")
+    assert not at.exception, at.exception
+    subjects = table_with(at, "subject_label", "share", "low", "high")
+    figure = chart(at, "What sets the recommendations apart")
+    bars = {trace["name"]: trace for trace in figure["data"]}
+    assert len(bars) == subjects["part_label"].nunique()
+    for (name, subject), row in subjects.set_index(["part_label", "subject_label"]).iterrows():
+        trace = bars[name]
+        at_row = trace["y"].index(subject)
+        x, whisker = numbers(trace["x"])[at_row], trace["error_x"]
+        plus, minus = numbers(whisker["array"])[at_row], numbers(whisker["arrayminus"])[at_row]
+        assert x == round(100 * row["share"])  # the bar, as before
+        assert x + plus == pytest.approx(max(x, 100 * row["high"])) and x - minus == pytest.approx(
+            min(x, 100 * row["low"]))  # the whisker: the table's interval
+        assert plus + minus > 0
