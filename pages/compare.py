@@ -73,14 +73,15 @@ wide = result.subjects.pivot(index="subject", columns="part", values=["share", "
 wide.columns = [f"{measure}_{part}" for measure, part in wide.columns]
 wide = wide.reset_index().assign(subject=lambda f: f["subject"].map(names))
 tab_shares, tab_points, tab_tables = st.tabs(["Shares", "Points", "Tables"])
-export.chart(charts.compare_shares(wide, rows.parts, "What sets the recommendations apart, side by side"),
+versus = " vs ".join(products.plotly_text(n) for n in wide["subject"])  # a slide's title names what it compares
+export.chart(charts.compare_shares(wide, rows.parts, f"What sets the recommendations apart: {versus}"),
              "compare_shares", "Average signed share of each part, one bar per subject on one axis; right of 0: for "
                                "the products, left: against; the whisker at the end of a part's bar: how much longer "
                                "or shorter it could be (95% interval). The same parts have the same colours on every "
                                "page.",
              tab_shares, sentence="\n".join([sentence, *result.sentences]))
 tab_shares.markdown("\n".join(f"- {products.text(s)}" for s in result.sentences))
-export.chart(charts.compare_lifts(wide, rows.parts, "What each part adds, side by side"), "compare_lifts",
+export.chart(charts.compare_lifts(wide, rows.parts, f"What each part adds: {versus}"), "compare_lifts",
              "Points above an average product, averaged over each subject's recommendations; the same numbers as "
              "every single explanation.", tab_points)
 

@@ -41,6 +41,11 @@ FOOTNOTE = Box(0.5, 6.75, 12.333, 0.6)
 FOOTNOTE_PT = 10
 TABLE_PT = 11
 TABLE_NOTE_PT = 10
+TEXT_PTS = (18, 16, 15, 14, 13, 12, 11, 10)  # sizes of the sentence beside the chart, tried largest first
+MIN_TEXT_PT = 9
+LINE = 1.22  # line height over font size
+GAP = 0.4  # space between two lines of the sentence (one per subject), in lines
+EM_PER_CHAR = 0.52  # average width of a character, wrapping included, in em (measured on Liberation Sans)
 TABLE_CHARS = 115  # characters across the body box at TABLE_PT; columns beyond are left out
 
 
@@ -49,9 +54,39 @@ def title_pt(title: str) -> int:
     return 28 if len(title) <= 60 else 22 if len(title) <= 100 else 18
 
 
-def sentence_pt(sentence: str) -> int:
-    """The sentence's font size: smaller for a longer sentence, so it fits beside the chart."""
-    return 18 if len(sentence) <= 240 else 15 if len(sentence) <= 380 else 12
+def paragraphs(text: str) -> list[tuple[list[str], bool]]:
+    """The slide text's paragraphs (split at blank lines), each as its lines and whether it is a note.
+
+    The first paragraph is what the page says beside the chart (its sentence, or one per subject, one a
+    line); the paragraphs after it (how to read the chart) are notes, set smaller and in grey.
+    """
+    parts = [[line.strip() for line in part.split("\n") if line.strip()] for part in text.split("\n\n")]
+    return [(lines, n > 0) for n, lines in enumerate(p for p in parts if p)]
+
+
+def note_pt(size: int) -> int:
+    """The size of a note when the sentence is set at ``size``."""
+    return max(MIN_TEXT_PT, size - 3)
+
+
+def text_height(text: str, size: int, box: Box = SENTENCE) -> float:
+    """About how tall (inches) ``text`` is when set at ``size`` (notes at :func:`note_pt`) across ``box``:
+    lines wrapped at :data:`EM_PER_CHAR` em a character, a gap of :data:`GAP` lines between lines of the
+    sentence and of a whole line before each note."""
+    height = 0.0
+    for n, (lines, note) in enumerate(paragraphs(text)):
+        pt = note_pt(size) if note else size
+        per_line = max(1, int(box.w * 72 / (EM_PER_CHAR * pt)))
+        wrapped = sum(-(-len(line) // per_line) for line in lines)
+        gaps = (1.0 if n else 0.0) + GAP * (len(lines) - 1)
+        height += (wrapped + gaps) * pt * LINE / 72
+    return height
+
+
+def sentence_pt(text: str, box: Box = SENTENCE) -> int:
+    """The sentence's font size: the largest of :data:`TEXT_PTS` at which the text fits ``box``
+    (:func:`text_height`), else the smallest."""
+    return next((size for size in TEXT_PTS if text_height(text, size, box) <= box.h), TEXT_PTS[-1])
 
 
 def fit(width_px: int, height_px: int, box: Box = BODY) -> Box:

@@ -18,7 +18,7 @@ FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/font
              Path("/usr/share/fonts/liberation"), Path("/usr/share/fonts/dejavu"))
 FACES = {"sans": ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
          "dejavu": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")}
-LINE = 1.22  # line height over font size
+LINE = layout.LINE
 
 
 def _find(name: str) -> Path | None:
@@ -90,9 +90,21 @@ def to_pdf(slides) -> bytes:
             _table(doc, slide)
         elif slide.picture is not None:
             _picture(doc, slide.picture)
-        doc.text(layout.SENTENCE, slide.sentence, layout.sentence_pt(slide.sentence))
+        _sentence(doc, slide.sentence)
         _footnote(doc, slide)
     return bytes(doc.pdf.output())
+
+
+def _sentence(doc: _Pdf, text: str, box: Box = layout.SENTENCE) -> None:
+    """The text beside the chart: the sentence (one line each), then the notes, smaller and in grey."""
+    size, top = layout.sentence_pt(text, box), box.y
+    for n, (lines, note) in enumerate(layout.paragraphs(text)):
+        pt = layout.note_pt(size) if note else size
+        top += (pt * LINE / 72) if n else 0.0
+        for k, line in enumerate(lines):
+            top += layout.GAP * pt * LINE / 72 if k else 0.0
+            doc.text(Box(box.x, top, box.w, box.y + box.h - top), line, pt, colour=layout.MUTED if note else layout.INK)
+            top = doc.pdf.get_y()
 
 
 def _picture(doc: _Pdf, png: bytes) -> None:

@@ -32,7 +32,7 @@ def to_pptx(slides) -> bytes:
             _table(page, slide)
         elif slide.picture is not None:
             _picture(page, slide.picture)
-        _text(page, layout.SENTENCE, slide.sentence, layout.sentence_pt(slide.sentence))
+        _sentence(page, slide.sentence)
         _footnote(page, slide)
     out = io.BytesIO()
     deck.save(out)
@@ -65,6 +65,24 @@ def _text(page, box: Box, text: str, size: int, bold: bool = False, anchor: str 
     run = _frame(page, box, anchor).paragraphs[0].add_run()
     run.text = text
     _style(run, size, bold=bold)
+
+
+def _sentence(page, text: str, box: Box = layout.SENTENCE) -> None:
+    """The text beside the chart: the sentence (one paragraph a line), then the notes, smaller and in grey."""
+    from pptx.util import Pt
+
+    frame, size, first = _frame(page, box), layout.sentence_pt(text, box), True
+    for n, (lines, note) in enumerate(layout.paragraphs(text)):
+        pt = layout.note_pt(size) if note else size
+        for k, line in enumerate(lines):
+            paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
+            first = False
+            paragraph.line_spacing = layout.LINE
+            if n or k:  # a whole line before a note, a small gap between two sentences
+                paragraph.space_before = Pt(pt * layout.LINE * (1.0 if not k else layout.GAP))
+            run = paragraph.add_run()
+            run.text = line
+            _style(run, pt, layout.MUTED if note else layout.INK)
 
 
 def _footnote(page, slide: Slide) -> None:

@@ -64,6 +64,33 @@ def test_a_picture_keeps_its_proportions_inside_the_body_box():
     assert box.y > layout.BODY.y  # centred up and down
 
 
+def test_the_text_beside_a_chart_leads_with_its_sentences_and_fits_its_box():
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    subjects = [f"Shoppers of group {n} (500 customers): recommended mainly for its look — on average, of what sets "
+                f"each of these products apart from an average product, its image {60 + n}%, its text 4%." for n in
+                range(4)]
+    lead = ("Visual shoppers take 59 percentage points more of what sets their products apart from the image than "
+            "textual shoppers (63% against 4%); 95% interval 58 to 60 points, 500 vs 500 customers.")
+    note = "Average signed share of each part, one bar per subject on one axis; right of 0: for, left: against."
+    text = "\n".join([lead, *subjects]) + "\n\n" + note
+    assert layout.paragraphs(text) == [([lead, *subjects], False), ([note], True)]
+    size = layout.sentence_pt(text)
+    assert size < layout.sentence_pt(lead) == layout.TEXT_PTS[0]  # a long text is set smaller, a sentence large
+    assert layout.text_height(text, size) <= layout.SENTENCE.h < layout.text_height(text, layout.TEXT_PTS[0])
+    slide = deck.Slide("Visual vs textual shoppers", text, FOOT, table=deck.Table.of(["A"], [["1"]]))
+    box = next(s for s in Presentation(io.BytesIO(deck.to_pptx([slide]))).slides[0].shapes
+               if s.has_text_frame and s.text_frame.text.startswith("Visual shoppers take"))
+    paragraphs = box.text_frame.paragraphs
+    assert [p.text for p in paragraphs] == [lead, *subjects, note]  # one paragraph a sentence, then the note
+    assert paragraphs[0].runs[0].font.size.pt == size and paragraphs[-1].runs[0].font.size.pt == layout.note_pt(size)
+    assert paragraphs[-1].runs[0].font.color.rgb != paragraphs[0].runs[0].font.color.rgb  # the note in grey
+    page = " ".join(PdfReader(io.BytesIO(deck.to_pdf([slide]))).pages[0].extract_text().split())
+    assert all(t in page for t in (lead, *subjects, note))
+    assert page.index(lead) < page.index(subjects[0]) < page.index(note)
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"kaleido draws Plotly charts with the chromium at {CHROMIUM}")
 def test_six_items_make_six_slides_in_pptx_and_pdf():
     from pptx import Presentation
