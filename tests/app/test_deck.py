@@ -21,7 +21,10 @@ def test_add_to_deck_keeps_chart_and_table_with_a_link_that_reopens_the_view(sho
     assert "Added" in at.toast[0].value
     chart, table = at.session_state["deck_items"]
     assert chart.kind == "plotly" and chart.title == title and table.kind == "table"
-    assert chart.sentence in [shown(c.value) for c in at.caption]  # the caption under the chart, as read
+    # the slide's text: the page's sentence beside the chart, then the caption under it, as read
+    summary, caption = chart.sentence.split("\n\n")
+    assert summary in [shown(m.value).strip("*") for m in at.markdown] and summary.startswith("U007's top 10")
+    assert caption in [shown(c.value) for c in at.caption]
     assert chart.footnote.dataset == "tiny_shop" and chart.footnote.run == "tiny_shop/hm4sr"
     assert chart.footnote.model == "HM4SR" and chart.footnote.k == 10
     assert table.table.header[:2] == ("Rank", "Product") and len(table.table.rows) == 10

@@ -38,10 +38,22 @@ def test_explorer_lists_k_items_with_one_signed_attribution_and_a_sentence(shop_
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Purchases"] == "9"
     assert metrics["Segment"] == "textual"  # personas go round-robin (conftest): U005 -> PERSONAS[5 % 4]
+    assert [t.label for t in at.tabs] == ["Why this item?", "Purchase history"]
+    assert {"explorer_shares_download", "explorer_recs_download", "explorer_report"} <= set(downloads(at))
+    # only the open tab runs: the history is drawn once its tab is opened (the URL keeps the tab)
+    assert "explorer_history_download" not in downloads(at)
+    item = expected["item_id"].iloc[1]
+    at.selectbox(key="explorer_item").set_value(item).run()
+    at.query_params["explorer_tab"] = "Purchase history"
+    at.run()
+    assert not at.exception
     history = chart(at, "Purchase history of U005")
     assert len(history["layout"]["images"]) == 9
-    assert {"explorer_shares_download", "explorer_recs_download", "explorer_history_download",
-            "explorer_report"} <= set(downloads(at))
+    assert "explorer_history_download" in downloads(at) and not at.get("segmented_control")
+    del at.query_params["explorer_tab"]  # back on the why (the first tab: the URL drops it)
+    at.session_state["explorer_tab"] = "Why this item?"
+    at.run()  # the product chosen before is kept
+    assert at.selectbox(key="explorer_item").value == item
 
 
 def test_why_this_item_shows_the_exact_split_evidence_and_what_if(shop_app, shop_trained):

@@ -22,11 +22,13 @@ from tests.app.conftest import APP
 from tests.app.helpers import charts, downloads, vega_charts
 
 PAGES = ("pages/overview.py", "pages/explorer.py", "pages/experts.py", "pages/time_effects.py")
+QUERY = {"pages/overview.py": {"overview_tab": "What sells when"}}  # the tab with the charts
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_chart_has_a_title_plain_axis_labels_and_a_download(page, shop_app):
     at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(QUERY.get(page, {}))
     at.switch_page(page).run()
     assert not at.exception
     specs, vega = charts(at), vega_charts(at)

@@ -72,15 +72,27 @@ def test_unreadable_dataset_shows_a_clear_message(monkeypatch, tmp_path):
     assert any("dataset directory does not exist" in e.value for e in at.error)
 
 
-def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app, shop_dir):
+def test_overview_opens_on_the_models_and_runs_only_the_open_tab(shop_app, shop_dir):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    images = at.get("image")
-    assert len(images) == 24  # 30 products with pictures: the 24 best sellers
-    # the numbers first (readable while the browser loads the chart library), pictures last
-    assert [shown(s.value) for s in at.subheader] == ["Catalogue: tiny_shop", "Trained models", "Best-selling products"]
-    table = at.dataframe[1].value
-    assert sorted(table["model"]) == ["hm4sr", "popularity"]
+    assert [t.label for t in at.tabs] == ["Trained models", "What sells when", "Best sellers"]
+    # the first screen: numbers and the models; no chart library and no pictures to wait for
+    assert [shown(s.value) for s in at.subheader] == ["Catalogue: tiny_shop"]
+    assert sorted(at.dataframe[1].value["model"]) == ["hm4sr", "popularity"]  # every measure, with the model
+    assert not at.get("image") and not vega_charts(at) and not at.get("plotly_chart")
+
+    at.query_params["overview_tab"] = "Best sellers"  # a link to the tab, as the browser's URL holds it
+    at.run()
+    assert not at.exception
+    assert len(at.get("image")) == 24  # 30 products with pictures: the 24 best sellers
+    assert not at.dataframe and not vega_charts(at)
+
+
+def test_overview_sales_tab_has_a_sentence_beside_each_chart_and_downloads(shop_app, shop_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["overview_tab"] = "What sells when"
+    at.run()
+    assert not at.exception
     # a sentence beside each chart, from the numbers it draws
     text = [shown(m.value).strip("*") for m in at.markdown]
     from core.data import load_dataset
@@ -93,7 +105,7 @@ def test_overview_shows_best_selling_thumbnails_and_downloads(shop_app, shop_dir
     monthly = monthly_purchases(data)
     assert monthly_sentence([f"{m:%b %Y}" for m in monthly["month"]], monthly["purchases"].tolist()) in text
     keys = {b.key for b in at.get("download_button")}
-    assert {"overview_categories_download", "overview_monthly_download", "overview_runs_download"} <= keys
+    assert {"overview_categories_download", "overview_monthly_download"} <= keys
     # drawn with Vega-Lite, not Plotly: the first page does not wait for Plotly's 4.7 MB of JavaScript
     assert set(vega_charts(at)) == {"Purchases by product category", "Purchases per month"}
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not at.get("image")

@@ -32,11 +32,35 @@ def test_the_launcher_runs_streamlit_on_app_py_with_the_given_options(monkeypatc
 
     seen = []
     monkeypatch.setattr(cli, "main", lambda: seen.append(list(sys.argv)))
-    monkeypatch.setattr(serve, "warm_start", lambda: None)
+    monkeypatch.setattr(serve, "warm_when_listening", lambda: None)
     monkeypatch.setattr(sys, "argv", ["serve"])
     serve.main(["--server.port", "8600"])
     assert seen == [["streamlit", "run", str(serve.APP), "--server.port", "8600"]]
     assert serve.APP.name == "app.py" and serve.APP.is_file()
+
+
+def test_the_warm_up_waits_until_the_server_listens(monkeypatch):
+    import socket
+
+    from streamlit import config
+
+    warmed = threading.Event()
+    monkeypatch.setattr(serve, "warm_start", warmed.set)
+    before = {name: config.get_option(name) for name in ("server.port", "server.address")}
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        config.set_option("server.port", server.getsockname()[1])
+        config.set_option("server.address", "127.0.0.1")
+        try:
+            worker = threading.Thread(target=serve.warm_when_listening, daemon=True)
+            worker.start()
+            assert not warmed.wait(0.5)  # the port is bound but not listening: no imports yet
+            server.listen()
+            assert warmed.wait(5)
+            worker.join(5)
+        finally:
+            for name, value in before.items():
+                config.set_option(name, value)
 
 
 def test_warm_start_prints_no_missing_context_warning(monkeypatch, shop_dir):
