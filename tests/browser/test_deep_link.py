@@ -49,10 +49,10 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120.0) ->
 
 
 @contextlib.contextmanager
-def served_app(data: Path, runs: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port with ``data`` and ``runs``, started the way `make app`
-    starts it (with warmed imports); yields its URL and stops it afterwards."""
-    port = free_port()
+def served_app(data: Path, runs: Path, port: int | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on ``port`` (default: a free one) with ``data`` and ``runs``, started the way
+    `make app` starts it (with warmed imports); yields its URL and stops it afterwards."""
+    port = port or free_port()
     env = {**os.environ, "MODALITY_LENS_DATA": str(data), "MODALITY_LENS_RUNS": str(runs)}
     process = subprocess.Popen(
         [sys.executable, "-m", "pages.common.serve", "--server.port", str(port), "--server.headless", "true",
