@@ -135,7 +135,30 @@ def large_catalogues() -> list[str]:
             *key_figures(scaling, [("SASRec, one sampled epoch of the whole 200,000 × 60,000 catalogue",
                                     "whole.sasrec.epoch_seconds", "{:.0f} s"),
                                    ("… its peak RSS", "whole.sasrec.peak_rss_mb", "{:,.0f} MB")]), "",
-            provenance("train_scaling.json", "python benchmarks/train_scaling.py --data CATALOGUE"), ""]
+            provenance("train_scaling.json", "python benchmarks/train_scaling.py --data CATALOGUE"), "",
+            *_hm4sr_step_profile()]
+
+
+def _hm4sr_step_profile() -> list[str]:
+    """Where an HM4SR sampled step goes beside SASRec's (benchmarks/hm4sr_step_profile.py)."""
+    record = load("hm4sr_step_profile.json")
+    rows = [(r["variant"], f"{r['step']:.3f}", f"{r['forward']:.3f}", f"{r['backward']:.3f}", f"{r['optimizer']:.3f}",
+             f"{r['vs_sasrec']:.2f}x", "" if r["component_cost"] is None else f"{r['component_cost']:+.3f}",
+             f"{r['epoch_minutes_estimate']:.0f}") for r in record["rows"]]
+    ops = record["operators"]
+    n = min(8, len(ops["HM4SR"]), len(ops["SASRec"]))
+    op_rows = [(f"{h['operator']} {h['share']:.0%}", f"{s['operator']} {s['share']:.0%}")
+               for h, s in zip(ops["HM4SR"][:n], ops["SASRec"][:n], strict=True)]
+    return [f"Where an HM4SR training step goes at {record['products']:,} products (sampled softmax, "
+            f"{record['threads']} thread(s) for every model, {record['positions_per_step']:.0f} trained positions "
+            "per step, variants interleaved step by step). A component's cost is the default step minus the step "
+            "without it; the epoch column is "
+            f"{record['steps_per_epoch']:,} such steps (200,000 customers):", "",
+            *table(["variant", "s/step", "forward", "backward", "optimiser", "× SASRec", "component's cost s",
+                    "epoch min"], rows), "",
+            "The operators that take most of one step's CPU time (self time, share of the step):", "",
+            *table(["HM4SR", "SASRec"], op_rows), "",
+            provenance("hm4sr_step_profile.json", "python benchmarks/hm4sr_step_profile.py --threads 1"), ""]
 
 
 def whole_product() -> list[str]:

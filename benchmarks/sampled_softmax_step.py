@@ -51,11 +51,11 @@ def build(name: str, n_items: int, loss: str, overrides: dict | None = None) -> 
                     n_categories=27 if name == "hm4sr" else 0)
     torch.manual_seed(0)
     model = build_model(name, spec, {"loss": loss, **(overrides or {})})
-    for modality in (FEATURES if name == "hm4sr" else ()):
+    for modality in getattr(model, "content_modalities", ()):
         getattr(model, f"feat_{modality}")[:-1].normal_()
         getattr(model, f"feat_shift_{modality}").zero_()
         getattr(model, f"feat_scale_{modality}").fill_(1.0)
-    if name == "hm4sr":
+    if hasattr(model, "item_categories"):  # category prediction is on
         model.item_categories[:-1, 0] = 1.0
     return model.train()
 
