@@ -119,9 +119,10 @@ def main() -> None:
     positions = float(np.mean([int((b.targets != args.items).sum()) for b in batches]))
     harness.write_json(args.out, {
         "threads": args.threads, "steps": args.steps, "products": args.items, "positions_per_step": positions,
-        "customers": args.customers, "steps_per_epoch": steps, "rows": rows, "hm4sr_vs_sasrec": round(default / sasrec, 2),
-        "operators": operators,
-        "note": "variants interleaved step by step in one process; bf16 autocast changes the numbers the model computes"})
+        "customers": args.customers, "steps_per_epoch": steps, "rows": rows,
+        "hm4sr_vs_sasrec": round(default / sasrec, 2), "operators": operators,
+        "note": "variants interleaved step by step in one process; bf16 autocast changes the numbers the model "
+                "computes"})
     print(f"HM4SR / SASRec at {args.threads} thread(s): {default / sasrec:.2f}x", flush=True)
 
 
