@@ -106,7 +106,7 @@ def test_customer_deep_link_shows_recommendations_and_modality_chart(app_url, pa
     page.wait_for_function("() => window.location.search.includes('item=')", timeout=WAIT_MS)
     assert "user=U007" in page.url and f"item={recs['item_id'].iloc[0]}" in page.url
     page.reload(wait_until="domcontentloaded")
-    page.locator(".gtitle").filter(has_text="Purchase history of U007").wait_for(timeout=WAIT_MS)
+    page.locator(".gtitle").filter(has_text="What sets each recommendation for U007 apart").wait_for(timeout=WAIT_MS)
     page.wait_for_timeout(1000)  # a "Page not found" dialog appears after the first render if the path is unknown
     assert "/explorer?" in page.url and "user=U007" in page.url
     assert page.get_by_text("Page not found").count() == 0

@@ -17,7 +17,11 @@ from pathlib import Path
 # (file name, path after the app's URL, a text that shows the page has rendered)
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("overview", "/", "Overview"),
+    ("overview-sales", "/?overview_tab=What+sells+when", "Longer bars"),
+    ("overview-best-sellers", "/?overview_tab=Best+sellers", "The most purchased products"),
     ("explorer", "/explorer?run=sample_data/hm4sr&user=C0001", "Why this item?"),
+    ("explorer-history", "/explorer?run=sample_data/hm4sr&user=C0001&explorer_tab=Purchase+history",
+     "purchases as a table"),
     ("product", "/product?run=sample_data/hm4sr", "Product lens"),
     ("experts", "/experts?run=sample_data/hm4sr", "Experts"),
     ("time_effects", "/time_effects?run=sample_data/hm4sr&user=C0001", "Time effects"),
@@ -42,7 +46,7 @@ _LABELS_JS = """() => {
   return out;
 }"""
 
-_WIDTH_JS = """() => {
+_WIDTH_JS = r"""() => {
   const main = document.querySelector('[data-testid="stMainBlockContainer"]')
             || document.querySelector('[data-testid="stMain"]');
   const wide = [];
@@ -128,11 +132,12 @@ def visit(page, url: str, name: str, path: str, ready: str, width: int, height: 
     return report
 
 
-# The deck: (sidebar link, a text that shows the page has rendered, the key of the "Add to deck" button)
-DECK_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("Overview", "Purchases by product category", "overview_categories_deck"),
-    ("Customer explorer", "Why this item?", "explorer_shares_deck"),
-    ("Experts & modalities", "All customers", "experts_population_deck"),
+# The deck: (sidebar link, the tab to open or None, a text that shows the page has rendered, the key of the
+# "Add to deck" button)
+DECK_SOURCES: tuple[tuple[str, str | None, str, str], ...] = (
+    ("Overview", "What sells when", "Purchases by product category", "overview_categories_deck"),
+    ("Customer explorer", None, "Why this item?", "explorer_shares_deck"),
+    ("Experts & modalities", None, "All customers", "experts_population_deck"),
 )
 
 
@@ -142,9 +147,11 @@ def fill_deck(page, url: str, query: str = "") -> None:
     would start a new session, and an empty deck)."""
     page.goto(url.rstrip("/") + "/" + query, wait_until="domcontentloaded")
     nav = page.locator("[data-testid='stSidebarNav']")
-    for n, (link, ready, key) in enumerate(DECK_SOURCES, start=1):
+    for n, (link, tab, ready, key) in enumerate(DECK_SOURCES, start=1):
         if n > 1:  # the first is the page the link opened
             nav.get_by_text(link, exact=True).click()
+        if tab is not None:
+            page.get_by_role("tab", name=tab).click(timeout=240_000)
         page.get_by_text(ready).first.wait_for(timeout=240_000)
         settle(page)
         page.locator(f".st-key-{key} button:visible").click()  # a row also holds hidden copies it measures
