@@ -127,6 +127,10 @@ def visit(page, url: str, name: str, path: str, ready: str, width: int, height: 
         raise
     report = check(page, name, width)
     if shot is not None:
+        if "_tab=" in path:  # a link to a tab further down: the picture shows the tab's content
+            page.get_by_role("tab", selected=True).first.scroll_into_view_if_needed()
+            page.mouse.wheel(0, -120)  # the tab bar a little below the top edge
+            settle(page)
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=False)
     return report
