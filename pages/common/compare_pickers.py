@@ -12,6 +12,7 @@ and the pickers fall back to the defaults. Session-state keys are prefixed ``com
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -301,14 +302,26 @@ def _run_rows(labels: list[str], data, k: int) -> Rows:
     for label in shared.left_out:
         st.warning(f"“{products.text(label)}” is left out: its model gives one undivided score, with no split into "
                    "product content and purchase behaviour to compare.", icon=":material/info:")
-    frames = {}
+    frames, names = {}, _run_names(opened)
     for label, run in opened.items():
         if label in shared.left_out:
             continue
         rows = _population(run, loaders.run_key(run), k)
-        frames[f"customers under {label}"] = family_frame(rows, loaders.part_names(run, loaders.run_key(run))) \
+        frames[f"customers under {names[label]}"] = family_frame(rows, loaders.part_names(run, loaders.run_key(run))) \
             if shared.families else rows
-    return Rows(frames, shared.parts, "customers", True, shared.note, {f"customers under {r}": r for r in opened})
+    return Rows(frames, shared.parts, "customers", True, shared.note,
+                {f"customers under {names[r]}": names[r] for r in opened})
+
+
+def _run_names(opened: dict) -> dict[str, str]:
+    """Each run's name as a marketer reads it: its model ("HM4SR"), with the run's id beside it when two of the
+    compared runs hold the same model ("HM4SR (shop/hm4sr-long)")."""
+    from core.models import MODELS
+
+    models = {label: MODELS[m][0].__name__ if (m := run.info.get("model")) in MODELS else str(m or label)
+              for label, run in opened.items()}
+    counts = Counter(models.values())
+    return {label: name if counts[name] == 1 else f"{name} ({label})" for label, name in models.items()}
 
 
 def _non_empty(rows: Rows) -> Rows:

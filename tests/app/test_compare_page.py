@@ -98,6 +98,8 @@ def test_hm4sr_and_stair_are_compared_on_what_they_share_and_an_undivided_score_
     assert set(table["part_label"]) == {"From product content", "From purchase behaviour"}
     assert set(table_with(at, "units", "lift")["units"]) == {40}  # the same 40 customers under both models
     assert headline(at) == difference_row_sentence(table.iloc[0], "customers")
+    # the runs read as their models, not as folder paths
+    assert "under HM4SR" in headline(at) and "under STAIR" in headline(at) and "tiny_shop/" not in headline(at)
 
 
 def test_bad_links_give_plain_notes_and_the_page_still_compares(shop_app):
