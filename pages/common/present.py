@@ -103,7 +103,7 @@ def frame(item: decks.Item) -> pd.DataFrame:
 def _body(where, item: decks.Item) -> None:
     if item.kind == "plotly":
         where.plotly_chart(figure(item, 600, FONT_PX), key="deck_present_chart", width="stretch",
-                           config={"displaylogo": False})
+                           config={"displayModeBar": False})  # a projector shows the chart, not its tools
     elif item.kind == "vega":
         where.vega_lite_chart(vega_spec(item, 560), key="deck_present_chart", width="stretch")
     else:
