@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.explain.screen_sentences import bsc_sentence, drift_sentence, steps_sentence
 from core.explain.words import count, pct
-from pages.common import charts, drift_loaders, export, loaders, products, sidebar
+from pages.common import drift_charts, drift_loaders, export, loaders, products, sidebar
 
 METHOD_NAMES = {"pca": "Straight-line view (PCA, every epoch, instant)",
                 "umap": "Neighbourhood view (aligned UMAP, a few epochs)"}
@@ -48,7 +48,7 @@ else:
         with st.spinner("Computing the aligned UMAP of a few epochs… (this happens once per run)"):
             drift_loaders.projection(trained, run_dir, key, "umap")
         st.rerun()
-colour = right.selectbox("Colour products by", colour_options, format_func=charts.colour_name, key="drift_colour")
+colour = right.selectbox("Colour products by", colour_options, format_func=drift_charts.colour_name, key="drift_colour")
 with sidebar.reported("The drift views"):
     proj = drift_loaders.projection(trained, run_dir, key, method)
 epochs = sorted(int(e) for e in proj["epoch"].unique())
@@ -59,18 +59,18 @@ if followed < data.n_items:
                "products.")
 if st.session_state.get("drift_epoch") not in epochs:
     st.session_state.pop("drift_epoch", None)
-epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", format_func=charts.epoch_name,
+epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="drift_epoch", format_func=drift_charts.epoch_name,
                          help="0 is the starting point (for STAIR and HM4SR: the product content).")
 at_epoch = stats.loc[stats["epoch"] == epoch]
 if len(at_epoch) and epoch > 0:
     kept = float(at_epoch["knn_overlap_init"].iloc[0])
-    where = (f"{count(followed)} products {charts.epoch_name(epoch)}: {pct(kept)} of each product's nearest "
+    where = (f"{count(followed)} products {drift_charts.epoch_name(epoch)}: {pct(kept)} of each product's nearest "
              "products were already its nearest before training.")
 else:
     where = f"{count(followed)} products before training: where their content (or their random start) puts them."
 st.markdown(f"**{where}**")
-export.chart(charts.embedding_map(proj, labels, epoch, colour, method,
-                                 f"Products {charts.epoch_name(epoch)} — {model_name}"), "drift_projection",
+export.chart(drift_charts.embedding_map(proj, labels, epoch, colour, method,
+                                 f"Products {drift_charts.epoch_name(epoch)} — {model_name}"), "drift_projection",
              "Each dot is a product; products the model finds similar sit close together. The axes stay the same "
              "for every epoch, so a dot that moves when you change the epoch really changed.", sentence=where)
 
@@ -86,7 +86,7 @@ for col, column in zip(cols, ["mean_cosine_to_init", "knn_overlap_init", "knn_ov
 left, right = st.columns([3, 2])
 sentence = drift_sentence(model_name, int(last["epoch"]), float(last["mean_cosine_to_init"]),
                           float(last["knn_overlap_init"]), content)
-export.chart(charts.drift_curves(stats, f"What each product keeps of its start and its content — {model_name}"),
+export.chart(drift_charts.drift_curves(stats, f"What each product keeps of its start and its content — {model_name}"),
              "drift_curves",
              "Lines near 100% mean training kept products where their start (and their text and image) put them; "
              "falling lines mean the model moved them to follow purchases instead.", left, sentence=sentence)
@@ -95,7 +95,7 @@ steps = stats.dropna(subset=["mean_step"])
 left, right = st.columns([3, 2])
 if len(steps):
     moved = steps_sentence(steps["epoch"].tolist(), steps["mean_step"].tolist())
-    export.chart(charts.drift_steps(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
+    export.chart(drift_charts.drift_steps(stats, f"How far products moved in each epoch — {model_name}"), "drift_steps",
                  "Tall bars: training still moves products a lot; shrinking bars: the model is settling.", left,
                  sentence=moved)
     right.markdown(f"**{products.text(moved)}**")
@@ -132,7 +132,8 @@ if "knn_overlap_content" in ends and ends["knn_overlap_content"].notna().all():
                              float(ends.loc[names[without_run.run.root], "knn_overlap_content"]),
                              int(ends["epoch"].min()))
     right.markdown(f"**{products.text(smoothing)}**")
-export.chart(charts.bsc_ablation_curves(both, "Content kept with and without backward smoothing"), "drift_bsc_curves",
+export.chart(drift_charts.bsc_ablation_curves(both, "Content kept with and without backward smoothing"),
+             "drift_bsc_curves",
              "One line per run: the higher a line stays, the more of the product content (left) and of the starting "
              "point (right) survives training. Each panel has its own scale.", left, sentence=smoothing)
 with st.expander("Drift measures per epoch of both runs (table)"):
@@ -145,11 +146,11 @@ shared = sorted(set.intersection(*({int(e) for e in p["epoch"].unique()} for p i
 if st.session_state.get("drift_bsc_epoch") not in shared:
     st.session_state.pop("drift_bsc_epoch", None)
 bsc_epoch = st.select_slider("Epoch (both runs)", shared, value=shared[-1], key="drift_bsc_epoch",
-                             format_func=charts.epoch_name)
+                             format_func=drift_charts.epoch_name)
 columns = st.columns(2)
 for column, t in zip(columns, (with_run, without_run)):
-    export.chart(charts.embedding_map(projections[t.run.root], labels, bsc_epoch, colour, "pca",
-                                      f"{short[t.run.root]}, {charts.epoch_name(bsc_epoch)}", legend_below=True),
+    export.chart(drift_charts.embedding_map(projections[t.run.root], labels, bsc_epoch, colour, "pca",
+                                      f"{short[t.run.root]}, {drift_charts.epoch_name(bsc_epoch)}", legend_below=True),
                  f"drift_bsc_projection_{'with' if t is with_run else 'without'}",
                  f"{names[t.run.root].capitalize()}. Same colours as above; compare how tightly each colour stays "
                  "together in the two runs.", column)
