@@ -72,9 +72,11 @@ def values(data) -> np.ndarray:
     return np.asarray(data)
 
 
-def open_page(page: str, user: str | None = None) -> AppTest:
-    """The app, run through ``app.py``'s navigation, switched to ``page`` and (optionally) customer ``user``."""
+def open_page(page: str, user: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """The app, run through ``app.py``'s navigation, switched to ``page`` (with the URL's ``query``, e.g. the
+    tab to open) and (optionally) customer ``user``."""
     at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query or {})
     at.switch_page(page).run()
     if user is not None:
         at.selectbox(key="sidebar_user").set_value(user).run()

@@ -38,8 +38,9 @@ def test_a_script_title_shows_as_text_on_every_page_and_in_the_report(hostile_ur
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     for name in PAGES:
-        page.goto(f"{hostile_url}/{name}?run=tiny_shop/hm4sr&user=U005" if name else hostile_url,
-                  wait_until="domcontentloaded")
+        # the Overview's titles are in its best-sellers tab
+        page.goto(f"{hostile_url}/{name}?run=tiny_shop/hm4sr&user=U005" if name
+                  else f"{hostile_url}/?overview_tab=Best+sellers", wait_until="domcontentloaded")
         page.locator("[data-testid='stSidebarNav']").wait_for(timeout=WAIT_MS)
         page.locator("h1").first.wait_for(timeout=WAIT_MS)
         page.wait_for_timeout(1500)  # the rest of the page renders after the title
