@@ -42,7 +42,7 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/lint-imports
 
 test: install lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 # Only the browser test (needs Debian's chromium at /usr/bin/chromium; .ci/run installs it).
 test-browser: install
