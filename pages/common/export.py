@@ -191,9 +191,12 @@ def footnote(link: str) -> decks.Footnote:
     dataset = st.session_state.get("sidebar_dataset")
     run = st.query_params.get("run")
     k = st.session_state.get("sidebar_k") if run else None
+    model = _model(run) if run else None
+    if run and st.query_params.get("kind") == "run":  # the Compare page's models side by side: name them all
+        runs = [st.query_params[s] for s in "abcd" if st.query_params.get(s)]
+        run, model = ", ".join(runs), " vs ".join(filter(None, (_model(r) for r in runs))) or None
     return decks.Footnote(dataset=Path(dataset).name or dataset if dataset else None, run=run,
-                          model=_model(run) if run else None, k=int(k) if k is not None else None,
-                          date=day(time.time()), link=link)
+                          model=model, k=int(k) if k is not None else None, date=day(time.time()), link=link)
 
 
 def page_url() -> str:

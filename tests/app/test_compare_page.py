@@ -100,6 +100,10 @@ def test_hm4sr_and_stair_are_compared_on_what_they_share_and_an_undivided_score_
     assert headline(at) == difference_row_sentence(table.iloc[0], "customers")
     # the runs read as their models, not as folder paths
     assert "under HM4SR" in headline(at) and "under STAIR" in headline(at) and "tiny_shop/" not in headline(at)
+    at.button(key="compare_shares_deck").click().run()  # a slide of it names every model compared, not the sidebar's
+    footnote = at.session_state["deck_items"][0].footnote
+    assert footnote.model == "HM4SR vs STAIR vs Popularity"  # the link's models, as it reopens them
+    assert footnote.run == "tiny_shop/hm4sr, tiny_shop/stair, tiny_shop/popularity"
 
 
 def test_bad_links_give_plain_notes_and_the_page_still_compares(shop_app):
