@@ -36,6 +36,14 @@ def build_model(name: str, spec: DataSpec, config: dict[str, Any] | None = None,
     return model_cls(spec, (stored_config if stored else config_from_dict)(config_cls, config))
 
 
+def model_title(name: str | None) -> str | None:
+    """A model's name as people write it (``"hm4sr"`` -> ``"HM4SR"``, its class's name); an unknown name as it
+    is; None for None."""
+    if name is None:
+        return None
+    return MODELS[name][0].__name__ if name in MODELS else str(name)
+
+
 __all__ = [
     "HM4SR",
     "MODELS",
@@ -55,6 +63,7 @@ __all__ = [
     "build_model",
     "config_from_dict",
     "config_to_dict",
+    "model_title",
     "preset",
     "stored_config",
 ]

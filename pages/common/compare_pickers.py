@@ -316,10 +316,9 @@ def _run_rows(labels: list[str], data, k: int) -> Rows:
 def _run_names(opened: dict) -> dict[str, str]:
     """Each run's name as a marketer reads it: its model ("HM4SR"), with the run's id beside it when two of the
     compared runs hold the same model ("HM4SR (shop/hm4sr-long)")."""
-    from core.models import MODELS
+    from core.models import model_title
 
-    models = {label: MODELS[m][0].__name__ if (m := run.info.get("model")) in MODELS else str(m or label)
-              for label, run in opened.items()}
+    models = {label: model_title(run.info.get("model")) or label for label, run in opened.items()}
     counts = Counter(models.values())
     return {label: name if counts[name] == 1 else f"{name} ({label})" for label, name in models.items()}
 

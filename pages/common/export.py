@@ -227,7 +227,7 @@ def _page_path() -> str:
 
 def _model(run: str) -> str | None:
     """The model's name (``HM4SR``) of the run the URL names, read from its run.json; None if unknown."""
-    from core.models import MODELS
+    from core.models import model_title
     from core.training import RunDir
     from core.training.storage import read_json
     from pages.common import loaders
@@ -238,7 +238,7 @@ def _model(run: str) -> str | None:
         name = read_json(RunDir(path).info_path)["model"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return MODELS[name][0].__name__ if name in MODELS else str(name)
+    return model_title(name)
 
 
 def slide_table(frame: pd.DataFrame, config: dict, order=None) -> decks.Table:
