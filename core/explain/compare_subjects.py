@@ -37,7 +37,7 @@ import pandas as pd
 from core.evaluation.intervals import bootstrap_difference_interval, resampled_means
 from core.explain.population import category_segments, mean_frame, persona_segments
 from core.explain.sentences import difference_row_sentence, families_sentence, mix_sentence
-from core.explain.words import FAMILIES, count, day, part_family
+from core.explain.words import FAMILIES, capital, count, day, part_family
 from core.training.runs import TrainedRun
 
 KINDS = {"segment": "Customer segments", "customer": "Customers", "product": "Products",
@@ -133,14 +133,10 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], parts: Sequence[str], uni
         rows += [(s, len(shares[s]), p, mean[i], low[i], high[i], lift[i]) for i, p in enumerate(parts)]
     subjects = pd.DataFrame(rows, columns=SUBJECT_COLUMNS)
     differences = _differences(subjects, shares, parts, paired, level, resamples, seed)
-    sentences = tuple(mix_sentence(f"{_capital(s)} ({count(len(shares[s]))} {unit})",
+    sentences = tuple(mix_sentence(f"{capital(s)} ({count(len(shares[s]))} {unit})",
                                    dict(zip(parts, shares[s].mean(0)))) for s in labels)
     return Comparison(parts=parts, unit=unit, paired=paired, subjects=subjects, differences=differences,
                       sentences=sentences, difference=difference_row_sentence(differences.iloc[0], unit, level))
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _common_customers(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

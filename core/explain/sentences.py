@@ -17,7 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from core.explain.words import FAMILIES, count, day, ordinal, part_family, part_words, pct, points, share_points
+from core.explain.words import (
+    FAMILIES,
+    capital,
+    count,
+    day,
+    ordinal,
+    part_family,
+    part_words,
+    pct,
+    points,
+    share_points,
+)
 
 MAINLY, LARGELY = 0.6, 0.4  # share of the movement from which the leading part is "mainly" / "largely" the reason
 TIE = 0.05  # two leading shares closer than this are "about equally" the reason
@@ -150,10 +161,6 @@ def audience_sentence(title: str, k: int, reached: int, customers: int, shares: 
             f"product, {', '.join(clauses)}.")
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float,
                         interval: tuple[float, float] | None = None, sizes: tuple[int, int] | None = None,
                         unit: str = "customers", level: float = 0.95) -> str:
@@ -182,10 +189,10 @@ def difference_sentence(a: str, b: str, part: str, mean_a: float, mean_b: float,
     subject = f"the {subject[4:]}" if subject.startswith("its ") else subject
     more, less = (a, b) if gap >= 0 else (b, a)
     if gap == 0:
-        head = f"{_capital(a)} and {b} take the same share from {subject} ({pct(mean_a)})"
+        head = f"{capital(a)} and {b} take the same share from {subject} ({pct(mean_a)})"
     else:
         unit_gap = "percentage point" if abs(gap) == 1 else "percentage points"
-        head = (f"{_capital(more)} take {abs(gap)} {unit_gap} more of what sets their products apart from "
+        head = (f"{capital(more)} take {abs(gap)} {unit_gap} more of what sets their products apart from "
                 f"{subject} than {less} ({pct(max(mean_a, mean_b))} against {pct(min(mean_a, mean_b))})")
     if interval is None:
         return f"{head}."

@@ -132,6 +132,11 @@ def share_points(diff: float) -> str:
     return f"{0 if value == 0 else value}"
 
 
+def capital(text: str) -> str:
+    """``text`` with its first letter in upper case, the rest as it is ("visual shoppers" -> "Visual shoppers")."""
+    return text[:1].upper() + text[1:]
+
+
 def day(seconds: int | float) -> str:
     """Unix seconds as a date a person reads ("12 Nov 2025")."""
     return datetime.fromtimestamp(int(seconds), tz=UTC).strftime("%-d %b %Y")

@@ -35,7 +35,7 @@ from core.explain.compare_subjects import (
     segment_members,
     shared_parts,
 )
-from core.explain.words import count, day
+from core.explain.words import capital, count, day
 from pages.common import loaders, products, sidebar
 
 LETTERS = ("a", "b", "c", "d")
@@ -131,7 +131,7 @@ def _segment_text(spec: str) -> str:
     label = segment_label(spec)
     if spec.startswith("list:"):
         label += f" ({count(len(parse_list(spec[5:])[1]))} customers)"
-    return label[:1].upper() + label[1:]
+    return capital(label)
 
 
 def problem(kind: str, value: str, data, trained, key, options: list[str]) -> str | None:
@@ -270,7 +270,7 @@ def subject_frames(kind: str, subjects: list[str], data, trained, key, k: int) -
     population = _population(trained, key, k)
     table = loaders.segment_table(trained, key)
     frames = {segment_label(s): population[population["user_id"].isin(segment_members(table, s))] for s in subjects}
-    return _non_empty(Rows(frames, parts, "customers", False, None, {f: f[:1].upper() + f[1:] for f in frames}))
+    return _non_empty(Rows(frames, parts, "customers", False, None, {f: capital(f) for f in frames}))
 
 
 def _population(trained, key, k: int):
@@ -326,7 +326,7 @@ def _run_names(opened: dict) -> dict[str, str]:
 def _non_empty(rows: Rows) -> Rows:
     empty = [label for label, frame in rows.frames.items() if frame is None or len(frame) == 0]
     for label in empty:
-        st.warning(f"“{products.text(label[:1].upper() + label[1:])}” is left out: there is no {rows.unit[:-1]} in "
+        st.warning(f"“{products.text(capital(label))}” is left out: there is no {rows.unit[:-1]} in "
                    "it to compare.", icon=":material/info:")
     return Rows({s: f for s, f in rows.frames.items() if s not in empty}, rows.parts, rows.unit, rows.paired,
                 rows.note, rows.names, rows.k)

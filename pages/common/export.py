@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import deck as decks
-from core.explain.words import count, day
+from core.explain.words import capital, count, day
 
 DECK_KEY = "deck_items"
 
@@ -137,7 +137,7 @@ def table(frame: pd.DataFrame, key: str, caption: str, name: str, container=None
                         file_name=f"{slug(name)}.csv", mime="text/csv", key=f"{key}_download",
                         on_click="ignore", type="tertiary", icon=":material/download:")
     config, order = dataframe_args.get("column_config") or {}, dataframe_args.get("column_order")
-    add_button(row, key, name[:1].upper() + name[1:], lambda: ("table", "", slide_table(frame, config, order)),
+    add_button(row, key, capital(name), lambda: ("table", "", slide_table(frame, config, order)),
                caption, sentence)
 
 
@@ -257,8 +257,7 @@ def _header(column, config) -> str:
         return config
     if isinstance(config, dict) and config.get("label"):
         return str(config["label"])
-    text = str(column).replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return capital(str(column).replace("_", " "))
 
 
 def _cell(value, config) -> str:
