@@ -34,8 +34,15 @@ def bootstrap_mean_interval(values: np.ndarray, level: float = 0.95, resamples: 
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     means = resampled_means(values, resamples, np.random.default_rng(seed))  # (resamples,)
-    low, high = np.percentile(means, [50.0 * (1.0 - level), 50.0 * (1.0 + level)])
+    low, high = percentile_interval(means, level)
     return float(low), float(high)
+
+
+def percentile_interval(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of bootstrap ``samples`` ``(R,)`` or ``(R, C)``,
+    column by column: ``(low, high)``, each ``()`` or ``(C,)``."""
+    low, high = np.percentile(samples, [50.0 * (1.0 - level), 50.0 * (1.0 + level)], axis=0)
+    return low, high
 
 
 def resampled_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -97,5 +104,4 @@ def bootstrap_difference_interval(a: np.ndarray, b: np.ndarray, level: float = 0
         gaps = resampled_means(a - b, resamples, rng)  # (R,) or (R, C)
     else:
         gaps = resampled_means(a, resamples, rng) - resampled_means(b, resamples, rng)
-    low, high = np.percentile(gaps, [50.0 * (1.0 - level), 50.0 * (1.0 + level)], axis=0)
-    return low, high
+    return percentile_interval(gaps, level)

@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
-from core.evaluation.intervals import bootstrap_difference_interval, resampled_means
+from core.evaluation.intervals import bootstrap_difference_interval, percentile_interval, resampled_means
 from core.explain.population import category_segments, mean_frame, persona_segments
 from core.explain.sentences import difference_row_sentence, families_sentence, mix_sentence
 from core.explain.words import FAMILIES, capital, count, day, part_family
@@ -128,7 +128,7 @@ def compare_frames(frames: Mapping[str, pd.DataFrame], parts: Sequence[str], uni
     rows = []
     for n, s in enumerate(labels):
         means = resampled_means(shares[s], resamples, np.random.default_rng(seed + n))  # (R, P)
-        low, high = np.percentile(means, [50.0 * (1.0 - level), 50.0 * (1.0 + level)], axis=0)  # (P,) each
+        low, high = percentile_interval(means, level)  # (P,) each
         mean, lift = shares[s].mean(0), lifts[s].mean(0)
         rows += [(s, len(shares[s]), p, mean[i], low[i], high[i], lift[i]) for i, p in enumerate(parts)]
     subjects = pd.DataFrame(rows, columns=SUBJECT_COLUMNS)
