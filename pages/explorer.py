@@ -99,16 +99,16 @@ if why_tab.open:
 else:  # the picker is not drawn; the choice is kept for when the tab opens again
     item = st.session_state.get("explorer_item") or options[0]
 sidebar.write_link("item", item)
-dropped = None  # the what-if scores are computed only where they are shown (or for a product outside the list)
-if item in ranks:
-    rank = int(ranks[item])
-else:
-    dropped = loaders.drop_modality(trained, key, user, item)
-    rank = int(dropped["rank"].iloc[0]) if len(dropped) else 0
 
 
 def why_this_item() -> None:
     """The why tab: the chosen product's score split, the evidence from the history, or the what-ifs."""
+    dropped = None  # the what-if scores are computed only where they are shown (or for a product outside the list)
+    if item in ranks:
+        rank = int(ranks[item])
+    else:
+        dropped = loaders.drop_modality(trained, key, user, item)
+        rank = int(dropped["rank"].iloc[0]) if len(dropped) else 0
     if item not in ranks:
         st.caption(f"This product is not in the top {k}: it ranks #{rank} for this customer.")
 
