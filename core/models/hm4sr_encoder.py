@@ -310,16 +310,17 @@ class HM4SREncoder(LaterBuffers, Recommender):
             streams = flat.view_as(streams)
             routes = self._scatter(routes_real, valid)  # (B, T, K)
         if placeholder_at is not None:  # PCL: as in the reference, after both MoEs, before the LayerNorm
-            replaced = [self.placeholders[x](context) if x in self.placeholders else streams[:, i]
-                        for i, x in enumerate(self.modalities)]
+            replaced = [self.placeholders[x](context) if x in self.placeholders else stream
+                        for x, stream in zip(self.modalities, streams.unbind(1), strict=True)]
             mask = placeholder_at[valid][:, None, None]  # (P, 1, 1)
             streams = torch.where(mask, torch.stack(replaced, dim=1), streams)  # (P, M, D)
-        inputs = self._scatter(torch.stack([self.dropout(norm(streams[:, i])) for i, norm in enumerate(self.norms)],
+        # unbind, not streams[:, i]: one backward stack instead of M zero-filled (P, M, D) copies
+        inputs = self._scatter(torch.stack([self.dropout(norm(x)) for norm, x in zip(self.norms, streams.unbind(1))],
                                            dim=1), valid)  # (B, T, M, D), 0 at padding
         t_out = 1 if last_only else t
-        states = [enc(inputs[:, :, i], valid, last_only=last_only)
-                  if only is None or self.modalities[i] in only else inputs.new_zeros(b, t_out, inputs.shape[-1])
-                  for i, enc in enumerate(self.encoders)]
+        states = [enc(x, valid, last_only=last_only)
+                  if only is None or name in only else inputs.new_zeros(b, t_out, inputs.shape[-1])
+                  for name, enc, x in zip(self.modalities, self.encoders, inputs.unbind(2), strict=True)]
         h = torch.stack(states, dim=2)  # (B, T', M, D)
         gap = (next_times - times).clamp(min=0)  # (B, T)
         query_routes = None

@@ -18,7 +18,16 @@ import torch.nn.functional as F
 from core.data.batches import Batch
 from core.models.hm4sr_config import CONTENT_MODALITIES
 from core.models.hm4sr_encoder import HM4SREncoder
-from core.models.losses import draw, sampled_cross_entropy, sampled_logits
+from core.models.losses import draw, sampled_bias, sampled_cross_entropy, sampled_logits
+
+
+def _weighted_sum(logits: list, weights=None):
+    """``Σ_i w_i logits_i`` of per-stream logits: ``(P, N)`` tensors (full loss) or
+    ``(positive (P,), negative (P, S))`` pairs (sampled loss), summed part by part."""
+    weights = [1.0] * len(logits) if weights is None else weights
+    if isinstance(logits[0], torch.Tensor):
+        return sum(w * x for w, x in zip(weights, logits, strict=True))
+    return tuple(sum(w * x[k] for w, x in zip(weights, logits, strict=True)) for k in range(2))
 
 
 def _detached(offsets):
@@ -53,24 +62,25 @@ class HM4SRLosses(HM4SREncoder):
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         cfg, n = self.config, self.spec.n_items
         sampled = cfg.loss == "sampled"
-        negatives = lookup = log_q = None
+        negatives = lookup = log_q = bias = None
+        keep = batch.targets != n  # (B, T)
+        targets = batch.targets[keep]  # (P,)
         if sampled:
             log_q = getattr(self, "sample_log_q", None)  # (N,) popularity sampler, None: uniform
             negatives = draw(cfg.sampler, n, cfg.n_negatives, batch.items.device, log_q)  # (S,)
             tables, lookup = self._batch_tables(batch, negatives)  # (M, R, D), (N+1,)
+            bias = sampled_bias(targets, negatives, log_q)  # ((P,) or None, (P, S)) shared by every CE
         else:
             tables = self.item_tables()  # (M, N+1, D)
         next_times = self._next_times(batch)
         h, trace = self._encode(batch, tables, next_times, lookup=lookup, fuse=False)  # (B, T, M, D)
-        keep = batch.targets != n  # (B, T)
-        targets = batch.targets[keep]  # (P,)
         offsets = None
         if self.repeat is not None:
             offsets = (self.repeat.sampled_offsets(batch.items, keep, n, targets, negatives) if sampled
                        else self.repeat.full_offsets(batch.items, keep, n))  # ((P,), (P, S)) or (P, N)
         states = h[keep]  # (P, M, D)
         logits = partial(self._next_item_logits, targets=targets, negatives=negatives, lookup=lookup)
-        ce = partial(self._next_item_ce, targets=targets, negatives=negatives, log_q=log_q)
+        ce = partial(self._next_item_ce, targets=targets, bias=bias)
         stream_weight = 1.0 if self.fusion is not None else cfg.stream_weight
         if len(self.modalities) == 1 or stream_weight == 0:
             parts = {"ce": ce(logits(states, tables), offsets)}
@@ -78,9 +88,11 @@ class HM4SRLosses(HM4SREncoder):
             streams = [logits(states[:, i:i + 1], tables[i:i + 1]) for i in range(len(self.modalities))]
             if self.fusion is not None:  # late: the weights w learn on the detached sum, and nothing else does
                 w = self.fusion.value  # (M,)
-                parts = {"ce": ce(sum(w[i] * s.detach() for i, s in enumerate(streams)), _detached(offsets))}
+                detached = [s.detach() if isinstance(s, torch.Tensor) else tuple(x.detach() for x in s)
+                            for s in streams]
+                parts = {"ce": ce(_weighted_sum(detached, list(w)), _detached(offsets))}
             else:  # joint: the summed score trains every stream
-                parts = {"ce": ce(sum(streams), offsets)}  # (P, N) or (P, 1 + S) logits
+                parts = {"ce": ce(_weighted_sum(streams), offsets)}
             if stream_weight > 0:  # each stream alone too (the ID one with the offset)
                 for name, stream in zip(self.modalities, streams, strict=True):
                     parts[f"ce_{name}"] = ce(stream, offsets if name == "id" else None)
@@ -130,8 +142,8 @@ class HM4SRLosses(HM4SREncoder):
             lookup: ``(N+1,)`` each item's row of ``tables`` (sampled loss).
 
         Returns:
-            ``(P, N)`` every item's logit, or ``(P, 1 + S)`` the target's then the negatives'
-            (:func:`~core.models.losses.sampled_logits`).
+            ``(P, N)`` every item's logit, or ``(positive (P,), negative (P, S))`` the target's and
+            the negatives' (:func:`~core.models.losses.sampled_logits`).
         """
         if negatives is not None:
             vectors = tables.permute(1, 0, 2).flatten(1)  # (R, M'D)
@@ -139,17 +151,15 @@ class HM4SRLosses(HM4SREncoder):
         return self._every_item(states, tables)  # (P, N)
 
     @staticmethod
-    def _next_item_ce(logits: torch.Tensor, offsets, targets: torch.Tensor, negatives: torch.Tensor | None,
-                      log_q: torch.Tensor | None) -> torch.Tensor:
+    def _next_item_ce(logits, offsets, targets: torch.Tensor, bias) -> torch.Tensor:
         """Next-item cross-entropy of :meth:`_next_item_logits`.
 
         Args:
-            logits: ``(P, N)`` (full loss) or ``(P, 1 + S)`` (sampled loss).
+            logits: ``(P, N)`` (full loss) or ``(positive (P,), negative (P, S))`` (sampled loss).
             offsets: The "bought before" offsets, ``(P, N)`` or ``((P,), (P, S))``; None: no offset.
             targets: ``(P,)`` target items.
-            negatives: ``(S,)`` the sampled loss's negatives; None: the full loss.
-            log_q: ``(N,)`` the sampler's log-probabilities, None for uniform (sampled loss).
+            bias: The sampled loss's :func:`~core.models.losses.sampled_bias`; None: the full loss.
         """
-        if negatives is not None:
-            return sampled_cross_entropy(logits, targets, negatives, log_q, offsets)
+        if bias is not None:
+            return sampled_cross_entropy(*logits, bias, offsets)
         return F.cross_entropy(logits if offsets is None else logits + offsets, targets)

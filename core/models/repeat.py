@@ -10,7 +10,8 @@ sequences how likely a repeat purchase is: negative where nobody rebuys, positiv
 (groceries, basics). The dashboard's lists leave bought products out anyway (the seen mask); the
 offset changes what the model learns and how it ranks without that mask.
 
-Cost: a training batch builds a ``(B, N+1)`` table of first-purchase positions (O(B·(T + N)));
+Cost: a training batch builds a table of first-purchase positions, ``(B, N+1)`` under the full loss
+(O(B·(T + N))) and over the R products the batch reads under the sampled one (O(B·(T + R)));
 scoring builds a ``(B, N+1)`` bought-or-not mask, O(B·(T + N)), the size of the scores themselves.
 """
 
@@ -71,7 +72,11 @@ class RepeatOffset(nn.Module):
             negatives: ``(S,)`` the negatives.
         """
         rows, cols = keep.nonzero(as_tuple=True)  # (P,), (P,)
-        first = first_positions(items, n_items)  # (B, N+1)
+        # First positions over the R <= B·T + P + S products the batch reads, not all N: the same
+        # table's columns, renumbered, in O(B·(T + R)) instead of O(B·(T + N)).
+        read, renumbered = torch.unique(torch.cat([items.flatten(), targets, negatives]), return_inverse=True)  # (R,)
+        window, targets, negatives = renumbered.split([items.numel(), len(targets), len(negatives)])
+        first = first_positions(window.view_as(items), len(read) - 1)  # (B, R)
         positive = first[rows, targets] <= cols  # (P,)
         negative = first[rows[:, None], negatives[None, :]] <= cols[:, None]  # (P, S)
         return self.value * positive, self.value * negative

@@ -11,7 +11,14 @@ import torch.nn.functional as F
 
 from core.data.batches import sequence_batches
 from core.models import DataSpec, build_model
-from core.models.losses import draw, draw_negatives, popularity_log_q, sampled_softmax
+from core.models.losses import (
+    draw,
+    draw_negatives,
+    popularity_log_q,
+    sampled_bias,
+    sampled_cross_entropy,
+    sampled_softmax,
+)
 
 SMALL = {"dim": 16, "ffn_dim": 32, "max_len": 10, "dropout": 0.0}
 
@@ -41,6 +48,38 @@ def test_an_accidental_hit_is_masked_and_gets_no_gradient_as_a_negative():
     negatives = torch.tensor([0, 1])  # item 0 is the row's target: only item 1 is a negative
     loss = sampled_softmax(hidden, items[[0]], torch.tensor([0]), items[negatives], negatives)
     assert loss.item() == pytest.approx(-(5 - math.log(math.exp(5) + math.exp(2))), rel=1e-6)
+
+
+def test_the_one_buffer_cross_entropy_equals_the_composed_one_in_value_and_gradients():
+    """Hits (a whole row of them too), the logQ correction and a differentiable offset, against
+    ``F.cross_entropy`` of the concatenated, masked logits; and torch's numerical gradient check."""
+    torch.manual_seed(0)
+    p, s, n = 6, 9, 12
+    positive = torch.randn(p, dtype=torch.float64, requires_grad=True)
+    negative = torch.randn(p, s, dtype=torch.float64, requires_grad=True)
+    value = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)  # a learned offset
+    targets = torch.tensor([0, 1, 2, 3, 3, 5])
+    negatives = torch.tensor([3, 3, 3, 1, 7, 8, 9, 0, 3])  # row 3's target 3 appears three times
+    log_q = torch.randn(n, dtype=torch.float64).log_softmax(0)
+    bought = torch.rand(p, s) < 0.3  # (P, S) which negatives the offset applies to
+    offsets = (value * torch.tensor([1.0, 0, 0, 1, 0, 1], dtype=torch.float64), value * bought)
+
+    loss = sampled_cross_entropy(positive, negative, sampled_bias(targets, negatives, log_q), offsets)
+    t = positive + offsets[0] - log_q[targets]  # (P,)
+    x = (negative + offsets[1] - log_q[negatives]).masked_fill(negatives[None] == targets[:, None], float("-inf"))
+    expected = F.cross_entropy(torch.cat([t[:, None], x], 1), torch.zeros(p, dtype=torch.long))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    got = torch.autograd.grad(loss, (positive, negative, value), retain_graph=True)  # offsets are shared
+    want = torch.autograd.grad(expected, (positive, negative, value))
+    for a, b in zip(got, want, strict=True):
+        torch.testing.assert_close(a, b)
+    assert got[1][negatives[None] == targets[:, None]].abs().max() == 0  # a masked hit learns nothing
+    bias = sampled_bias(targets, negatives)
+    assert torch.autograd.gradcheck(lambda a, b: sampled_cross_entropy(a, b, bias), (positive, negative))
+
+    all_hits = sampled_cross_entropy(torch.tensor([2.0]), torch.tensor([[5.0, 5.0]]),
+                                     sampled_bias(torch.tensor([4]), torch.tensor([4, 4])))
+    assert all_hits.item() == 0.0  # nothing to rank against: the target alone, probability 1
 
 
 def test_negatives_are_distinct_items_drawn_anew_each_step():
