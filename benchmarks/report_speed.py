@@ -47,22 +47,32 @@ def sample_speed() -> list[str]:
             "", *_sample_views(), *_deck_export(), *_quality_per_minute()]
 
 
+#: Quality-per-minute result files, the catalogue each is on and the command that wrote it.
+QUALITY_PER_MINUTE = (
+    ("quality_per_minute/sample_data.json", "the sample", "python benchmarks/quality_per_minute.py --epochs 40"),
+    ("quality_per_minute/ml-100k.json", "MovieLens-100k (RecBole's file, imported outside the repository)",
+     "python benchmarks/quality_per_minute.py --epochs 40 --data ML100K_DIR "
+     "--out benchmarks/results/quality_per_minute/ml-100k.json"))
+
+
 def _quality_per_minute() -> list[str]:
-    """Validation quality against wall-clock time (benchmarks/quality_per_minute.py), with its PNG."""
-    record = load("quality_per_minute/sample_data.json")
-    minutes = [k.removeprefix("best_within_").removesuffix("_min") for k in record["rows"][0] if k.startswith("best_")
-               and k.endswith("_min")]
-    rows = [(r["variant"], *(f"{r[f'best_within_{m}_min']:.4f}" if r[f"best_within_{m}_min"] is not None else "–"
-                             for m in minutes), f"{r['best_valid_ndcg@20']:.4f}", f"{r['seconds_per_epoch']:.1f}",
-             f"{r['minutes_for_all_epochs']:.1f}") for r in record["rows"]]
-    return ["How long to train: the best validation NDCG@20 reached within so many minutes of wall-clock time "
-            f"on the sample ({record['epochs']} epochs each, no early stopping, validation after every epoch, one "
-            f"thread per model, {record['workers']} models at once on the 2 cores):", "",
-            *table(["model", *(f"within {m} min" for m in minutes), f"best in {record['epochs']} epochs",
-                    "s per epoch (validation included)", "minutes in all"], rows), "",
-            f"![Validation NDCG@20 against minutes of training on the sample](../{record['png']})", "",
-            provenance("quality_per_minute/sample_data.json", "python benchmarks/quality_per_minute.py --epochs 40"),
-            ""]
+    """Validation quality against wall-clock time (benchmarks/quality_per_minute.py), with its PNG, per catalogue."""
+    lines = []
+    for path, catalogue, command in QUALITY_PER_MINUTE:
+        record = load(path)
+        minutes = [k.removeprefix("best_within_").removesuffix("_min") for k in record["rows"][0]
+                   if k.startswith("best_") and k.endswith("_min")]
+        rows = [(r["variant"], *(f"{r[f'best_within_{m}_min']:.4f}" if r[f"best_within_{m}_min"] is not None else "–"
+                                 for m in minutes), f"{r['best_valid_ndcg@20']:.4f}", f"{r['seconds_per_epoch']:.1f}",
+                 f"{r['minutes_for_all_epochs']:.1f}") for r in record["rows"]]
+        lines += [f"How long to train on {catalogue}: the best validation NDCG@20 reached within so many minutes of "
+                  f"wall-clock time ({record['epochs']} epochs each, no early stopping, validation after every epoch, "
+                  f"one thread per model, {record['workers']} models at once on the 2 cores):", "",
+                  *table(["model", *(f"within {m} min" for m in minutes), f"best in {record['epochs']} epochs",
+                          "s per epoch (validation included)", "minutes in all"], rows), "",
+                  f"![Validation NDCG@20 against minutes of training on {catalogue}](../{record['png']})", "",
+                  provenance(path, command), ""]
+    return lines
 
 
 def _deck_export() -> list[str]:
