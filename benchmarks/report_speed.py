@@ -29,6 +29,7 @@ def sample_speed() -> list[str]:
             "(early stopping usually ends sooner):", "",
             *table(["model", "train s/epoch (median)", "s/epoch with validation", "40 epochs, min"], epoch_rows), "",
             provenance("hm4sr_epoch_time.json", "python benchmarks/hm4sr_epoch_time.py"), "",
+            *_epoch_ratios(), 
             "Graph models train a fixed 128 steps per epoch, so an epoch grows with the interactions:", "",
             *table(["model", "s/epoch", "interactions ×", "epoch time ×"], graph_rows), "",
             provenance("stair_sample/graph_scaling.json", "python benchmarks/graph_scaling.py"), "",
@@ -53,6 +54,23 @@ QUALITY_PER_MINUTE = (
     ("quality_per_minute/ml-100k.json", "MovieLens-100k (RecBole's file, imported outside the repository)",
      "python benchmarks/quality_per_minute.py --epochs 40 --data ML100K_DIR "
      "--out benchmarks/results/quality_per_minute/ml-100k.json"))
+
+
+def _epoch_ratios() -> list[str]:
+    """HM4SR's training epoch over SASRec's, same threads, on the sample and on MovieLens-100k."""
+    files = (("the sample", "hm4sr_epoch_time.json"), ("MovieLens-100k", "hm4sr_epoch_time_ml-100k.json"))
+    rows = []
+    for catalogue, path in files:
+        record = load(path)
+        r = record["results"]
+        rows.append((catalogue, f"{record['threads']}", f"{r['sasrec']['median_train_seconds']:.1f}",
+                     f"{r['hm4sr']['median_train_seconds']:.1f}",
+                     f"{r['hm4sr']['median_train_seconds'] / r['sasrec']['median_train_seconds']:.2f}x"))
+    return ["HM4SR's default training epoch against SASRec's at the same threads (issue 34's target: 2.5x):", "",
+            *table(["catalogue", "threads", "SASRec train s/epoch", "HM4SR train s/epoch", "HM4SR / SASRec"], rows), "",
+            provenance("hm4sr_epoch_time_ml-100k.json",
+                       "python benchmarks/hm4sr_epoch_time.py --data ML100K_DIR --out "
+                       "benchmarks/results/hm4sr_epoch_time_ml-100k.json"), ""]
 
 
 def _quality_per_minute() -> list[str]:
@@ -168,11 +186,15 @@ def large_catalogues() -> list[str]:
 
 
 def _hm4sr_step_profile() -> list[str]:
-    """Where an HM4SR sampled step goes beside SASRec's (benchmarks/hm4sr_step_profile.py)."""
-    record = load("hm4sr_step_profile.json")
+    """Where an HM4SR sampled step goes beside SASRec's (benchmarks/hm4sr_step_profile.py), now and before
+    the overhead was removed (issue 34), and the same step on both cores (benchmarks/two_core_step.py)."""
+    record, before = load("hm4sr_step_profile.json"), load("hm4sr_step_profile_before.json")
+    earlier = {r["variant"]: r for r in before["rows"]}
     rows = [(r["variant"], f"{r['step']:.3f}", f"{r['forward']:.3f}", f"{r['backward']:.3f}", f"{r['optimizer']:.3f}",
              f"{r['vs_sasrec']:.2f}x", "" if r["component_cost"] is None else f"{r['component_cost']:+.3f}",
-             f"{r['epoch_minutes_estimate']:.0f}") for r in record["rows"]]
+             f"{r['epoch_minutes_estimate']:.0f}",
+             *((f"{earlier[r['variant']]['step']:.3f}", f"{earlier[r['variant']]['vs_sasrec']:.2f}x")
+               if r["variant"] in earlier else ("", ""))) for r in record["rows"]]
     ops = record["operators"]
     n = min(8, len(ops["HM4SR"]), len(ops["SASRec"]))
     op_rows = [(f"{h['operator']} {h['share']:.0%}", f"{s['operator']} {s['share']:.0%}")
@@ -181,12 +203,30 @@ def _hm4sr_step_profile() -> list[str]:
             f"{record['threads']} thread(s) for every model, {record['positions_per_step']:.0f} trained positions "
             "per step, variants interleaved step by step). A component's cost is the default step minus the step "
             "without it; the epoch column is "
-            f"{record['steps_per_epoch']:,} such steps (200,000 customers):", "",
+            f"{record['steps_per_epoch']:,} such steps (200,000 customers). The last two columns are the same "
+            f"benchmark at commit `{before['measured']['commit']}`, before the sampled cross-entropy was computed in "
+            "one buffer and the bought-before table over the batch's products only:", "",
             *table(["variant", "s/step", "forward", "backward", "optimiser", "× SASRec", "component's cost s",
-                    "epoch min"], rows), "",
+                    "epoch min", "before: s/step", "before: × SASRec"], rows), "",
             "The operators that take most of one step's CPU time (self time, share of the step):", "",
             *table(["HM4SR", "SASRec"], op_rows), "",
-            provenance("hm4sr_step_profile.json", "python benchmarks/hm4sr_step_profile.py --threads 1"), ""]
+            provenance("hm4sr_step_profile.json", "python benchmarks/hm4sr_step_profile.py --threads 1 --steps 15"), "",
+            *_two_core_step()]
+
+
+def _two_core_step() -> list[str]:
+    """The 200k x 60k step on both cores, one process with two threads against two with one each."""
+    record = load("two_core_step.json")
+    ways = {"1x2": "one process, two threads", "2x1": "two processes, one thread each (`--nproc 2`)"}
+    rows = [(ways[r["way"]], r["model"].replace("hm4sr", "HM4SR").replace("sasrec", "SASRec"),
+             f"{r['step_seconds']:.3f}", f"{r['vs_sasrec']:.2f}x", f"{r['epoch_minutes_estimate']:.1f}",
+             f"{r['peak_rss_mib']:,}") for r in record["rows"]]
+    return [f"The same step on the two cores, both ways the trainer uses them (the same global batches of 128, "
+            f"{record['steps']} measured steps, medians); the epoch is {record['steps_per_epoch']:,} global batches, "
+            f"the generated 200,000-customer catalogue's (target for HM4SR: {record['target_epoch_minutes']:.0f} min):",
+            "", *table(["how", "model", "s/step", "× SASRec", "epoch min (estimate)", "peak RSS MiB per process"],
+                       rows),
+            "", provenance("two_core_step.json", "python benchmarks/two_core_step.py"), ""]
 
 
 def whole_product() -> list[str]:
