@@ -45,8 +45,9 @@ class InteractiveMoE(nn.Module):
         """
         *lead, m, d = streams.shape
         out = self.experts(streams.reshape(*lead, m * d)).view(*lead, self.k, m, d)  # (..., K, M, D)
-        gates = torch.stack([torch.softmax(g(streams[..., i, :]), -1) for i, g in enumerate(self.gates)],
-                            dim=-2)  # (..., M, K)
+        weight = torch.stack([g.weight for g in self.gates])  # (M, K, D) each modality's gate, one product
+        bias = torch.stack([g.bias for g in self.gates])  # (M, K)
+        gates = torch.softmax(torch.einsum("...md,mkd->...mk", streams, weight) + bias, -1)  # (..., M, K)
         mixed = torch.einsum("...mk,...kmd->...md", gates, out)  # (..., M, D)
         return streams + self.weights[:, None] * mixed, gates
 

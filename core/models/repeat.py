@@ -78,7 +78,7 @@ class RepeatOffset(nn.Module):
         window, targets, negatives = renumbered.split([items.numel(), len(targets), len(negatives)])
         first = first_positions(window.view_as(items), len(read) - 1)  # (B, R)
         positive = first[rows, targets] <= cols  # (P,)
-        negative = first[rows[:, None], negatives[None, :]] <= cols[:, None]  # (P, S)
+        negative = first[:, negatives][rows] <= cols[:, None]  # (B, S) columns, then (P, S) whole rows
         return self.value * positive, self.value * negative
 
 
