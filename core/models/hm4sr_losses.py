@@ -10,7 +10,8 @@ vectors; IDCL and PCL are in-batch InfoNCE tasks on the trained positions (:func
 
 from __future__ import annotations
 
-from functools import partial
+import operator
+from functools import partial, reduce
 
 import torch
 import torch.nn.functional as F
@@ -21,13 +22,15 @@ from core.models.hm4sr_encoder import HM4SREncoder
 from core.models.losses import draw, sampled_bias, sampled_cross_entropy, sampled_logits
 
 
-def _weighted_sum(logits: list, weights=None):
+def _combine(logits: list, weights: list | None = None):
     """``Σ_i w_i logits_i`` of per-stream logits: ``(P, N)`` tensors (full loss) or
-    ``(positive (P,), negative (P, S))`` pairs (sampled loss), summed part by part."""
-    weights = [1.0] * len(logits) if weights is None else weights
-    if isinstance(logits[0], torch.Tensor):
-        return sum(w * x for w, x in zip(weights, logits, strict=True))
-    return tuple(sum(w * x[k] for w, x in zip(weights, logits, strict=True)) for k in range(2))
+    ``(positive (P,), negative (P, S))`` pairs (sampled loss), summed part by part; without
+    ``weights`` a plain sum (no product by 1, no copy of the first term)."""
+    pairs = [(x,) if isinstance(x, torch.Tensor) else tuple(x) for x in logits]
+    if weights is not None:
+        pairs = [tuple(w * part for part in pair) for w, pair in zip(weights, pairs, strict=True)]
+    summed = tuple(reduce(operator.add, terms) for terms in zip(*pairs, strict=True))
+    return summed[0] if isinstance(logits[0], torch.Tensor) else summed
 
 
 def _detached(offsets):
@@ -90,12 +93,17 @@ class HM4SRLosses(HM4SREncoder):
                 w = self.fusion.value  # (M,)
                 detached = [s.detach() if isinstance(s, torch.Tensor) else tuple(x.detach() for x in s)
                             for s in streams]
-                parts = {"ce": ce(_weighted_sum(detached, list(w)), _detached(offsets))}
+                parts = {"ce": ce(_combine(detached, list(w)), _detached(offsets))}
+                own = {name: offsets if name == "id" else None for name in self.modalities}
             else:  # joint: the summed score trains every stream
-                parts = {"ce": ce(_weighted_sum(streams), offsets)}
+                if offsets is not None:  # the offset is part of the ID score: added once, for both of its uses
+                    i = self.modalities.index("id")
+                    streams[i] = _combine([streams[i], offsets])
+                parts = {"ce": ce(_combine(streams), None)}
+                own = dict.fromkeys(self.modalities)
             if stream_weight > 0:  # each stream alone too (the ID one with the offset)
                 for name, stream in zip(self.modalities, streams, strict=True):
-                    parts[f"ce_{name}"] = ce(stream, offsets if name == "id" else None)
+                    parts[f"ce_{name}"] = ce(stream, own[name])
         valid = trace["valid"]
         if self.cp_head is not None:
             bought = batch.items[valid] if lookup is None else lookup[batch.items[valid]]  # (P',) rows of tables

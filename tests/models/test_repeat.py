@@ -109,6 +109,30 @@ def test_the_sampled_softmax_over_every_item_gives_the_full_loss_with_the_offset
         torch.testing.assert_close(sampled.eval().loss(batch)["ce"], full.loss(batch)["ce"])
 
 
+@pytest.mark.parametrize("loss", ["full", "sampled"])
+def test_hm4sr_streams_losses_by_hand_the_offset_in_the_joint_and_the_id_terms_only(loss, featured_data):
+    """Every cross-entropy of the default HM4SR loss against one composed by hand from its streams'
+    scores: the offset counts in the summed score and in the ID stream's own term, in neither content term."""
+    model = _with_offset("hm4sr", featured_data, -1.5, cp_weight=0.0, idcl_weight=0.0, loss=loss,
+                         n_negatives=featured_data.n_items)  # with every item as a negative: the full loss
+    batch = next(iter(sequence_batches(featured_data, 10, 16, np.random.default_rng(0))))
+    n = featured_data.n_items
+    with torch.no_grad():
+        parts = model.loss(batch)
+        tables = model.item_tables()  # (M, N+1, D)
+        h, _ = model._encode(batch, tables, model._next_times(batch), fuse=False)  # (B, T, M, D)
+        keep = batch.targets != n
+        scores = torch.einsum("pmd,mnd->mpn", h[keep], tables[:, :n])  # (M, P, N)
+        offset = model.repeat.full_offsets(batch.items, keep, n)  # (P, N)
+    targets = batch.targets[keep]
+    ce = torch.nn.functional.cross_entropy
+    torch.testing.assert_close(parts["ce"], ce(scores.sum(0) + offset, targets))
+    torch.testing.assert_close(parts["ce_id"], ce(scores[0] + offset, targets))
+    torch.testing.assert_close(parts["ce_text"], ce(scores[1], targets))
+    torch.testing.assert_close(parts["ce_image"], ce(scores[2], targets))
+    assert offset.min() == -1.5 and parts["ce_id"] != ce(scores[0], targets)  # the offset moved the ID term
+
+
 def _learned_offset(root, steps=40) -> float:
     data = load_dataset(root, k=2)
     torch.manual_seed(0)
