@@ -13,8 +13,9 @@ step. A component's cost is the default step minus the step without it (so the p
 up exactly: a component also changes what its neighbours cost). Then ``torch.profiler``'s
 operators by self CPU time for one default HM4SR and one SASRec step, and the same HM4SR step
 under ``torch.autocast("cpu", torch.bfloat16)``, which changes the numbers the model computes
-(an option to measure for quality before any default, never one here). The epoch estimate is
-``ceil(200,000 / 128) = 1,563`` steps of this size.
+(an option to measure for quality before any default, never one here), as do the two ``option:``
+variants (fewer negatives; one transformer layer per stream instead of two): their step only. The
+epoch estimate is ``ceil(200,000 / 128) = 1,563`` steps of this size.
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ VARIANTS: dict[str, tuple[str, dict, bool]] = {
     "without the bought-before offset": ("hm4sr", {"repeat_offset": False}, False),
     "IDs only (one stream)": ("hm4sr", {"modalities": ("id",)}, False),
     "HM4SR under bf16 autocast": ("hm4sr", {}, True),
+    "option: 256 negatives instead of 1,024": ("hm4sr", {"n_negatives": 256}, False),
+    "option: one transformer layer per stream": ("hm4sr", {"n_layers": 1}, False),
 }
+#: Variants that change the model rather than switch a component off: no component cost, and their
+#: quality is not measured here (an option must be measured on validation before it may be a default).
+OPTIONS = ("HM4SR under bf16 autocast", "option: 256 negatives instead of 1,024",
+           "option: one transformer layer per stream")
 PHASES = ("forward", "backward", "optimizer")
 
 
@@ -108,7 +115,7 @@ def main() -> None:
     for key, row in seconds.items():
         rows.append({"variant": key, **{k: round(v, 4) for k, v in row.items() if k != "step_runs"},
                      "step_runs": row["step_runs"], "vs_sasrec": round(row["step"] / sasrec, 2),
-                     "component_cost": None if key in ("SASRec", "HM4SR (default)", "HM4SR under bf16 autocast")
+                     "component_cost": None if key in ("SASRec", "HM4SR (default)", *OPTIONS)
                      else round(default - row["step"], 4),
                      "epoch_minutes_estimate": round(row["step"] * steps / 60, 1)})
         print(f"{key:36s} step {row['step']:.3f} s  (forward {row['forward']:.3f}, backward {row['backward']:.3f}, "
