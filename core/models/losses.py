@@ -172,10 +172,12 @@ class _SampledCrossEntropy(torch.autograd.Function):
     """``mean_p [logsumexp(t_p, n_p + b_p) - t_p]`` with its gradient kept from the forward pass.
 
     The same value and gradients as ``F.cross_entropy`` of ``cat([t, n + b])`` with class 0, in
-    one ``(P, S)`` buffer turned into the negatives' softmax in place, instead of the cat, the
-    masked copies and the log-softmax of the composed version (measured: ~3x fewer passes over
-    the ``(P, S)`` logits, which dominate a sampled step's elementwise work). ``b`` ``(P, S)`` is
-    a constant (no gradient); ``-inf`` entries are masked negatives.
+    one ``(P, S)`` buffer turned into the negatives' softmax in place and kept for the backward
+    pass, instead of the concatenation, the masked copy, the log-softmax and their backward copies
+    (the ``(P, S)`` passes are most of a sampled step's elementwise work; with the shared
+    :func:`sampled_bias`, a 60,000-product step went from 0.22 to 0.19-0.20 s for SASRec and from
+    0.67 to 0.57-0.60 s for HM4SR). ``b`` ``(P, S)`` is a constant (no gradient); ``-inf``
+    entries are masked negatives.
     """
 
     @staticmethod
