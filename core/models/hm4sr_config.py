@@ -87,7 +87,9 @@ class HM4SRConfig:
             generic, so a new product's audience is a little less its planted one (``docs/results.md``).
             Cost: one more softmax per modality, O(P·N) each (full loss) or O(P·S) (sampled);
             measured 1.2-1.3x a step with the sampled loss, 1.65-1.9x with the full one at
-            6,000-30,000 products (``benchmarks/stream_ce_cost.py``).
+            6,000-30,000 products (``benchmarks/stream_ce_cost.py``), 1.12x a sampled step at
+            60,000 products since its cross-entropy is computed in one buffer
+            (``benchmarks/hm4sr_step_profile.py``).
             Late fusion trains each stream by its own cross-entropy at 1 whatever this is.
     """
 
