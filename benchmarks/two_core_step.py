@@ -34,16 +34,17 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from sampled_softmax_step import build, synthetic_batch
 
-from core.data.batches import Batch
+from core.data.batches import Batch, shard_rows
 from core.training.distributed import data_parallel
 
 MODELS = ("sasrec", "hm4sr")
 
 
 def shard(batch: Batch, rank: int, world: int) -> Batch:
-    """Rank ``rank``'s share of a global batch: every ``world``-th row from row ``rank`` (as ``shard_rows``)."""
+    """Rank ``rank``'s share of a global batch, the rows the trainer gives it (``shard_rows``)."""
+    rows = torch.as_tensor(shard_rows(np.arange(len(batch)), (rank, world)))  # (B / world,)
     tensors = {f.name: getattr(batch, f.name) for f in fields(batch) if getattr(batch, f.name) is not None}
-    return replace(batch, **{k: v[rank::world] for k, v in tensors.items()})
+    return replace(batch, **{k: v[rows] for k, v in tensors.items()})
 
 
 def time_steps(rank: int, world: int, n_items: int, steps: int, port: int, queue) -> None:

@@ -34,7 +34,7 @@ def _combine(logits: list, weights: list | None = None):
 
 
 def _detached(offsets):
-    """The "bought before" offsets (a tensor, a tuple of them, or None) cut from the graph."""
+    """Logits or "bought before" offsets (a tensor, a tuple of them, or None) cut from the graph."""
     if offsets is None:
         return None
     if isinstance(offsets, torch.Tensor):
@@ -91,9 +91,7 @@ class HM4SRLosses(HM4SREncoder):
             streams = [logits(states[:, i:i + 1], tables[i:i + 1]) for i in range(len(self.modalities))]
             if self.fusion is not None:  # late: the weights w learn on the detached sum, and nothing else does
                 w = self.fusion.value  # (M,)
-                detached = [s.detach() if isinstance(s, torch.Tensor) else tuple(x.detach() for x in s)
-                            for s in streams]
-                parts = {"ce": ce(_combine(detached, list(w)), _detached(offsets))}
+                parts = {"ce": ce(_combine([_detached(s) for s in streams], list(w)), _detached(offsets))}
                 own = {name: offsets if name == "id" else None for name in self.modalities}
             else:  # joint: the summed score trains every stream
                 if offsets is not None:  # the offset is part of the ID score: added once, for both of its uses
